@@ -1,0 +1,1 @@
+"""Attribution: which partners earned each conversion, and in what share."""

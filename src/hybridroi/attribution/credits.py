@@ -1,0 +1,68 @@
+"""Credit records: the output of attribution and the input of the commission engine."""
+
+from __future__ import annotations
+
+import enum
+from fractions import Fraction
+
+import attrs
+
+from hybridroi.core.money import Money
+from hybridroi.core.problems import Problem
+
+__all__ = ["AttributionResult", "Credit", "CreditRole"]
+
+
+class CreditRole(enum.Enum):
+    """The part a partner played in a sale."""
+
+    SOLE = "sole"
+    """The only partner credited."""
+    INTRODUCER = "introducer"
+    """Created the desire: the first (influencer) touch of a shared sale."""
+    CLOSER = "closer"
+    """Closed the sale: the last touch of a shared sale."""
+    ASSIST = "assist"
+    """Contributed between the introducer and the closer."""
+
+
+@attrs.frozen(kw_only=True)
+class Credit:
+    """A partner's share of one conversion.
+
+    Attributes:
+        conversion_id: The credited conversion.
+        partner_id: The partner credited.
+        share: Exact share of the conversion, in (0, 1]; the shares of one
+            conversion sum to exactly 1.
+        role: The part the partner played.
+        touch_id: The touch that earned the credit (the partner's decisive touch).
+        content_id: The content of that touch, if known.
+        revenue: The partner's part of the conversion's net revenue, allocated
+            exactly (the parts of one conversion sum to its revenue).
+        reason: Why the partner was credited, in words.
+    """
+
+    conversion_id: str
+    partner_id: str
+    share: Fraction
+    role: CreditRole
+    touch_id: str
+    content_id: str | None
+    revenue: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class AttributionResult:
+    """Everything attribution produced from a batch of events.
+
+    Attributes:
+        credits: Credits sorted by conversion id, then partner id.
+        unattributed: Ids of valid conversions no partner earned, sorted.
+        problems: Bad input found in the batch.
+    """
+
+    credits: tuple[Credit, ...]
+    unattributed: tuple[str, ...]
+    problems: tuple[Problem, ...]

@@ -1,0 +1,1 @@
+"""The core: exact money, FX, time zones, calendar periods, durations, errors, problems."""

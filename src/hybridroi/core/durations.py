@@ -1,0 +1,104 @@
+"""Durations and windows written as text ("30 days", "1 month", "2 weeks").
+
+Durations are dateutil ``relativedelta`` values, so "1 month" after January 31
+is the last day of February, as a calendar would say.
+
+Accepted text: one or more ``<integer> <unit>`` terms separated by spaces,
+commas or "and", where the unit is second, minute, hour, day, week, month or
+year (singular or plural, case-insensitive), for example ``"1 month 15 days"``
+or ``"24 hours"``. The compact forms ``30d``, ``2w``, ``12h``, ``3mo`` and
+``1y`` are accepted too. Negative and empty durations are refused.
+
+>>> parse_duration("30 days")
+relativedelta(days=+30)
+>>> parse_duration("1 month and 2 weeks")
+relativedelta(months=+1, days=+14)
+"""
+
+from __future__ import annotations
+
+import re
+
+from dateutil.relativedelta import relativedelta
+
+from hybridroi.core.errors import InvalidValueError
+
+__all__ = ["format_duration", "parse_duration"]
+
+_UNITS = {
+    "second": "seconds",
+    "seconds": "seconds",
+    "s": "seconds",
+    "sec": "seconds",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "min": "minutes",
+    "hour": "hours",
+    "hours": "hours",
+    "h": "hours",
+    "day": "days",
+    "days": "days",
+    "d": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "w": "weeks",
+    "month": "months",
+    "months": "months",
+    "mo": "months",
+    "year": "years",
+    "years": "years",
+    "y": "years",
+}
+_TERM = re.compile(r"(\d+)\s*([a-z]+)")
+_SEPARATORS = re.compile(r"(\s|,|\band\b)+")
+_EXPECTED = (
+    "a duration such as '30 days', '2 weeks', '1 month 15 days' or '24h' "
+    "(units: second, minute, hour, day, week, month, year)"
+)
+
+
+def parse_duration(text: str | relativedelta, field: str = "duration") -> relativedelta:
+    """Parse a duration written as text into a ``relativedelta``.
+
+    Args:
+        text: The duration, for example ``"30 days"``; a ``relativedelta`` is
+            returned as it is.
+        field: The configuration field name used in error messages.
+
+    Raises:
+        InvalidValueError: If the text is not a positive duration.
+    """
+    if isinstance(text, relativedelta):
+        return text
+    if not isinstance(text, str):
+        raise InvalidValueError(field, text, _EXPECTED)
+    rest = text.strip().lower()
+    counts: dict[str, int] = {}
+    position = 0
+    for match in _TERM.finditer(rest):
+        between = rest[position : match.start()]
+        if _SEPARATORS.sub("", between):
+            raise InvalidValueError(field, text, _EXPECTED)
+        unit = _UNITS.get(match.group(2))
+        if unit is None or unit in counts:
+            raise InvalidValueError(field, text, _EXPECTED)
+        counts[unit] = int(match.group(1))
+        position = match.end()
+    if not counts or _SEPARATORS.sub("", rest[position:]) or sum(counts.values()) == 0:
+        raise InvalidValueError(field, text, _EXPECTED)
+    return relativedelta(**counts)  # type: ignore[arg-type]
+
+
+def format_duration(duration: relativedelta) -> str:
+    """Write a ``relativedelta`` in the text form :func:`parse_duration` reads.
+
+    >>> format_duration(relativedelta(months=1, days=15))
+    '1 month 15 days'
+    """
+    parts = []
+    for name in ("years", "months", "days", "hours", "minutes", "seconds"):
+        value = getattr(duration, name)
+        if value:
+            singular = name[:-1]
+            parts.append(f"{value} {singular if value == 1 else name}")
+    return " ".join(parts) if parts else "0 days"

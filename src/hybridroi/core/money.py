@@ -1,0 +1,437 @@
+"""Exact money: amounts in whole minor units, exact products, named rounding.
+
+Two types carry amounts:
+
+* :class:`Money` is a payable amount: a ``Decimal`` that is a whole number of
+  the currency's minor units (cents for EUR, yen for JPY, fils for KWD).
+* :class:`UnroundedMoney` is the exact result of multiplying money by a rate
+  (``Money("84.00", "EUR") * Decimal("0.12")``). It is never rounded behind
+  your back: :meth:`UnroundedMoney.round` turns it into :class:`Money` with a
+  :class:`Rounding` mode passed by name.
+
+Floats are refused everywhere. Amounts in different currencies never combine:
+adding, subtracting or ordering them raises :class:`CurrencyMismatchError`.
+
+>>> Money("84.00", "EUR") * Decimal("0.12")
+UnroundedMoney('10.0800', 'EUR')
+>>> (Money("0.05", "EUR") * Decimal("0.5")).round()
+Money('0.03', 'EUR')
+>>> (Money("-0.05", "EUR") * Decimal("0.5")).round()
+Money('-0.03', 'EUR')
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import functools
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TypeAlias
+
+import attrs
+import iso4217
+
+from hybridroi.core.errors import CurrencyMismatchError, InvalidValueError, UnknownCurrencyError
+
+__all__ = [
+    "Money",
+    "Rate",
+    "Rounding",
+    "UnroundedMoney",
+    "minor_unit",
+    "to_decimal",
+    "validate_currency",
+]
+
+Rate: TypeAlias = Decimal | int
+"""A multiplier for money: an ``int`` or an exact ``Decimal`` (never a float)."""
+
+# Products of money and rates are computed in this context. Its precision is far
+# above any amount the library meets, and Inexact is trapped, so a product is
+# either exact or an error, never silently rounded.
+_EXACT = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_UP,
+    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
+)
+
+
+class Rounding(enum.Enum):
+    """Named rounding modes for turning an exact amount into payable money.
+
+    ``HALF_UP`` rounds halves away from zero, so that the rounding of a
+    negative amount (a reversal) is the exact mirror of the positive one. It is
+    the default everywhere a rounding mode is accepted.
+    """
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    """Nearest; halves away from zero (0.005 -> 0.01, -0.005 -> -0.01)."""
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    """Nearest; halves to the even neighbour (banker's rounding)."""
+    HALF_DOWN = decimal.ROUND_HALF_DOWN
+    """Nearest; halves toward zero."""
+    UP = decimal.ROUND_UP
+    """Away from zero."""
+    DOWN = decimal.ROUND_DOWN
+    """Toward zero (truncation)."""
+    CEILING = decimal.ROUND_CEILING
+    """Toward positive infinity."""
+    FLOOR = decimal.ROUND_FLOOR
+    """Toward negative infinity."""
+
+
+@functools.cache
+def minor_unit(currency: str) -> int:
+    """Number of decimal places of a currency's minor unit, from ISO 4217.
+
+    Args:
+        currency: An ISO 4217 alphabetic code such as ``"EUR"``.
+
+    Returns:
+        2 for EUR or USD, 0 for JPY or KRW, 3 for KWD or BHD.
+
+    Raises:
+        UnknownCurrencyError: If the code is not an ISO 4217 currency, or is one
+            without a minor unit (gold, testing codes).
+
+    >>> minor_unit("JPY"), minor_unit("EUR"), minor_unit("KWD")
+    (0, 2, 3)
+    """
+    if not isinstance(currency, str):
+        raise UnknownCurrencyError("currency", currency, "an ISO 4217 code such as 'EUR'")
+    try:
+        exponent = iso4217.Currency(currency).exponent
+    except ValueError:
+        raise UnknownCurrencyError("currency", currency, "an ISO 4217 code such as 'EUR'") from None
+    if exponent is None:
+        raise UnknownCurrencyError(
+            "currency", currency, "an ISO 4217 currency that has a minor unit"
+        )
+    return int(exponent)
+
+
+def validate_currency(currency: str, field: str = "currency") -> str:
+    """Return ``currency`` if it is a known ISO 4217 code, or raise naming ``field``.
+
+    Raises:
+        UnknownCurrencyError: If the code is unknown.
+    """
+    try:
+        minor_unit(currency)
+    except UnknownCurrencyError as error:
+        raise UnknownCurrencyError(field, currency, error.expected) from None
+    return currency
+
+
+@functools.cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def to_decimal(value: object, field: str = "amount") -> Decimal:
+    """Convert a ``str``, ``int`` or ``Decimal`` to a finite ``Decimal``.
+
+    Args:
+        value: The value to convert.
+        field: The field name to use in error messages.
+
+    Raises:
+        TypeError: For a float (pass a string or Decimal) or another type.
+        InvalidValueError: For a string that is not a number, or NaN/infinity.
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise TypeError(f"{field}: expected str, int or Decimal, got bool {value!r}")
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace("_", ""))
+        except decimal.InvalidOperation:
+            raise InvalidValueError(field, value, "a decimal number such as '12.50'") from None
+    elif isinstance(value, float):
+        raise TypeError(
+            f"{field}: float {value!r} is refused because binary floating point cannot hold "
+            "money exactly; pass a string such as '12.50' or a Decimal"
+        )
+    else:
+        raise TypeError(f"{field}: expected str, int or Decimal, got {type(value).__name__}")
+    if not result.is_finite():
+        raise InvalidValueError(field, value, "a finite number")
+    return result
+
+
+def _check_same(left: str, right: str, operation: str) -> None:
+    if left != right:
+        raise CurrencyMismatchError(left, right, operation)
+
+
+@attrs.frozen(init=False, repr=False, order=False)
+class Money:
+    """A payable amount: a whole number of minor units of one currency.
+
+    Args:
+        amount: A ``str``, ``int`` or ``Decimal``. It must not carry more
+            decimal places than the currency's minor unit allows; round an
+            exact amount with :meth:`UnroundedMoney.round` instead.
+        currency: An ISO 4217 alphabetic code.
+
+    Raises:
+        TypeError: If ``amount`` is a float.
+        UnknownCurrencyError: If the currency is unknown.
+        InvalidValueError: If the amount is not a whole number of minor units.
+
+    Equality between two currencies is ``False``; ordering comparisons,
+    addition and subtraction across currencies raise
+    :class:`CurrencyMismatchError`.
+
+    >>> Money("12.5", "EUR")
+    Money('12.50', 'EUR')
+    >>> sum([Money("1.10", "EUR"), Money("2.20", "EUR")])
+    Money('3.30', 'EUR')
+    >>> Money("1.005", "EUR")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hybridroi.core.errors.InvalidValueError: Money.amount: expected a whole number of EUR ...
+    """
+
+    amount: Decimal
+    currency: str
+
+    def __init__(self, amount: str | int | Decimal, currency: str) -> None:
+        validate_currency(currency, "Money.currency")
+        value = to_decimal(amount, "Money.amount")
+        quantum = _quantum(currency)
+        try:
+            exact = value.quantize(quantum, context=_EXACT)
+        except decimal.DecimalException:
+            raise InvalidValueError(
+                "Money.amount",
+                value,
+                f"a whole number of {currency} minor units ({minor_unit(currency)} decimal "
+                "places); round it with UnroundedMoney.round()",
+            ) from None
+        object.__setattr__(self, "amount", exact)
+        object.__setattr__(self, "currency", currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """The zero amount of ``currency``."""
+        return cls(0, currency)
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> Money:
+        """Build money from an integer count of minor units (cents).
+
+        >>> Money.from_minor(1234, "EUR")
+        Money('12.34', 'EUR')
+        """
+        if not isinstance(units, int) or isinstance(units, bool):
+            raise TypeError(f"Money.from_minor: expected int minor units, got {units!r}")
+        return cls(Decimal(units).scaleb(-minor_unit(currency)), currency)
+
+    @property
+    def minor_units(self) -> int:
+        """The amount as an integer count of minor units."""
+        return int(self.amount.scaleb(minor_unit(self.currency)))
+
+    def exact(self) -> UnroundedMoney:
+        """This amount as :class:`UnroundedMoney`, to combine with exact products."""
+        return UnroundedMoney(self.amount, self.currency)
+
+    def is_zero(self) -> bool:
+        """Whether the amount is zero."""
+        return self.amount == 0
+
+    def __repr__(self) -> str:
+        return f"Money('{self.amount}', '{self.currency}')"
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.amount:,}"
+
+    def __bool__(self) -> bool:
+        return self.amount != 0
+
+    def __add__(self, other: object) -> Money:
+        if isinstance(other, Money):
+            _check_same(self.currency, other.currency, "add")
+            return Money(self.amount + other.amount, self.currency)
+        return NotImplemented
+
+    def __radd__(self, other: object) -> Money:
+        # sum() starts from the int 0.
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return NotImplemented
+
+    def __sub__(self, other: object) -> Money:
+        if isinstance(other, Money):
+            _check_same(self.currency, other.currency, "subtract")
+            return Money(self.amount - other.amount, self.currency)
+        return NotImplemented
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __pos__(self) -> Money:
+        return self
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.amount), self.currency)
+
+    def __mul__(self, other: object) -> UnroundedMoney:
+        if isinstance(other, float):
+            raise TypeError("cannot multiply Money by a float; pass the rate as a Decimal or str")
+        if isinstance(other, Decimal | int) and not isinstance(other, bool):
+            return UnroundedMoney(_EXACT.multiply(self.amount, Decimal(other)), self.currency)
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def _compare(self, other: object, operation: str) -> tuple[Decimal, Decimal] | None:
+        if isinstance(other, Money):
+            _check_same(self.currency, other.currency, operation)
+            return self.amount, other.amount
+        return None
+
+    def __lt__(self, other: object) -> bool:
+        pair = self._compare(other, "compare")
+        return NotImplemented if pair is None else pair[0] < pair[1]
+
+    def __le__(self, other: object) -> bool:
+        pair = self._compare(other, "compare")
+        return NotImplemented if pair is None else pair[0] <= pair[1]
+
+    def __gt__(self, other: object) -> bool:
+        pair = self._compare(other, "compare")
+        return NotImplemented if pair is None else pair[0] > pair[1]
+
+    def __ge__(self, other: object) -> bool:
+        pair = self._compare(other, "compare")
+        return NotImplemented if pair is None else pair[0] >= pair[1]
+
+    @staticmethod
+    def sum(amounts: Iterable[Money], currency: str) -> Money:
+        """Sum ``amounts``; the empty sum is zero in ``currency``.
+
+        Raises:
+            CurrencyMismatchError: If an amount is not in ``currency``.
+        """
+        total = Decimal(0)
+        for item in amounts:
+            _check_same(currency, item.currency, "add")
+            total += item.amount
+        return Money(total, currency)
+
+
+@attrs.frozen(init=False, repr=False, order=False)
+class UnroundedMoney:
+    """An exact amount that may hold fractions of a minor unit.
+
+    It is what multiplying :class:`Money` by a rate gives. It adds and
+    subtracts exactly with other unrounded or rounded amounts of the same
+    currency, and becomes payable only through :meth:`round`.
+
+    Args:
+        amount: A ``str``, ``int`` or ``Decimal`` (never a float).
+        currency: An ISO 4217 alphabetic code.
+    """
+
+    amount: Decimal
+    currency: str
+
+    def __init__(self, amount: str | int | Decimal, currency: str) -> None:
+        validate_currency(currency, "UnroundedMoney.currency")
+        object.__setattr__(self, "amount", to_decimal(amount, "UnroundedMoney.amount"))
+        object.__setattr__(self, "currency", currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> UnroundedMoney:
+        """The zero amount of ``currency``."""
+        return cls(0, currency)
+
+    def round(self, *, rounding: Rounding = Rounding.HALF_UP) -> Money:
+        """Round to the currency's minor unit with a named mode.
+
+        >>> UnroundedMoney("2.675", "EUR").round()
+        Money('2.68', 'EUR')
+        >>> UnroundedMoney("2.675", "EUR").round(rounding=Rounding.HALF_EVEN)
+        Money('2.68', 'EUR')
+        >>> UnroundedMoney("2.665", "EUR").round(rounding=Rounding.HALF_EVEN)
+        Money('2.66', 'EUR')
+        """
+        if not isinstance(rounding, Rounding):
+            raise TypeError(f"rounding: expected a Rounding member, got {rounding!r}")
+        return Money(
+            self.amount.quantize(_quantum(self.currency), rounding=rounding.value),
+            self.currency,
+        )
+
+    def __repr__(self) -> str:
+        return f"UnroundedMoney('{self.amount}', '{self.currency}')"
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.amount:,}"
+
+    def _other_amount(self, other: object, operation: str) -> Decimal | None:
+        if isinstance(other, UnroundedMoney | Money):
+            _check_same(self.currency, other.currency, operation)
+            return other.amount
+        return None
+
+    def __add__(self, other: object) -> UnroundedMoney:
+        amount = self._other_amount(other, "add")
+        if amount is None:
+            return NotImplemented
+        return UnroundedMoney(_EXACT.add(self.amount, amount), self.currency)
+
+    def __radd__(self, other: object) -> UnroundedMoney:
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return self.__add__(other)
+
+    def __sub__(self, other: object) -> UnroundedMoney:
+        amount = self._other_amount(other, "subtract")
+        if amount is None:
+            return NotImplemented
+        return UnroundedMoney(_EXACT.subtract(self.amount, amount), self.currency)
+
+    def __rsub__(self, other: object) -> UnroundedMoney:
+        amount = self._other_amount(other, "subtract")
+        if amount is None:
+            return NotImplemented
+        return UnroundedMoney(_EXACT.subtract(amount, self.amount), self.currency)
+
+    def __neg__(self) -> UnroundedMoney:
+        return UnroundedMoney(-self.amount, self.currency)
+
+    def __mul__(self, other: object) -> UnroundedMoney:
+        if isinstance(other, float):
+            raise TypeError("cannot multiply money by a float; pass the rate as a Decimal or str")
+        if isinstance(other, Decimal | int) and not isinstance(other, bool):
+            return UnroundedMoney(_EXACT.multiply(self.amount, Decimal(other)), self.currency)
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def _pair(self, other: object) -> tuple[Decimal, Decimal] | None:
+        amount = self._other_amount(other, "compare")
+        return None if amount is None else (self.amount, amount)
+
+    def __lt__(self, other: object) -> bool:
+        pair = self._pair(other)
+        return NotImplemented if pair is None else pair[0] < pair[1]
+
+    def __le__(self, other: object) -> bool:
+        pair = self._pair(other)
+        return NotImplemented if pair is None else pair[0] <= pair[1]
+
+    def __gt__(self, other: object) -> bool:
+        pair = self._pair(other)
+        return NotImplemented if pair is None else pair[0] > pair[1]
+
+    def __ge__(self, other: object) -> bool:
+        pair = self._pair(other)
+        return NotImplemented if pair is None else pair[0] >= pair[1]

@@ -1,0 +1,1 @@
+"""The domain model: campaigns, partners, content, fees and deals."""

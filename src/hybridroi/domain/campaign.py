@@ -1,0 +1,130 @@
+"""The campaign: partners, content, deals, fees and costs in one time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from hybridroi.core.checks import aware, currency_code, identifier, text, to_tuple, unique_ids
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.fx import FxRates
+from hybridroi.core.money import Money
+from hybridroi.core.periods import Period, PeriodKind, period_of
+from hybridroi.core.timezones import zone
+from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.fees import ExtraCost, InfluencerFee
+from hybridroi.domain.partners import Affiliate, Content, Influencer, Partner
+
+__all__ = ["Campaign"]
+
+
+def _timezone(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    zone(value, f"{type(instance).__name__}.{attribute.name}")  # type: ignore[arg-type]
+
+
+@attrs.frozen(kw_only=True)
+class Campaign:
+    """A campaign: who is paid, how, and in which currency and time zone.
+
+    The time zone defines the campaign's calendar: its days, weeks, months and
+    quarters, and so when tiers reset and which period a sale belongs to.
+
+    Attributes:
+        id: Campaign id.
+        name: Display name.
+        currency: The reporting currency (ISO 4217).
+        timezone: IANA time zone of the campaign's calendar.
+        start: First instant of the campaign.
+        end: First instant after the campaign (``end > start``).
+        budget: Planned spend, in the campaign currency, if set.
+        partners: Influencers and affiliates, with unique ids.
+        contents: Published deliverables.
+        fees: Fixed fees.
+        deals: Commission deals.
+        extra_costs: Other costs of the campaign.
+        fx: Exchange rates for amounts in other currencies.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=text)
+    currency: str = attrs.field(validator=currency_code)
+    timezone: str = attrs.field(validator=_timezone)
+    start: datetime = attrs.field(validator=aware)
+    end: datetime = attrs.field(validator=aware)
+    budget: Money | None = None
+    partners: tuple[Partner, ...] = attrs.field(default=(), converter=to_tuple)
+    contents: tuple[Content, ...] = attrs.field(default=(), converter=to_tuple)
+    fees: tuple[InfluencerFee, ...] = attrs.field(default=(), converter=to_tuple)
+    deals: tuple[AffiliateDeal, ...] = attrs.field(default=(), converter=to_tuple)
+    extra_costs: tuple[ExtraCost, ...] = attrs.field(default=(), converter=to_tuple)
+    fx: FxRates = attrs.field(factory=FxRates)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end <= self.start:
+            raise InvalidValueError(
+                "Campaign.end", self.end, f"an instant after start {self.start}"
+            )
+        if self.budget is not None and (
+            not isinstance(self.budget, Money)
+            or self.budget.currency != self.currency
+            or self.budget.amount < 0
+        ):
+            raise InvalidValueError(
+                "Campaign.budget",
+                self.budget,
+                f"Money >= 0 in the campaign currency {self.currency}",
+            )
+        for partner in self.partners:
+            if not isinstance(partner, Influencer | Affiliate):
+                raise InvalidValueError("Campaign.partners", partner, "Influencer or Affiliate")
+        unique_ids("Campaign.partners", self.partners)
+        unique_ids("Campaign.contents", self.contents)
+        unique_ids("Campaign.fees", self.fees)
+        unique_ids("Campaign.deals", self.deals)
+        unique_ids("Campaign.extra_costs", self.extra_costs)
+        known = {p.id for p in self.partners}
+        for field, items in (
+            ("contents", self.contents),
+            ("fees", self.fees),
+            ("deals", self.deals),
+            ("extra_costs", self.extra_costs),
+        ):
+            for item in items:
+                partner_id = getattr(item, "partner_id", None)
+                if partner_id is not None and partner_id not in known:
+                    raise InvalidValueError(
+                        f"Campaign.{field}[{item.id}].partner_id",
+                        partner_id,
+                        "the id of a partner in the campaign",
+                    )
+        contents = {c.id: c for c in self.contents}
+        for fee in self.fees:
+            for content_id in fee.content_ids:
+                content = contents.get(content_id)
+                if content is None or content.partner_id != fee.partner_id:
+                    raise InvalidValueError(
+                        f"Campaign.fees[{fee.id}].content_ids",
+                        content_id,
+                        f"the id of content published by partner {fee.partner_id}",
+                    )
+
+    def partner(self, partner_id: str) -> Partner:
+        """The partner with ``partner_id``.
+
+        Raises:
+            KeyError: If there is none.
+        """
+        for partner in self.partners:
+            if partner.id == partner_id:
+                return partner
+        raise KeyError(partner_id)
+
+    def deal_currency(self, deal: AffiliateDeal) -> str:
+        """The currency a deal pays in (its own, or the campaign's)."""
+        return deal.currency or self.currency
+
+    def period_of(self, instant: datetime, kind: PeriodKind) -> Period:
+        """The campaign-calendar period of ``kind`` containing ``instant``."""
+        return period_of(instant, kind, self.timezone, campaign=(self.start, self.end))

@@ -1,0 +1,165 @@
+"""Partners and their content: influencers, affiliates, platforms and formats."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from hybridroi.core.checks import aware, identifier, non_negative_int, optional, text, to_tuple
+from hybridroi.core.errors import InvalidValueError
+
+__all__ = [
+    "Account",
+    "Affiliate",
+    "AffiliateKind",
+    "Content",
+    "ContentFormat",
+    "Influencer",
+    "Partner",
+    "Platform",
+]
+
+
+class Platform(enum.Enum):
+    """Where content is published or where a partner sends its traffic from."""
+
+    TIKTOK = "tiktok"
+    INSTAGRAM = "instagram"
+    YOUTUBE = "youtube"
+    BLOG = "blog"
+    """A blog or website."""
+    PODCAST = "podcast"
+    NEWSLETTER = "newsletter"
+    FACEBOOK = "facebook"
+    PINTEREST = "pinterest"
+    SNAPCHAT = "snapchat"
+    TWITCH = "twitch"
+    X = "x"
+    OTHER = "other"
+
+
+class ContentFormat(enum.Enum):
+    """The shape of a piece of content."""
+
+    SHORT_VIDEO = "short_video"
+    """Reels, TikToks, Shorts."""
+    LONG_VIDEO = "long_video"
+    PHOTO = "photo"
+    """A photo or a carousel of photos."""
+    STORY = "story"
+    LIVE = "live"
+    ARTICLE = "article"
+    REVIEW = "review"
+    PODCAST_EPISODE = "podcast_episode"
+    NEWSLETTER_ISSUE = "newsletter_issue"
+    LINK = "link"
+    """A tracked link or listing without a content piece (coupon and cashback sites)."""
+    OTHER = "other"
+
+
+class AffiliateKind(enum.Enum):
+    """What kind of performance partner an affiliate is."""
+
+    COUPON = "coupon"
+    CASHBACK = "cashback"
+    CONTENT = "content"
+    """A content or review publisher."""
+    COMPARISON = "comparison"
+    LOYALTY = "loyalty"
+    CREATOR = "creator"
+    """A creator with tracked links and promo codes."""
+    SUBNETWORK = "subnetwork"
+    OTHER = "other"
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """An influencer's account on one platform.
+
+    Attributes:
+        platform: The platform.
+        handle: The account name, for example ``"@lea.skin"``.
+        audience: Followers or subscribers, >= 0.
+    """
+
+    platform: Platform = attrs.field(validator=attrs.validators.instance_of(Platform))
+    handle: str = attrs.field(validator=text)
+    audience: int = attrs.field(default=0, validator=non_negative_int)
+
+
+@attrs.frozen(kw_only=True)
+class Influencer:
+    """A creator paid (at least in part) to create desire.
+
+    Attributes:
+        id: Partner id, unique within a campaign.
+        name: Display name.
+        accounts: Accounts per platform with their audience.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=text)
+    accounts: tuple[Account, ...] = attrs.field(default=(), converter=to_tuple)
+
+    @accounts.validator
+    def _check_accounts(self, _attribute: object, value: tuple[Account, ...]) -> None:
+        handles = set()
+        for account in value:
+            if not isinstance(account, Account):
+                raise InvalidValueError("Influencer.accounts", account, "Account records")
+            key = (account.platform, account.handle)
+            if key in handles:
+                raise InvalidValueError(
+                    "Influencer.accounts", account.handle, "one account per platform and handle"
+                )
+            handles.add(key)
+
+    def audience_on(self, platform: Platform) -> int:
+        """Total audience of this influencer's accounts on ``platform``."""
+        return sum(a.audience for a in self.accounts if a.platform is platform)
+
+
+@attrs.frozen(kw_only=True)
+class Affiliate:
+    """A performance partner paid on the sales it closes.
+
+    Attributes:
+        id: Partner id, unique within a campaign.
+        name: Display name.
+        kind: Coupon, cashback, content site, comparison site, ...
+        website: The partner's site, if any.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=text)
+    kind: AffiliateKind = attrs.field(
+        default=AffiliateKind.OTHER, validator=attrs.validators.instance_of(AffiliateKind)
+    )
+    website: str | None = attrs.field(default=None, validator=optional(text))
+
+
+Partner = Influencer | Affiliate
+"""Anyone a campaign pays. One partner may hold a fee and a commission deal: the hybrid case."""
+
+
+@attrs.frozen(kw_only=True)
+class Content:
+    """A deliverable: a piece of content by a partner on a platform.
+
+    Attributes:
+        id: Content id, unique within a campaign.
+        partner_id: The partner who published it.
+        platform: Where it was published.
+        format: Its format.
+        published_at: When it was published (timezone-aware).
+        url: Where it can be seen, if known.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    partner_id: str = attrs.field(validator=identifier)
+    platform: Platform = attrs.field(validator=attrs.validators.instance_of(Platform))
+    format: ContentFormat = attrs.field(validator=attrs.validators.instance_of(ContentFormat))
+    published_at: datetime = attrs.field(validator=aware)
+    url: str | None = attrs.field(default=None, validator=optional(text))

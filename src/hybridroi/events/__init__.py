@@ -1,0 +1,1 @@
+"""Events: the raw touches, conversions and refunds a campaign receives."""
