@@ -1,0 +1,1 @@
+"""Statements: commission rules and fixed fees priced into per-partner, per-period statements."""

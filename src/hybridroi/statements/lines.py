@@ -1,0 +1,164 @@
+"""Statement records: what a partner is owed for a period, line by line.
+
+A statement is a pure function of (campaign, events, as-of instant). Each line
+carries its amount (rounded per line), the events it comes from, the rule that
+fired and an explanation a partner manager can read.
+
+Lines have a stable ``key`` within their partner and period: the ledger posts
+the difference between the current statement and what is already posted, line
+key by line key.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from hybridroi.attribution.credits import AttributionResult
+from hybridroi.core.fx import FxConversion
+from hybridroi.core.money import Money
+from hybridroi.core.periods import Period
+from hybridroi.core.problems import Problem
+
+__all__ = ["LineKind", "Statement", "StatementLine", "StatementRun"]
+
+
+class LineKind(enum.Enum):
+    """What a statement line pays for."""
+
+    FEE = "fee"
+    """A fixed fee (one-off, per deliverable, retainer, seeding, usage rights)."""
+    COMMISSION = "commission"
+    """A commission on credited sales, clicks, leads or views."""
+    BONUS = "bonus"
+    """A threshold or tier bonus."""
+    GUARANTEE_TOPUP = "guarantee_topup"
+    """The top-up to a guaranteed minimum (non-recoverable)."""
+    ADVANCE = "advance"
+    """A recoverable advance (draw) paid now."""
+    RECOVERY = "recovery"
+    """Recovery of an earlier advance from commissions (negative)."""
+    NETWORK_FEE = "network_fee"
+    """A network or platform override fee on top of commissions: a cost, not partner pay."""
+
+
+@attrs.frozen(kw_only=True)
+class StatementLine:
+    """One line of a partner's statement.
+
+    Attributes:
+        key: Stable identifier of the line within its partner and period,
+            such as ``"commission:C-17:R-pct"``; the ledger diffs by it.
+        kind: What the line pays for.
+        amount: The amount, rounded per line by the deal's declared rounding.
+        rule_id: The id of the rule that fired.
+        explanation: Why the amount is what it is, in words, for example
+            ``"12% (tier 2, EUR 10,000 to 50,000 month to date) of EUR 84.00 = EUR 10.08"``.
+        earned_at: When the amount was earned (the sale's instant, the fee's due
+            instant, the end of the period for period-level lines).
+        source_ids: Ids of the events or objects the line comes from.
+        capped: What a cap removed from this line, if a cap applied (the amount
+            is already net of it).
+        fx: The conversion applied when the source was in another currency.
+    """
+
+    key: str
+    kind: LineKind
+    amount: Money
+    rule_id: str
+    explanation: str
+    earned_at: datetime
+    source_ids: tuple[str, ...] = ()
+    capped: Money | None = None
+    fx: FxConversion | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Statement:
+    """What one partner is owed for one period, in one currency.
+
+    Attributes:
+        partner_id: The partner.
+        period: The campaign-calendar period.
+        currency: The currency of every line.
+        lines: The lines, sorted by key.
+    """
+
+    partner_id: str
+    period: Period
+    currency: str
+    lines: tuple[StatementLine, ...]
+
+    def total_of(self, *kinds: LineKind) -> Money:
+        """Sum of the lines of the given kinds (all lines when none are given)."""
+        return Money.sum(
+            (line.amount for line in self.lines if not kinds or line.kind in kinds),
+            self.currency,
+        )
+
+    @property
+    def fees(self) -> Money:
+        """Fixed fees."""
+        return self.total_of(LineKind.FEE)
+
+    @property
+    def commissions(self) -> Money:
+        """Commissions."""
+        return self.total_of(LineKind.COMMISSION)
+
+    @property
+    def bonuses(self) -> Money:
+        """Threshold and tier bonuses."""
+        return self.total_of(LineKind.BONUS)
+
+    @property
+    def guarantee_topups(self) -> Money:
+        """Top-ups to a guaranteed minimum."""
+        return self.total_of(LineKind.GUARANTEE_TOPUP)
+
+    @property
+    def advances(self) -> Money:
+        """Recoverable advances paid."""
+        return self.total_of(LineKind.ADVANCE)
+
+    @property
+    def recoveries(self) -> Money:
+        """Advances recovered (a negative amount)."""
+        return self.total_of(LineKind.RECOVERY)
+
+    @property
+    def network_fees(self) -> Money:
+        """Network override fees (a cost to the brand, not paid to the partner)."""
+        return self.total_of(LineKind.NETWORK_FEE)
+
+    @property
+    def partner_total(self) -> Money:
+        """What the partner is owed: every line except network fees."""
+        return Money.sum(
+            (line.amount for line in self.lines if line.kind is not LineKind.NETWORK_FEE),
+            self.currency,
+        )
+
+    @property
+    def total_cost(self) -> Money:
+        """What the statement costs the brand: every line, network fees included."""
+        return self.total_of()
+
+
+@attrs.frozen(kw_only=True)
+class StatementRun:
+    """The statements of a campaign as of an instant, with what fed them.
+
+    Attributes:
+        as_of: The instant the statements were computed for.
+        statements: Statements sorted by partner id, then period start.
+        attribution: The credits the commissions were priced from.
+        problems: Bad input found on the way (events, rules, FX).
+    """
+
+    as_of: datetime
+    statements: tuple[Statement, ...]
+    attribution: AttributionResult
+    problems: tuple[Problem, ...]
