@@ -1,0 +1,229 @@
+"""Conversion between hybridroi records and plain data (the edge).
+
+One cattrs converter turns records into JSON-safe dictionaries and back:
+
+* ``Decimal`` as a string (``"0.12"``), never a float;
+* ``Money`` as ``{"amount": "12.50", "currency": "EUR"}`` (the text ``"12.50 EUR"`` is
+  accepted too);
+* instants as ISO 8601 text with their offset (a naive instant is refused); TOML's native
+  datetimes are accepted as they are;
+* durations as text (``"30 days"``), fractions as ``"1/3"``, enums by value;
+* partners as a tagged union (``"type": "influencer"`` or ``"affiliate"``), commission rules as a
+  tagged union keyed by their class name (``"type": "PercentRate"``).
+
+Validation belongs here: :func:`structure` collects every error of a document and raises
+:class:`DocumentError`, whose messages carry the key path (``$.deals[0].rules[1].rate``) and
+what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import importlib
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+from cattrs.strategies import configure_tagged_union
+from dateutil.relativedelta import relativedelta
+
+from hybridroi.core.durations import format_duration, parse_duration
+from hybridroi.core.errors import HybridRoiError, InvalidValueError
+from hybridroi.core.money import Money, UnroundedMoney, to_decimal
+from hybridroi.core.timezones import require_aware
+from hybridroi.domain.partners import Affiliate, Influencer
+
+__all__ = ["DocumentError", "converter", "structure", "unstructure"]
+
+T = TypeVar("T")
+
+
+class DocumentError(HybridRoiError, ValueError):
+    """A document (a campaign file, a JSON payload) that cannot be turned into records.
+
+    Attributes:
+        problems: One message per problem, each ending with its key path
+            (``"... @ $.partners[1].id"``).
+    """
+
+    def __init__(self, problems: list[str], source: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        where = f"{source}: " if source else ""
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{where}{len(problems)} problem(s):\n{listing}")
+
+
+def _decimal(value: Any, _type: Any) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError(f"float {value!r} is refused; write the number as a string such as '0.12'")
+    return to_decimal(value, "value")
+
+
+def _money(value: Any, _type: Any) -> Money:
+    if isinstance(value, Money):
+        return value
+    if isinstance(value, str):
+        parts = value.split()
+        if len(parts) != 2:
+            raise InvalidValueError("money", value, "'<amount> <currency>' such as '12.50 EUR'")
+        amount, currency = parts
+        if amount.isalpha():
+            amount, currency = currency, amount
+        return Money(amount, currency)
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return Money(_decimal(value["amount"], Decimal), value["currency"])
+    raise InvalidValueError("money", value, "{'amount': '12.50', 'currency': 'EUR'} or '12.50 EUR'")
+
+
+def _unrounded(value: Any, _type: Any) -> UnroundedMoney:
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return UnroundedMoney(_decimal(value["amount"], Decimal), value["currency"])
+    raise InvalidValueError("money", value, "{'amount': '10.0800', 'currency': 'EUR'}")
+
+
+def _instant(value: Any, _type: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidValueError(
+                "instant",
+                value,
+                "an ISO 8601 instant with offset, such as 2026-03-01T09:30:00+01:00",
+            ) from None
+    return require_aware(value, "instant")
+
+
+def _date(value: Any, _type: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidValueError("date", value, "an ISO 8601 date such as 2026-03-01")
+
+
+def _fraction(value: Any, _type: Any) -> Fraction:
+    if isinstance(value, bool | float):
+        raise InvalidValueError("fraction", value, "a fraction written as text, such as '1/3'")
+    try:
+        return Fraction(value)
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise InvalidValueError("fraction", value, "a fraction such as '1/3' or '0.4'") from None
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Any:
+    choices = ", ".join(repr(member.value) for member in cls)
+
+    def structure_enum(value: Any, _type: Any) -> enum.Enum:
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            raise InvalidValueError(cls.__name__, value, f"one of {choices}") from None
+
+    return structure_enum
+
+
+def _format_error(exc: BaseException, type_: Any) -> str:
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unexpected field(s): {', '.join(sorted(exc.extra_fields))}"
+    if isinstance(exc, KeyError):
+        return f"required field missing, or unknown type: {exc.args[0]!r}"
+    if isinstance(exc, HybridRoiError | ValueError | TypeError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _rule_union() -> Any:
+    """The union of commission rule types, or None before any rule type exists."""
+    try:
+        rules = importlib.import_module("hybridroi.statements.rules")
+    except ImportError:  # pragma: no cover - the statements package is part of the library
+        return None
+    rule_types = getattr(rules, "RULE_TYPES", ())
+    if not rule_types:
+        return None
+    return functools.reduce(lambda left, right: left | right, rule_types)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+    conv.register_structure_hook(Decimal, _decimal)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(Money, _money)
+    conv.register_unstructure_hook(
+        Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
+    )
+    conv.register_structure_hook(UnroundedMoney, _unrounded)
+    conv.register_unstructure_hook(
+        UnroundedMoney, lambda m: {"amount": str(m.amount), "currency": m.currency}
+    )
+    conv.register_structure_hook(dt.datetime, _instant)
+    conv.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
+    conv.register_structure_hook(dt.date, _date)
+    conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    conv.register_structure_hook(relativedelta, lambda v, _t: parse_duration(v, "duration"))
+    conv.register_unstructure_hook(relativedelta, format_duration)
+    conv.register_structure_hook(Fraction, _fraction)
+    conv.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
+    )
+    conv.register_unstructure_hook(Fraction, str)
+    configure_tagged_union(
+        Influencer | Affiliate,
+        conv,
+        tag_name="type",
+        tag_generator=lambda cls: cls.__name__.lower(),
+    )
+    rule_union = _rule_union()
+    if rule_union is not None:
+        configure_tagged_union(rule_union, conv, tag_name="type")
+    return conv
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The library's one converter (built on first use)."""
+    return _make_converter()
+
+
+def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
+    """Build a record of type ``cls`` from plain data.
+
+    Args:
+        data: Plain data (dicts, lists, strings, numbers), for example parsed JSON or TOML.
+        cls: The record type, for example :class:`hybridroi.Campaign`.
+        source: The file or origin of ``data``, used in error messages.
+
+    Returns:
+        The record.
+
+    Raises:
+        DocumentError: Listing every problem found, each with its key path.
+    """
+    try:
+        return converter().structure(data, cls)
+    except (ClassValidationError, IterableValidationError) as error:
+        raise DocumentError(
+            cattrs.transform_error(error, path="$", format_exception=_format_error), source
+        ) from None
+    except (HybridRoiError, ValueError, TypeError, KeyError) as error:
+        raise DocumentError([f"{_format_error(error, cls)} @ $"], source) from None
+
+
+def unstructure(record: Any) -> Any:
+    """Turn a record into JSON-safe plain data that :func:`structure` reads back."""
+    return converter().unstructure(record)
