@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, validate_currency
+from hybridroi.core.money import Money, is_currency, validate_currency
 from hybridroi.core.timezones import require_aware
 
 __all__ = [
@@ -52,12 +52,14 @@ def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 def aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A timezone-aware datetime."""
-    require_aware(value, _name(instance, attribute))
+    if not is_instant(value):
+        require_aware(value, _name(instance, attribute))
 
 
 def currency_code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An ISO 4217 currency code."""
-    validate_currency(value, _name(instance, attribute))  # type: ignore[arg-type]
+    if not isinstance(value, str) or not is_currency(value):
+        validate_currency(value, _name(instance, attribute))  # type: ignore[arg-type]
 
 
 def non_negative_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

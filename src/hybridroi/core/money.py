@@ -39,6 +39,7 @@ __all__ = [
     "Rate",
     "Rounding",
     "UnroundedMoney",
+    "is_currency",
     "minor_unit",
     "to_decimal",
     "validate_currency",
@@ -122,6 +123,16 @@ def validate_currency(currency: str, field: str = "currency") -> str:
     except UnknownCurrencyError as error:
         raise UnknownCurrencyError(field, currency, error.expected) from None
     return currency
+
+
+@functools.cache
+def is_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency with a minor unit (cached, never raises)."""
+    try:
+        minor_unit(code)
+    except UnknownCurrencyError:
+        return False
+    return True
 
 
 @functools.cache

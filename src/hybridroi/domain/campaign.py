@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.checks import aware, currency_code, identifier, text, to_tuple, unique_ids
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.fx import FxRates
@@ -45,6 +46,9 @@ class Campaign:
         deals: Commission deals.
         extra_costs: Other costs of the campaign.
         fx: Exchange rates for amounts in other currencies.
+        attribution: How conversions are credited to partners (windows, model,
+            promo-code precedence, de-duplication, tie-break); last touch with a
+            30-day click window by default.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -60,6 +64,9 @@ class Campaign:
     deals: tuple[AffiliateDeal, ...] = attrs.field(default=(), converter=to_tuple)
     extra_costs: tuple[ExtraCost, ...] = attrs.field(default=(), converter=to_tuple)
     fx: FxRates = attrs.field(factory=FxRates)
+    attribution: AttributionPolicy = attrs.field(
+        factory=AttributionPolicy, validator=attrs.validators.instance_of(AttributionPolicy)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.end <= self.start:

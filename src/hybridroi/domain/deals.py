@@ -1,4 +1,4 @@
-"""Affiliate deals: the container of a partner's commission rules."""
+"""Affiliate deals: a partner's commission rules and how they are applied."""
 
 from __future__ import annotations
 
@@ -7,8 +7,60 @@ from typing import Any
 import attrs
 
 from hybridroi.core.checks import currency_code, identifier, optional, to_tuple
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money, Rounding
+from hybridroi.core.periods import PeriodKind
+from hybridroi.statements.rules import (
+    RATE_RULE_TYPES,
+    RULE_TYPES,
+    CommissionBase,
+    CustomRule,
+    Precedence,
+    Rule,
+)
 
 __all__ = ["AffiliateDeal"]
+
+
+def _rules(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    allowed = RATE_RULE_TYPES if attribute.name == "program_rules" else RULE_TYPES
+    for index, rule in enumerate(value):
+        if not isinstance(rule, allowed):
+            expected = (
+                "a rate rule (PercentRate, FlatPerSale, FlatPerItem, PerLead, TieredRate)"
+                if attribute.name == "program_rules"
+                else "a rule record from RULE_TYPES (put Python rules in custom_rules)"
+            )
+            raise InvalidValueError(f"AffiliateDeal.{attribute.name}[{index}]", rule, expected)
+
+
+def _custom_rules(
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]
+) -> None:
+    for index, rule in enumerate(value):
+        if not isinstance(rule, CustomRule):
+            raise InvalidValueError(
+                f"AffiliateDeal.custom_rules[{index}]",
+                rule,
+                "an object with an id and a price(sale) method (the CustomRule protocol)",
+            )
+
+
+def _money_fields(rule: object) -> list[tuple[str, Money]]:
+    found = []
+    for name in ("amount",):
+        value = getattr(rule, name, None)
+        if isinstance(value, Money):
+            found.append((name, value))
+    for band_index, band in enumerate(getattr(rule, "bands", ())):
+        if band.bonus is not None:
+            found.append((f"bands[{band_index}].bonus", band.bonus))
+    for index, condition in enumerate(getattr(rule, "conditions", ())):
+        for name in ("minimum", "maximum"):
+            value = getattr(condition, name, None)
+            if isinstance(value, Money):
+                found.append((f"conditions[{index}].{name}", value))
+    return found
 
 
 @attrs.frozen(kw_only=True)
@@ -21,11 +73,60 @@ class AffiliateDeal:
     Attributes:
         id: Deal id, unique within a campaign.
         partner_id: The partner the deal pays.
-        rules: The commission rules, evaluated by the commission engine.
+        rules: The deal's rules, partner-specific (see
+            :mod:`hybridroi.statements.rules`). Rate rules are tried in this
+            order under :attr:`Precedence.FIRST_MATCH`.
         currency: The currency commissions are paid in; the campaign's when None.
+        precedence: How one rate rule is chosen among those that match.
+        program_rules: The program's default rate rules (``PercentRate``,
+            ``FlatPerSale``, ``FlatPerItem``, ``PerLead``, ``TieredRate``). They price a
+            conversion only when no partner-specific rate rule matches it, so a
+            partner-specific rate always beats the program default.
+        custom_rules: Rate rules written in Python, each implementing the
+            :class:`~hybridroi.statements.rules.CustomRule` protocol; they come
+            before ``rules`` in first-match order and are not serializable.
+        commission_base: Which amount of a sale percent rates apply to.
+        rounding: How each statement line is rounded to the minor unit.
+        statement_period: The period of the partner's statements.
     """
 
     id: str = attrs.field(validator=identifier)
     partner_id: str = attrs.field(validator=identifier)
-    rules: tuple[Any, ...] = attrs.field(default=(), converter=to_tuple)
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple, validator=_rules)
     currency: str | None = attrs.field(default=None, validator=optional(currency_code))
+    precedence: Precedence = attrs.field(
+        default=Precedence.FIRST_MATCH, validator=attrs.validators.instance_of(Precedence)
+    )
+    program_rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple, validator=_rules)
+    # Typed loosely so that serialization passes it through: code is not data.
+    custom_rules: tuple[Any, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_custom_rules
+    )
+    commission_base: CommissionBase = attrs.field(
+        default=CommissionBase.NET, validator=attrs.validators.instance_of(CommissionBase)
+    )
+    rounding: Rounding = attrs.field(
+        default=Rounding.HALF_UP, validator=attrs.validators.instance_of(Rounding)
+    )
+    statement_period: PeriodKind = attrs.field(
+        default=PeriodKind.MONTH, validator=attrs.validators.instance_of(PeriodKind)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for rule in (*self.custom_rules, *self.rules, *self.program_rules):
+            if rule.id in seen:
+                raise InvalidValueError(
+                    "AffiliateDeal.rules", rule.id, "unique rule ids within the deal"
+                )
+            seen.add(rule.id)
+        if self.currency is None:
+            return
+        for rule in (*self.rules, *self.program_rules):
+            for name, amount in _money_fields(rule):
+                if amount.currency != self.currency:
+                    raise InvalidValueError(
+                        f"AffiliateDeal.rules[{rule.id}].{name}",
+                        amount,
+                        f"an amount in the deal's currency {self.currency}",
+                    )

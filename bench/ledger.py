@@ -1,0 +1,118 @@
+"""Benchmark: post the statements of N sales to a SQLite ledger, then post them again.
+
+Usage: ``python bench/ledger.py [SALES]`` (default 1,000,000).
+
+The statement run is built synthetically (not timed): 1,000 partners, one
+commission line per sale, sales spread over March 2026 a minute apart. The
+first posting writes one entry per sale; the second posting of the same
+statements must find no difference. Targets for 1,000,000 sales: at most 15 s
+and 3 s.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hybridroi.attribution.credits import AttributionResult
+from hybridroi.core.money import Money
+from hybridroi.core.periods import PeriodKind, period_of
+from hybridroi.domain.campaign import Campaign
+from hybridroi.domain.partners import Affiliate
+from hybridroi.ledger.sqlite import SqliteLedgerStore
+from hybridroi.ledger.store import Ledger
+from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
+
+ZONE = "Europe/Paris"
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def build(sales: int, partners: int) -> tuple[Campaign, StatementRun]:
+    """A campaign and a statement run with one commission line per sale."""
+    campaign = Campaign(
+        id="BENCH",
+        name="Benchmark",
+        currency="EUR",
+        timezone=ZONE,
+        start=datetime(2026, 1, 1, tzinfo=UTC),
+        end=datetime(2027, 1, 1, tzinfo=UTC),
+        partners=tuple(Affiliate(id=f"P{p:04d}", name=f"Partner {p}") for p in range(partners)),
+    )
+    period = period_of(START + timedelta(days=10), PeriodKind.MONTH, ZONE)
+    lines: dict[str, list[StatementLine]] = {p.id: [] for p in campaign.partners}
+    ids = list(lines)
+    for n in range(sales):
+        earned_at = START + timedelta(minutes=n % 40_000)
+        amount = Money.from_minor(100 + n % 5_000, "EUR")
+        lines[ids[n % partners]].append(
+            StatementLine(
+                key=f"commission:C-{n}:R-pct",
+                kind=LineKind.COMMISSION,
+                amount=amount,
+                rule_id="R-pct",
+                explanation=f"10% of sale C-{n} = {amount}",
+                earned_at=earned_at,
+                source_ids=(f"C-{n}",),
+            )
+        )
+    statements = tuple(
+        Statement(partner_id=p, period=period, currency="EUR", lines=tuple(lines[p])) for p in ids
+    )
+    run = StatementRun(
+        as_of=START + timedelta(days=31),
+        statements=statements,
+        attribution=AttributionResult(credits=(), unattributed=(), problems=()),
+        problems=(),
+    )
+    return campaign, run
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Run the benchmark and print its figures.
+
+    Args:
+        argv: ``[SALES]``; 1,000,000 when empty.
+
+    Returns:
+        The measured seconds, keyed ``"first"`` and ``"again"``.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    sales = int(args[0]) if args else 1_000_000
+    partners = min(1_000, max(1, sales // 10))
+    build_start = time.perf_counter()
+    campaign, run = build(sales, partners)
+    print(
+        f"built {sales:,} sale lines for {partners:,} partners in "
+        f"{time.perf_counter() - build_start:.1f} s (not timed)"
+    )
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SqliteLedgerStore(Path(folder) / "ledger.db") as store,
+    ):
+        ledger = Ledger(store, campaign)
+        started, cpu = time.perf_counter(), time.process_time()
+        first = ledger.post(run)
+        first_seconds = time.perf_counter() - started
+        first_cpu = time.process_time() - cpu
+        started, cpu = time.perf_counter(), time.process_time()
+        again = ledger.post(run, at=run.as_of + timedelta(hours=1))
+        again_seconds = time.perf_counter() - started
+        again_cpu = time.process_time() - cpu
+    assert len(first.entries) == sales, "every sale line must be posted once"
+    assert again.entries == (), "posting the same statements again must add nothing"
+    print(
+        f"first posting:  {first_seconds:6.2f} s ({first_cpu:.2f} s CPU) for "
+        f"{len(first.entries):,} entries (target <= 15 s at 1,000,000)"
+    )
+    print(
+        f"second posting: {again_seconds:6.2f} s ({again_cpu:.2f} s CPU), "
+        f"{len(again.entries)} entries (target <= 3 s at 1,000,000)"
+    )
+    return {"first": first_seconds, "again": again_seconds}
+
+
+if __name__ == "__main__":
+    main()

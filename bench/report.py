@@ -1,0 +1,84 @@
+"""Benchmark: from event files to the blended ROI report, stage by stage.
+
+Usage::
+
+    python bench/report.py [SIZE] [--seed N]
+
+SIZE is the number of events of the generated demo campaign (default 50,000: the
+size ``hybridroi demo`` runs). Generating the events is not timed. The timed stages
+are what ``hybridroi report`` does: parsing the CSV event file text into records,
+computing the statements (intake checks, attribution, commission engine), building
+the report (every breakdown, KPI and assisted sale), and rendering it as a table and
+as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from hybridroi.demo.cosmetics import DEMO_SEED, demo_data
+from hybridroi.events.records import Conversion, Refund, Touch
+from hybridroi.events.stats import ContentStats, latest_stats
+from hybridroi.files.events import format_events, parse_events
+from hybridroi.report.render import report_to_dict, report_to_table
+from hybridroi.report.report import build_report
+from hybridroi.statements.engine import compute_statements
+
+
+def main(size: int = 50_000, *, seed: int = DEMO_SEED) -> dict[str, float]:
+    """Run the benchmark and print its figures.
+
+    Args:
+        size: Number of events to generate.
+        seed: Seed of the generated events.
+
+    Returns:
+        The figures printed, by name (seconds, and events per second).
+    """
+    data = demo_data(seed=seed, size=size)
+    records: list[Touch | Conversion | Refund | ContentStats] = [*data.events, *data.stats]
+    text = format_events(records, format="csv")
+    figures: dict[str, float] = {}
+
+    began = time.perf_counter()
+    loaded = parse_events(text, format="csv", source="events.csv")
+    figures["parse_s"] = time.perf_counter() - began
+    assert not loaded.problems, loaded.problems[:3]
+
+    began = time.perf_counter()
+    views = {k: v.views for k, v in latest_stats(loaded.stats, as_of=data.as_of).items()}
+    run = compute_statements(data.campaign, loaded.events, as_of=data.as_of, views=views)
+    figures["statements_s"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    report = build_report(
+        data.campaign, run, events=loaded.events, stats=loaded.stats, margin=data.margin
+    )
+    figures["report_s"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    report_to_table(report)
+    json.dumps(report_to_dict(report))
+    figures["render_s"] = time.perf_counter() - began
+
+    total = sum(figures.values())
+    figures["total_s"] = total
+    figures["events_per_s"] = len(data.events) / total if total else 0.0
+    print(
+        f"{len(data.events):,} events ({len(text) / 1e6:.1f} MB of CSV), "
+        f"{len(run.statements)} statements, {len(report.by_partner)} partner rows"
+    )
+    for name in ("parse_s", "statements_s", "report_s", "render_s", "total_s"):
+        print(f"  {name[:-2]:<12} {figures[name]:8.3f} s")
+    print(f"  {'throughput':<12} {figures['events_per_s']:8,.0f} events/s")
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("size", nargs="?", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=DEMO_SEED)
+    arguments = parser.parse_args()
+    main(arguments.size, seed=arguments.seed)

@@ -1,0 +1,406 @@
+"""Attribution models: how one conversion's credit is split among its eligible touches.
+
+A model sees the eligible partner touches of one conversion, oldest first (ties
+already broken by the policy's rule), and returns one exact share per touch.
+The shares are :class:`fractions.Fraction` values that sum to exactly 1; a
+touch may receive 0. The engine then merges the shares of each partner, so a
+partner is never credited twice for one sale.
+
+Every model has a ``label`` used in the reasons of credits, a ``kind`` that
+names it in plain data (``{"kind": "position_based", "first": "2/5"}``), and a
+``shares`` method taking the eligible touches (oldest first), the conversion's
+instant and the ids of the campaign's influencers.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import ClassVar, Literal, TypeAlias
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from hybridroi.core.durations import format_duration, parse_duration
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.events.records import Touch
+
+__all__ = [
+    "AttributionModel",
+    "FirstTouch",
+    "IntroducerCloser",
+    "LastTouch",
+    "Linear",
+    "PositionBased",
+    "TimeDecay",
+    "fixed_length",
+    "to_share",
+]
+
+_ZERO = Fraction(0)
+_ONE = Fraction(1)
+
+
+def to_share(value: object, field: str = "share") -> Fraction:
+    """Convert an exact number to a :class:`~fractions.Fraction` share.
+
+    Args:
+        value: A ``Fraction``, ``Decimal``, ``int`` or a string such as ``"0.3"`` or ``"3/10"``.
+        field: The field name used in error messages.
+
+    Returns:
+        The share.
+
+    Raises:
+        InvalidValueError: For a float (inexact) or a value that is not a number.
+    """
+    if isinstance(value, bool | float):
+        raise InvalidValueError(
+            field, value, "an exact share: Fraction, Decimal, int or a string such as '0.3'"
+        )
+    if isinstance(value, Fraction | int | Decimal):
+        return Fraction(value)
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except ValueError:
+            raise InvalidValueError(field, value, "a share such as '0.3' or '3/10'") from None
+    raise InvalidValueError(field, value, "an exact share: Fraction, Decimal, int or str")
+
+
+def _first_share(value: object) -> Fraction:
+    return to_share(value, "PositionBased.first")
+
+
+def _last_share(value: object) -> Fraction:
+    return to_share(value, "PositionBased.last")
+
+
+def fixed_length(duration: relativedelta) -> timedelta | None:
+    """The elapsed time a duration stands for, or None if it depends on the calendar.
+
+    Durations in seconds, minutes, hours, days and weeks have a fixed length;
+    months and years do not (a month is 28 to 31 days).
+
+    Args:
+        duration: A relative duration such as ``parse_duration("30 days")``.
+
+    Returns:
+        The equivalent ``timedelta``, or None when the duration has months or years.
+
+    >>> fixed_length(parse_duration("2 weeks"))
+    datetime.timedelta(days=14)
+    >>> fixed_length(parse_duration("1 month")) is None
+    True
+    """
+    if duration.years or duration.months:
+        return None
+    return timedelta(
+        days=duration.days,
+        hours=duration.hours,
+        minutes=duration.minutes,
+        seconds=duration.seconds,
+        microseconds=duration.microseconds,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class LastTouch:
+    """The last eligible touch takes the whole conversion (last click wins).
+
+    Attributes:
+        kind: Always ``"last_touch"``; names the model in plain data.
+    """
+
+    label: ClassVar[str] = "last touch"
+
+    kind: Literal["last_touch"] = attrs.field(
+        default="last_touch", validator=attrs.validators.in_(("last_touch",))
+    )
+
+    def shares(
+        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+    ) -> tuple[Fraction, ...]:
+        """One share per touch, oldest first: 1 for the last, 0 for the others.
+
+        Args:
+            touches: The eligible touches, oldest first (at least one).
+            conversion_instant: When the conversion happened.
+            influencers: Ids of the campaign's influencers.
+
+        Returns:
+            The shares, summing to 1.
+        """
+        return (_ZERO,) * (len(touches) - 1) + (_ONE,)
+
+
+@attrs.frozen(kw_only=True)
+class FirstTouch:
+    """The first eligible touch takes the whole conversion.
+
+    Attributes:
+        kind: Always ``"first_touch"``; names the model in plain data.
+    """
+
+    label: ClassVar[str] = "first touch"
+
+    kind: Literal["first_touch"] = attrs.field(
+        default="first_touch", validator=attrs.validators.in_(("first_touch",))
+    )
+
+    def shares(
+        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+    ) -> tuple[Fraction, ...]:
+        """One share per touch, oldest first: 1 for the first, 0 for the others.
+
+        Args:
+            touches: The eligible touches, oldest first (at least one).
+            conversion_instant: When the conversion happened.
+            influencers: Ids of the campaign's influencers.
+
+        Returns:
+            The shares, summing to 1.
+        """
+        return (_ONE,) + (_ZERO,) * (len(touches) - 1)
+
+
+@attrs.frozen(kw_only=True)
+class Linear:
+    """Every eligible touch gets an equal share: ``1/n`` each of ``n`` touches.
+
+    Attributes:
+        kind: Always ``"linear"``; names the model in plain data.
+    """
+
+    label: ClassVar[str] = "linear"
+
+    kind: Literal["linear"] = attrs.field(
+        default="linear", validator=attrs.validators.in_(("linear",))
+    )
+
+    def shares(
+        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+    ) -> tuple[Fraction, ...]:
+        """One equal share per touch.
+
+        Args:
+            touches: The eligible touches, oldest first (at least one).
+            conversion_instant: When the conversion happened.
+            influencers: Ids of the campaign's influencers.
+
+        Returns:
+            ``n`` shares of ``1/n`` for ``n`` touches.
+        """
+        count = len(touches)
+        return (Fraction(1, count),) * count
+
+
+@attrs.frozen(kw_only=True)
+class PositionBased:
+    """The first and last touches get fixed shares; the touches between split the rest.
+
+    With the defaults (40/20/40), four touches get 40%, 10%, 10% and 40%. Two
+    touches split the first and last shares in proportion (40:40 gives 50/50);
+    a single touch takes everything.
+
+    Attributes:
+        kind: Always ``"position_based"``; names the model in plain data.
+        first: Share of the first touch (default 2/5).
+        last: Share of the last touch (default 2/5). ``first + last <= 1``.
+    """
+
+    label: ClassVar[str] = "position-based"
+
+    kind: Literal["position_based"] = attrs.field(
+        default="position_based", validator=attrs.validators.in_(("position_based",))
+    )
+
+    first: Fraction = attrs.field(default=Fraction(2, 5), converter=_first_share)
+    last: Fraction = attrs.field(default=Fraction(2, 5), converter=_last_share)
+
+    def __attrs_post_init__(self) -> None:
+        if self.first < 0 or self.last < 0 or self.first + self.last > 1:
+            raise InvalidValueError(
+                "PositionBased.first",
+                (self.first, self.last),
+                "first and last shares >= 0 with first + last <= 1",
+            )
+        if self.first + self.last == 0:
+            raise InvalidValueError(
+                "PositionBased.first",
+                (self.first, self.last),
+                "a positive first or last share (use Linear for equal shares)",
+            )
+
+    def shares(
+        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+    ) -> tuple[Fraction, ...]:
+        """One share per touch, oldest first.
+
+        Args:
+            touches: The eligible touches, oldest first (at least one).
+            conversion_instant: When the conversion happened.
+            influencers: Ids of the campaign's influencers.
+
+        Returns:
+            The shares, summing to 1.
+        """
+        count = len(touches)
+        if count == 1:
+            return (_ONE,)
+        if count == 2:
+            ends = self.first + self.last
+            return (self.first / ends, self.last / ends)
+        middle = (1 - self.first - self.last) / (count - 2)
+        return (self.first,) + (middle,) * (count - 2) + (self.last,)
+
+
+def _half_life(value: str | relativedelta) -> relativedelta:
+    duration = parse_duration(value, "TimeDecay.half_life")
+    if fixed_length(duration) is None:
+        raise InvalidValueError(
+            "TimeDecay.half_life", value, "a fixed length such as '7 days' (no months or years)"
+        )
+    return duration
+
+
+# Time-decay weights are powers of two with a fractional exponent, so they are
+# irrational. They are computed in this context, whose result is correctly
+# rounded and the same on every platform, then normalised exactly.
+_DECAY = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
+_MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+@attrs.frozen(kw_only=True)
+class TimeDecay:
+    """Touches closer to the conversion weigh more: the weight halves every half-life.
+
+    A touch ``age`` before the conversion weighs ``2 ** (-age / half_life)``,
+    computed to 28 significant digits; shares are the weights divided by their
+    sum, exactly, so they sum to 1. With a 7-day half-life, touches 7 days and
+    0 days before the order weigh 1/2 and 1, hence shares 1/3 and 2/3.
+
+    Attributes:
+        kind: Always ``"time_decay"``; names the model in plain data.
+        half_life: A fixed-length duration (default 7 days).
+    """
+
+    label: ClassVar[str] = "time decay"
+
+    kind: Literal["time_decay"] = attrs.field(
+        default="time_decay", validator=attrs.validators.in_(("time_decay",))
+    )
+
+    half_life: relativedelta = attrs.field(default=relativedelta(days=7), converter=_half_life)
+
+    def weights(self, instants: Sequence[datetime], conversion_instant: datetime) -> list[Fraction]:
+        """The unnormalised weight of each touch.
+
+        Args:
+            instants: When the touches happened.
+            conversion_instant: When the conversion happened.
+
+        Returns:
+            One positive weight per touch.
+        """
+        half_life_us = _MICROSECONDS_PER_DAY * self.half_life.days + (
+            (self.half_life.hours * 3600 + self.half_life.minutes * 60 + self.half_life.seconds)
+            * 1_000_000
+            + self.half_life.microseconds
+        )
+        result = []
+        for instant in instants:
+            age_us = (conversion_instant - instant) // timedelta(microseconds=1)
+            exponent = _DECAY.divide(Decimal(-age_us), Decimal(half_life_us))
+            result.append(Fraction(_DECAY.power(Decimal(2), exponent)))
+        return result
+
+    def shares(
+        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+    ) -> tuple[Fraction, ...]:
+        """One share per touch, oldest first, normalised to sum to exactly 1.
+
+        Args:
+            touches: The eligible touches, oldest first (at least one).
+            conversion_instant: When the conversion happened.
+            influencers: Ids of the campaign's influencers.
+
+        Returns:
+            The shares.
+        """
+        weights = self.weights([touch.instant for touch in touches], conversion_instant)
+        total = sum(weights, _ZERO)
+        return tuple(weight / total for weight in weights)
+
+    def describe(self) -> str:
+        """The model and its half-life, for reasons."""
+        return f"time decay (half-life {format_duration(self.half_life)})"
+
+
+def _introducer_share(value: object) -> Fraction:
+    share = to_share(value, "IntroducerCloser.introducer_share")
+    if not 0 < share < 1:
+        raise InvalidValueError(
+            "IntroducerCloser.introducer_share", value, "a share strictly between 0 and 1"
+        )
+    return share
+
+
+@attrs.frozen(kw_only=True)
+class IntroducerCloser:
+    """The hybrid model: the influencer who created the desire and the partner who closed.
+
+    The introducer is the partner of the first eligible touch by an
+    :class:`~hybridroi.domain.partners.Influencer` of the campaign; the closer
+    is the partner of the last eligible touch. The introducer gets
+    ``introducer_share`` and the closer the rest. Touches in between get
+    nothing. When there is no influencer touch, or the introducer also closed,
+    the closer takes everything.
+
+    Attributes:
+        kind: Always ``"introducer_closer"``; names the model in plain data.
+        introducer_share: The introducer's share, strictly between 0 and 1
+            (default 3/10).
+    """
+
+    label: ClassVar[str] = "introducer/closer"
+
+    kind: Literal["introducer_closer"] = attrs.field(
+        default="introducer_closer", validator=attrs.validators.in_(("introducer_closer",))
+    )
+
+    introducer_share: Fraction = attrs.field(default=Fraction(3, 10), converter=_introducer_share)
+
+    def shares(
+        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+    ) -> tuple[Fraction, ...]:
+        """One share per touch, oldest first.
+
+        Args:
+            touches: The eligible touches, oldest first (at least one).
+            conversion_instant: When the conversion happened.
+            influencers: Ids of the campaign's influencers.
+
+        Returns:
+            The shares, summing to 1.
+        """
+        result = [_ZERO] * len(touches)
+        closer = len(touches) - 1
+        introducer = next(
+            (i for i, touch in enumerate(touches) if touch.partner_id in influencers), closer
+        )
+        if touches[introducer].partner_id == touches[closer].partner_id:
+            result[closer] = _ONE
+        else:
+            result[introducer] = self.introducer_share
+            result[closer] = 1 - self.introducer_share
+        return tuple(result)
+
+
+AttributionModel: TypeAlias = (
+    LastTouch | FirstTouch | Linear | PositionBased | TimeDecay | IntroducerCloser
+)
+"""Any of the attribution models."""

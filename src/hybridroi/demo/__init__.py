@@ -1,0 +1,1 @@
+"""A bundled, realistic example: a French cosmetics brand's hybrid campaign."""

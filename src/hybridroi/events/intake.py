@@ -1,0 +1,490 @@
+"""Checking a batch of events against a campaign: valid events plus problem records.
+
+:func:`check_events` never raises on bad data. It returns an
+:class:`EventBatch` holding the events that can be used, in a fixed order, and
+one :class:`~hybridroi.core.problems.Problem` for each event it could not use:
+
+* the same event received twice is used once (retries are harmless); a
+  *different* event reusing an id is a ``DUPLICATE_ID`` problem, and none of the
+  events sharing that id is used until the conflict is resolved (keeping the
+  first one to arrive would make the result depend on arrival order);
+* a touch of a partner or content the campaign does not know, or of content
+  published by another partner;
+* a conversion in a currency the campaign's FX table cannot convert at its
+  instant;
+* a refund of an unknown (or rejected) sale, dated before its sale, in another
+  currency, or larger than what remains of the sale after the earlier refunds.
+
+Touches, conversions and refunds have separate id spaces: a touch ``"42"`` and
+an order ``"42"`` do not clash.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from operator import attrgetter
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+
+from hybridroi.core.errors import InvalidValueError, MissingRateError
+from hybridroi.core.money import Money
+from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.timezones import require_aware
+from hybridroi.domain.campaign import Campaign
+from hybridroi.events.records import Conversion, Refund, Touch
+
+__all__ = ["Event", "EventBatch", "check_events"]
+
+Event: TypeAlias = Touch | Conversion | Refund
+"""Any raw event of a campaign."""
+
+E = TypeVar("E", Touch, Conversion, Refund)
+
+_BY_ID = attrgetter("id")
+_BY_INSTANT = attrgetter("instant")
+_PARTNER_AND_CONTENT = attrgetter("partner_id", "content_id")
+_CURRENCY = attrgetter("revenue.currency")
+_NOUN = {Touch: "touch", Conversion: "conversion", Refund: "refund"}
+
+
+def _chronological(events: Iterable[E]) -> tuple[E, ...]:
+    # Two stable passes give the order (instant, id) without building a tuple
+    # key per event; logs that arrive roughly in time order sort in near-linear time.
+    ordered = sorted(events, key=_BY_ID)
+    ordered.sort(key=_BY_INSTANT)
+    return tuple(ordered)
+
+
+def _sorted_touches(touches: Iterable[Touch]) -> tuple[Touch, ...]:
+    return _chronological(touches)
+
+
+def _sorted_conversions(conversions: Iterable[Conversion]) -> tuple[Conversion, ...]:
+    return _chronological(conversions)
+
+
+def _sorted_refunds(refunds: Iterable[Refund]) -> tuple[Refund, ...]:
+    return _chronological(refunds)
+
+
+def _problem_key(problem: Problem) -> tuple[str, str, str, str]:
+    return (problem.subject, problem.kind.value, problem.field or "", problem.message)
+
+
+def _sorted_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=_problem_key))
+
+
+@attrs.frozen(kw_only=True)
+class EventBatch:
+    """A checked batch of events: what attribution and the commission engine consume.
+
+    Build it with :func:`check_events`. Each collection is sorted by instant,
+    then id, so the batch is the same whatever order the events arrived in.
+
+    Attributes:
+        touches: Valid touches, sorted by (instant, id).
+        conversions: Valid conversions, sorted by (instant, id).
+        refunds: Valid refunds, sorted by (instant, id); each belongs to a
+            conversion of the batch and they never exceed its revenue.
+        problems: The events that could not be used, and why.
+
+    Raises:
+        InvalidValueError: When built directly with repeated ids or refunds of
+            conversions that are not in the batch.
+    """
+
+    touches: tuple[Touch, ...] = attrs.field(default=(), converter=_sorted_touches)
+    conversions: tuple[Conversion, ...] = attrs.field(default=(), converter=_sorted_conversions)
+    refunds: tuple[Refund, ...] = attrs.field(default=(), converter=_sorted_refunds)
+    problems: tuple[Problem, ...] = attrs.field(default=(), converter=_sorted_problems)
+    _conversion_index: dict[str, Conversion] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+    _refund_index: dict[str, tuple[Refund, ...]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for name, items in (
+            ("touches", self.touches),
+            ("conversions", self.conversions),
+            ("refunds", self.refunds),
+        ):
+            if len({item.id for item in items}) != len(items):
+                raise InvalidValueError(
+                    f"EventBatch.{name}", name, "unique ids (use check_events to report repeats)"
+                )
+        self._index()
+        for refund in self.refunds:
+            if refund.conversion_id not in self._conversion_index:
+                raise InvalidValueError(
+                    "EventBatch.refunds",
+                    refund.id,
+                    "refunds of conversions in the batch (use check_events to report others)",
+                )
+
+    def _index(self, conversions: dict[str, Conversion] | None = None) -> None:
+        if conversions is None:
+            conversions = {c.id: c for c in self.conversions}
+        object.__setattr__(self, "_conversion_index", conversions)
+        by_conversion: dict[str, list[Refund]] = defaultdict(list)
+        for refund in self.refunds:
+            by_conversion[refund.conversion_id].append(refund)
+        object.__setattr__(
+            self, "_refund_index", {key: tuple(value) for key, value in by_conversion.items()}
+        )
+
+    @classmethod
+    def _trusted(
+        cls,
+        touches: tuple[Touch, ...],
+        conversions: tuple[Conversion, ...],
+        refunds: tuple[Refund, ...],
+        problems: tuple[Problem, ...],
+        index: dict[str, Conversion],
+    ) -> EventBatch:
+        # check_events has already sorted and checked everything: skip the
+        # converters and validators, which would sort millions of events again.
+        batch = object.__new__(cls)
+        object.__setattr__(batch, "touches", touches)
+        object.__setattr__(batch, "conversions", conversions)
+        object.__setattr__(batch, "refunds", refunds)
+        object.__setattr__(batch, "problems", _sorted_problems(problems))
+        batch._index(index)
+        return batch
+
+    def conversion(self, conversion_id: str) -> Conversion | None:
+        """The valid conversion with ``conversion_id``, or None.
+
+        Args:
+            conversion_id: The conversion's id.
+
+        Returns:
+            The conversion, or None if it is not in the batch (unknown or rejected).
+        """
+        return self._conversion_index.get(conversion_id)
+
+    def refunds_of(self, conversion_id: str, as_of: datetime | None = None) -> tuple[Refund, ...]:
+        """The valid refunds of one conversion, oldest first.
+
+        Args:
+            conversion_id: The conversion's id.
+            as_of: Only refunds at or before this instant, if given.
+
+        Returns:
+            The refunds, sorted by (instant, id).
+        """
+        refunds = self._refund_index.get(conversion_id, ())
+        if as_of is None:
+            return refunds
+        require_aware(as_of, "as_of")
+        return tuple(refund for refund in refunds if refund.instant <= as_of)
+
+    def refunded(self, conversion_id: str, as_of: datetime | None = None) -> Money:
+        """Total refunded on one conversion, optionally as of an instant.
+
+        Args:
+            conversion_id: The conversion's id.
+            as_of: Count only refunds at or before this instant, if given.
+
+        Returns:
+            The refunded amount in the conversion's currency (zero if none).
+
+        Raises:
+            KeyError: If the conversion is not in the batch.
+        """
+        conversion = self._conversion_index[conversion_id]
+        return Money.sum(
+            (refund.amount for refund in self.refunds_of(conversion_id, as_of)),
+            conversion.currency,
+        )
+
+    def remaining(self, conversion_id: str, as_of: datetime | None = None) -> Money:
+        """What remains of a conversion's revenue after its refunds.
+
+        Args:
+            conversion_id: The conversion's id.
+            as_of: Count only refunds at or before this instant, if given.
+
+        Returns:
+            Revenue minus refunds, never negative.
+
+        Raises:
+            KeyError: If the conversion is not in the batch.
+        """
+        revenue = self._conversion_index[conversion_id].revenue
+        return revenue - self.refunded(conversion_id, as_of)
+
+    def touches_by_customer(self) -> dict[str, list[Touch]]:
+        """The touches grouped by customer key, each group in batch order.
+
+        Returns:
+            A new dict from customer key to that customer's touches, sorted by
+            (instant, id).
+        """
+        groups: defaultdict[str, list[Touch]] = defaultdict(list)
+        for touch in self.touches:
+            groups[touch.customer_key].append(touch)
+        return dict(groups)
+
+
+def _unique(items: list[E], problems: list[Problem]) -> tuple[list[E], set[str]]:
+    """Drop exact repeats; reject every event of an id claimed by different events."""
+    if len(set(map(_BY_ID, items))) == len(items):
+        return items, set()
+    variants: dict[str, list[E]] = defaultdict(list)
+    for item in items:
+        known = variants[item.id]
+        if item not in known:
+            known.append(item)
+    kept: list[E] = []
+    rejected: set[str] = set()
+    for event_id, versions in variants.items():
+        if len(versions) == 1:
+            kept.append(versions[0])
+            continue
+        rejected.add(event_id)
+        noun = _NOUN[type(versions[0])]
+        problems.append(
+            Problem(
+                kind=ProblemKind.DUPLICATE_ID,
+                subject=f"{noun}:{event_id}",
+                field="id",
+                message=(
+                    f"{len(versions)} different {noun}s use this id; none of them is used "
+                    "until the conflict is resolved (the same event sent twice is used once)"
+                ),
+            )
+        )
+    return kept, rejected
+
+
+def _check_touches(
+    campaign: Campaign, touches: list[Touch], problems: list[Problem]
+) -> list[Touch]:
+    partners = {partner.id for partner in campaign.partners}
+    owners = {content.id: content.partner_id for content in campaign.contents}
+    # Few distinct (partner, content) pairs hold millions of touches: check those first.
+    pairs = set(map(_PARTNER_AND_CONTENT, touches))
+    if all(
+        (partner is None or partner in partners)
+        and (content is None or (content in owners and partner in (None, owners[content])))
+        for partner, content in pairs
+    ):
+        return touches
+    kept = []
+    for touch in touches:
+        subject = f"touch:{touch.id}"
+        if touch.partner_id is not None and touch.partner_id not in partners:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.UNKNOWN_PARTNER,
+                    subject=subject,
+                    field="partner_id",
+                    message=f"partner {touch.partner_id!r} is not a partner of campaign "
+                    f"{campaign.id!r}",
+                )
+            )
+        elif touch.content_id is not None and touch.content_id not in owners:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.UNKNOWN_CONTENT,
+                    subject=subject,
+                    field="content_id",
+                    message=f"content {touch.content_id!r} is not in campaign {campaign.id!r}",
+                )
+            )
+        elif (
+            touch.content_id is not None
+            and touch.partner_id is not None
+            and owners[touch.content_id] != touch.partner_id
+        ):
+            problems.append(
+                Problem(
+                    kind=ProblemKind.INVALID,
+                    subject=subject,
+                    field="content_id",
+                    message=f"content {touch.content_id!r} was published by partner "
+                    f"{owners[touch.content_id]!r}, not by {touch.partner_id!r}",
+                )
+            )
+        else:
+            kept.append(touch)
+    return kept
+
+
+def _check_conversions(
+    campaign: Campaign, conversions: list[Conversion], problems: list[Problem]
+) -> list[Conversion]:
+    home = campaign.currency
+    if set(map(_CURRENCY, conversions)) <= {home}:
+        return conversions
+    kept = []
+    for conversion in conversions:
+        currency = conversion.revenue.currency
+        if currency != home:
+            try:
+                campaign.fx.rate_at(currency, home, conversion.instant)
+            except MissingRateError as error:
+                problems.append(
+                    Problem(
+                        kind=ProblemKind.CURRENCY,
+                        subject=f"conversion:{conversion.id}",
+                        field="revenue",
+                        message=f"revenue is in {currency} but campaign {campaign.id!r} reports "
+                        f"in {home}, and its FX table cannot convert it ({error})",
+                    )
+                )
+                continue
+        kept.append(conversion)
+    return kept
+
+
+def _check_refunds(
+    refunds: list[Refund],
+    conversions: dict[str, Conversion],
+    rejected: set[str],
+    problems: list[Problem],
+) -> list[Refund]:
+    kept = []
+    refunded: dict[str, Money] = {}
+    for refund in _chronological(refunds):
+        subject = f"refund:{refund.id}"
+        conversion = conversions.get(refund.conversion_id)
+        if conversion is None:
+            why = (
+                "was rejected (see its own problem)"
+                if refund.conversion_id in rejected
+                else "is not in the batch"
+            )
+            problems.append(
+                Problem(
+                    kind=ProblemKind.UNKNOWN_SALE,
+                    subject=subject,
+                    field="conversion_id",
+                    message=f"conversion {refund.conversion_id!r} {why}",
+                )
+            )
+            continue
+        if refund.instant < conversion.instant:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.REFUND_BEFORE_SALE,
+                    subject=subject,
+                    field="instant",
+                    message=f"the refund at {refund.instant.isoformat()} is before conversion "
+                    f"{conversion.id!r} at {conversion.instant.isoformat()}",
+                )
+            )
+            continue
+        if refund.amount.currency != conversion.currency:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.CURRENCY,
+                    subject=subject,
+                    field="amount",
+                    message=f"the refund is in {refund.amount.currency} but conversion "
+                    f"{conversion.id!r} is in {conversion.currency}",
+                )
+            )
+            continue
+        already = refunded.get(conversion.id, Money.zero(conversion.currency))
+        remaining = conversion.revenue - already
+        if refund.amount > remaining:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.REFUND_EXCEEDS_SALE,
+                    subject=subject,
+                    field="amount",
+                    message=f"the refund of {refund.amount} is larger than the {remaining} "
+                    f"that remains of conversion {conversion.id!r} (revenue "
+                    f"{conversion.revenue}, already refunded {already})",
+                )
+            )
+            continue
+        refunded[conversion.id] = already + refund.amount
+        kept.append(refund)
+    return kept
+
+
+def check_events(campaign: Campaign, events: Iterable[Event]) -> EventBatch:
+    """Check a batch of events against a campaign.
+
+    The result does not depend on the order of ``events``, and feeding an
+    event twice changes nothing.
+
+    Args:
+        campaign: The campaign the events belong to.
+        events: Touches, conversions and refunds, in any order and mixed.
+
+    Returns:
+        The valid events, sorted, with a problem record for each event that
+        could not be used.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from hybridroi.events.records import Touch, TouchKind
+        >>> campaign = Campaign(id="spring", name="Spring", currency="EUR",
+        ...     timezone="Europe/Paris", start=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        ...     end=datetime(2026, 6, 1, tzinfo=timezone.utc))
+        >>> touch = Touch(id="T-1", kind=TouchKind.CLICK, customer_key="cust-1",
+        ...     partner_id="ghost", instant=datetime(2026, 3, 2, tzinfo=timezone.utc))
+        >>> batch = check_events(campaign, [touch, touch])
+        >>> len(batch.touches), [str(problem) for problem in batch.problems]
+        (0, ["unknown_partner touch:T-1 [partner_id]: partner 'ghost' is not a partner of campaign 'spring'"])
+    """  # noqa: E501
+    touches: list[Touch] = []
+    conversions: list[Conversion] = []
+    refunds: list[Refund] = []
+    problems: list[Problem] = []
+    buckets: dict[type, Any] = {
+        Touch: touches.append,
+        Conversion: conversions.append,
+        Refund: refunds.append,
+    }
+    # Typed as objects: input from the edges may hold anything, and is reported.
+    received: Iterable[object] = events
+    for event in received:
+        add = buckets.get(type(event))
+        if add is not None:
+            add(event)
+        elif isinstance(event, Touch):
+            touches.append(event)
+        elif isinstance(event, Conversion):
+            conversions.append(event)
+        elif isinstance(event, Refund):
+            refunds.append(event)
+        else:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.INVALID,
+                    subject=f"event:{type(event).__name__}",
+                    message=f"expected a Touch, Conversion or Refund, got {event!r}",
+                )
+            )
+    touches, _ = _unique(touches, problems)
+    touches = _check_touches(campaign, touches, problems)
+    # The id index doubles as the uniqueness check of conversions.
+    index = dict(zip(map(_BY_ID, conversions), conversions, strict=True))
+    rejected: set[str] = set()
+    if len(index) != len(conversions):
+        conversions, rejected = _unique(conversions, problems)
+    valid_conversions = _check_conversions(campaign, conversions, problems)
+    if valid_conversions is not conversions or rejected:
+        index = {conversion.id: conversion for conversion in valid_conversions}
+    if refunds:
+        rejected.update(c.id for c in conversions)
+        rejected.difference_update(index)
+        refunds, _ = _unique(refunds, problems)
+        refunds = _check_refunds(refunds, index, rejected, problems)
+    return EventBatch._trusted(
+        _chronological(touches),
+        _chronological(valid_conversions),
+        _chronological(refunds),
+        tuple(problems),
+        index,
+    )

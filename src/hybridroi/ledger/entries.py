@@ -1,0 +1,165 @@
+"""Ledger entries: the append-only record of what a partner has been credited.
+
+An entry is never changed once posted. What changes over time is its
+*status*, which is derived from the entry, the instant you ask at and the
+payout batches that hold it (see :mod:`hybridroi.ledger.lifecycle`).
+
+Every entry comes from one statement line, identified by its
+:class:`LedgerKey` (partner, period label, line key and currency), and keeps
+the line's rule id, explanation and source ids, plus a ``reason`` that says
+why this entry was posted ("earned", "adjustment", "reversal", "clawback").
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import NamedTuple
+
+import attrs
+
+from hybridroi.core.checks import aware, identifier, text, to_tuple
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money
+from hybridroi.statements.lines import LineKind
+
+__all__ = ["EntryStatus", "EntryType", "LedgerEntry", "LedgerKey"]
+
+
+class LedgerKey(NamedTuple):
+    """Where an entry belongs: one statement line of one partner, period and currency.
+
+    Attributes:
+        partner_id: The partner credited.
+        period_label: The label of the statement's period (``"2026-03"``).
+        line_key: The statement line's stable key (``"commission:C-17:R-pct"``).
+        currency: The currency of the line.
+    """
+
+    partner_id: str
+    period_label: str
+    line_key: str
+    currency: str
+
+
+class EntryType(enum.Enum):
+    """Why an entry was posted."""
+
+    EARNED = "earned"
+    """An amount the partner earned: a first posting or an increase of a line."""
+    REVERSAL = "reversal"
+    """A decrease of a line whose entries are still pending: it nets them before they lock."""
+    CLAWBACK = "clawback"
+    """A decrease of a line after its lock date: negative, and due at once."""
+    WAIVED = "waived"
+    """A clawback the policy does not recover from the partner (paid commissions kept).
+
+    Recorded so that it stays visible, but never counted against the partner.
+    A later increase of the same line first offsets a waived clawback, with a
+    positive waived entry, so that the partner is not paid twice.
+    """
+
+
+class EntryStatus(enum.Enum):
+    """Where an amount stands in its lifecycle: pending, locked, payable, paid.
+
+    Entries are stored with the status they had when posted (``PENDING``,
+    ``LOCKED`` or ``WAIVED``); :func:`hybridroi.ledger.lifecycle.status_at`
+    gives the status at any instant.
+    """
+
+    PENDING = "pending"
+    """Before the lock date: a decrease of the line reverses it."""
+    LOCKED = "locked"
+    """On or after the lock date, not yet in a payout batch."""
+    PAYABLE = "payable"
+    """In a payout batch that is not yet marked as paid."""
+    PAID = "paid"
+    """In a payout batch marked as paid."""
+    WAIVED = "waived"
+    """A waived clawback: visible, but never due by or to the partner."""
+
+
+_POSTED_STATUSES = (EntryStatus.PENDING, EntryStatus.LOCKED, EntryStatus.WAIVED)
+
+
+@attrs.frozen(kw_only=True)
+class LedgerEntry:
+    """One append-only ledger entry.
+
+    Attributes:
+        id: Entry id, ``"<run id>:<sequence>"``, unique in the ledger.
+        run_id: The posting run that wrote the entry.
+        key: The statement line the entry belongs to.
+        line_kind: What the line pays for (commission, fee, bonus...).
+        entry_type: Why the entry was posted.
+        amount: The amount, in the key's currency (negative for reversals and clawbacks).
+        status: The status when posted: pending, locked (due at once) or waived.
+        lock_at: The instant the entry locks (for a clawback, its posting instant).
+        earned_at: When the line's amount was earned (the sale's instant).
+        posted_at: When the entry was posted.
+        rule_id: The rule that fired for the line.
+        explanation: The line's explanation when the entry was posted.
+        source_ids: The events the line came from when the entry was posted.
+        reason: Why this entry was posted, in words
+            (``"reversal: commission:C-17 fell from EUR 10.08 to EUR 4.03 (new sources: R-3)"``).
+    """
+
+    id: str = attrs.field(validator=identifier)
+    run_id: str = attrs.field(validator=identifier)
+    key: LedgerKey = attrs.field(validator=attrs.validators.instance_of(LedgerKey))
+    line_kind: LineKind = attrs.field(validator=attrs.validators.instance_of(LineKind))
+    entry_type: EntryType = attrs.field(validator=attrs.validators.instance_of(EntryType))
+    amount: Money = attrs.field(validator=attrs.validators.instance_of(Money))
+    status: EntryStatus = attrs.field(validator=attrs.validators.in_(_POSTED_STATUSES))
+    lock_at: datetime = attrs.field(validator=aware)
+    earned_at: datetime = attrs.field(validator=aware)
+    posted_at: datetime = attrs.field(validator=aware)
+    rule_id: str = attrs.field(validator=identifier)
+    explanation: str = attrs.field(validator=text)
+    source_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    reason: str = attrs.field(validator=text)
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount.currency != self.key.currency:
+            raise InvalidValueError(
+                "LedgerEntry.amount",
+                self.amount,
+                f"an amount in the key's currency {self.key.currency}",
+            )
+        if self.amount.is_zero():
+            raise InvalidValueError("LedgerEntry.amount", self.amount, "a non-zero amount")
+
+    @classmethod
+    def _checked(cls, **fields: object) -> LedgerEntry:
+        """Build an entry from fields the caller has already checked, without validators.
+
+        Only :func:`hybridroi.ledger.posting.plan_entries` uses it: it checks
+        each statement line and the run's id and instant once, and derives
+        every other field from them, so running the validators again for each
+        of a million entries would only cost time.
+        """
+        entry = object.__new__(cls)
+        for name, value in fields.items():
+            object.__setattr__(entry, name, value)
+        return entry
+
+    @property
+    def partner_id(self) -> str:
+        """The partner credited."""
+        return self.key.partner_id
+
+    @property
+    def period_label(self) -> str:
+        """The label of the statement's period."""
+        return self.key.period_label
+
+    @property
+    def line_key(self) -> str:
+        """The statement line's key."""
+        return self.key.line_key
+
+    @property
+    def currency(self) -> str:
+        """The currency of the amount."""
+        return self.key.currency

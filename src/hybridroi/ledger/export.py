@@ -1,0 +1,193 @@
+"""A partner's ledger statement as CSV and JSON: every entry, with its explanation.
+
+Both formats carry the same columns: the entry, its key, amount and currency,
+its status at the statement's instant, its lock instant and payout batch, the
+rule that fired, the line's explanation, its source events and the reason it
+was posted.
+
+CSV cells are escaped against formula injection: a text cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a
+single quote, so a spreadsheet shows it as text instead of running it. Plain
+decimal numbers such as ``-6.05`` are left as they are: a spreadsheet reads
+them as numbers, never as formulas.
+
+>>> escape_cell("=SUM(A1:A9)"), escape_cell("-6.05"), escape_cell("-1+2"), escape_cell("@x")
+("'=SUM(A1:A9)", '-6.05', "'-1+2", "'@x")
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import attrs
+
+from hybridroi.core.timezones import UTC, require_aware
+from hybridroi.ledger.entries import EntryStatus, LedgerEntry
+from hybridroi.ledger.lifecycle import status_at
+from hybridroi.ledger.payouts import PayoutBatch
+
+__all__ = ["COLUMNS", "PartnerStatement", "escape_cell", "to_csv", "to_json"]
+
+COLUMNS = (
+    "entry_id",
+    "run_id",
+    "partner_id",
+    "period",
+    "line_key",
+    "line_kind",
+    "entry_type",
+    "status",
+    "amount",
+    "currency",
+    "earned_at",
+    "lock_at",
+    "posted_at",
+    "payout_batch",
+    "rule_id",
+    "explanation",
+    "source_ids",
+    "reason",
+)
+"""The columns of a partner statement, in order."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def escape_cell(value: str) -> str:
+    """Escape a CSV cell that a spreadsheet could read as a formula.
+
+    Args:
+        value: The cell's text.
+
+    Returns:
+        The text prefixed with ``'`` if it begins with ``=``, ``+``, ``-``,
+        ``@``, a tab or a carriage return and is not a plain decimal number.
+    """
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _instant(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+@attrs.frozen(kw_only=True)
+class PartnerStatement:
+    """A partner's ledger entries at an instant, ready to export.
+
+    Attributes:
+        partner_id: The partner.
+        at: The instant statuses are given at.
+        entries: The partner's entries, in posting order.
+        statuses: Entry id to status at ``at``.
+        batch_of: Entry id to the id of its payout batch, for entries in one.
+    """
+
+    partner_id: str
+    at: datetime
+    entries: tuple[LedgerEntry, ...]
+    statuses: Mapping[str, EntryStatus]
+    batch_of: Mapping[str, str]
+
+    @classmethod
+    def build(
+        cls,
+        partner_id: str,
+        entries: Sequence[LedgerEntry],
+        batches: Sequence[PayoutBatch],
+        at: datetime,
+    ) -> PartnerStatement:
+        """Gather a partner's entries and their statuses at ``at``.
+
+        Args:
+            partner_id: The partner.
+            entries: Ledger entries (other partners' are left out).
+            batches: Payout batches (other partners' are left out).
+            at: The instant (timezone-aware).
+
+        Returns:
+            The statement.
+        """
+        require_aware(at, "at")
+        batch_of = {
+            entry_id: batch.id
+            for batch in batches
+            if batch.partner_id == partner_id and batch.created_at <= at
+            for entry_id in batch.entry_ids
+        }
+        by_batch = {batch.id: batch for batch in batches}
+        payout_status = {
+            entry_id: (
+                EntryStatus.PAID
+                if (paid_at := by_batch[batch_id].paid_at) is not None and paid_at <= at
+                else EntryStatus.PAYABLE
+            )
+            for entry_id, batch_id in batch_of.items()
+        }
+        mine = tuple(entry for entry in entries if entry.partner_id == partner_id)
+        return cls(
+            partner_id=partner_id,
+            at=at,
+            entries=mine,
+            statuses={entry.id: status_at(entry, at, payout_status) for entry in mine},
+            batch_of=batch_of,
+        )
+
+    def rows(self) -> list[dict[str, str]]:
+        """One dict per entry, keyed by :data:`COLUMNS`, every value as text."""
+        return [
+            {
+                "entry_id": entry.id,
+                "run_id": entry.run_id,
+                "partner_id": entry.partner_id,
+                "period": entry.period_label,
+                "line_key": entry.line_key,
+                "line_kind": entry.line_kind.value,
+                "entry_type": entry.entry_type.value,
+                "status": self.statuses[entry.id].value,
+                "amount": str(entry.amount.amount),
+                "currency": entry.currency,
+                "earned_at": _instant(entry.earned_at),
+                "lock_at": _instant(entry.lock_at),
+                "posted_at": _instant(entry.posted_at),
+                "payout_batch": self.batch_of.get(entry.id, ""),
+                "rule_id": entry.rule_id,
+                "explanation": entry.explanation,
+                "source_ids": " ".join(entry.source_ids),
+                "reason": entry.reason,
+            }
+            for entry in self.entries
+        ]
+
+
+def to_csv(statement: PartnerStatement) -> str:
+    """The statement as CSV text, one row per entry, every cell escaped."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in statement.rows():
+        writer.writerow([escape_cell(row[column]) for column in COLUMNS])
+    return buffer.getvalue()
+
+
+def to_json(statement: PartnerStatement) -> str:
+    """The statement as JSON: the partner, the instant, and every entry with its explanation.
+
+    Amounts are decimal strings, never floats; source ids are a list.
+    """
+    entries = []
+    for row, entry in zip(statement.rows(), statement.entries, strict=True):
+        entries.append({**row, "source_ids": list(entry.source_ids)})
+    document = {
+        "partner_id": statement.partner_id,
+        "at": _instant(statement.at),
+        "entries": entries,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)

@@ -1,0 +1,166 @@
+"""An in-memory ledger store, for tests, notebooks and short-lived runs.
+
+Every write builds its new state aside and swaps it in at the end, so a write
+that fails half-way leaves the previous state as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+
+import attrs
+
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.events.intake import Event
+from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
+from hybridroi.ledger.intake import EventIntake, event_from_text, intake
+from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
+from hybridroi.ledger.posting import Group, posted_summary
+from hybridroi.ledger.store import PostingRun
+
+__all__ = ["MemoryLedgerStore"]
+
+
+class MemoryLedgerStore:
+    """A :class:`~hybridroi.ledger.store.LedgerStore` held in memory."""
+
+    def __init__(self) -> None:
+        self._campaign_id: str | None = None
+        self._runs: list[PostingRun] = []
+        self._payout_instants: list[datetime] = []
+        self._entries: list[LedgerEntry] = []
+        self._by_key: dict[LedgerKey, list[LedgerEntry]] = {}
+        self._totals: dict[LedgerKey, int] = {}
+        self._batches: dict[str, PayoutBatch] = {}
+        self._events: dict[tuple[str, str], str] = {}
+
+    def campaign_id(self) -> str | None:
+        """The campaign the store is bound to."""
+        return self._campaign_id
+
+    def bind_campaign(self, campaign_id: str) -> None:
+        """Bind the store to a campaign.
+
+        Raises:
+            InvalidValueError: If it is bound to another one.
+        """
+        if self._campaign_id not in (None, campaign_id):
+            raise InvalidValueError("campaign_id", campaign_id, f"{self._campaign_id}")
+        self._campaign_id = campaign_id
+
+    def last_instant(self) -> datetime | None:
+        """The instant of the latest posting or payout run."""
+        instants = [run.posted_at for run in self._runs[-1:]] + self._payout_instants[-1:]
+        return max(instants) if instants else None
+
+    def run_count(self) -> int:
+        """How many posting runs are stored."""
+        return len(self._runs)
+
+    def payout_run_count(self) -> int:
+        """How many payout runs are stored."""
+        return len(self._payout_instants)
+
+    def posted_summaries(self) -> Mapping[Group, str]:
+        """Every partner-period's posted summary."""
+        groups: dict[Group, list[tuple[str, str, int]]] = {}
+        for key, total in self._totals.items():
+            groups.setdefault((key.partner_id, key.period_label), []).append(
+                (key.line_key, key.currency, total)
+            )
+        summaries = {group: posted_summary(items) for group, items in groups.items()}
+        return {group: text for group, text in summaries.items() if text}
+
+    def posted_totals(self, groups: Collection[Group] | None = None) -> Mapping[LedgerKey, int]:
+        """The sum of every key's entries (of ``groups`` only, if given), in minor units."""
+        if groups is None:
+            return dict(self._totals)
+        wanted = set(groups)
+        return {
+            key: total
+            for key, total in self._totals.items()
+            if (key.partner_id, key.period_label) in wanted
+        }
+
+    def history(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
+        """The entries of ``keys``, in posting order."""
+        return {key: tuple(self._by_key[key]) for key in keys if key in self._by_key}
+
+    def entries(self, partner_id: str | None = None) -> tuple[LedgerEntry, ...]:
+        """All entries (of one partner), in posting order."""
+        return tuple(e for e in self._entries if partner_id in (None, e.partner_id))
+
+    def payout_status(self) -> dict[str, EntryStatus]:
+        """Entry id to the status of its payout batch."""
+        return {
+            entry_id: batch.status
+            for batch in self._batches.values()
+            for entry_id in batch.entry_ids
+        }
+
+    def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
+        """Store a posting run and its entries, all or nothing.
+
+        Raises:
+            InvalidValueError: If the run id is already used.
+        """
+        if any(known.id == run.id for known in self._runs):
+            raise InvalidValueError("PostingRun.id", run.id, "a run id not used before")
+        by_key = dict(self._by_key)
+        totals = dict(self._totals)
+        for entry in entries:
+            by_key[entry.key] = [*by_key.get(entry.key, ()), entry]
+            totals[entry.key] = totals.get(entry.key, 0) + entry.amount.minor_units
+        self._entries = [*self._entries, *entries]
+        self._by_key = by_key
+        self._totals = totals
+        self._runs = [*self._runs, run]
+
+    def batches(self, partner_id: str | None = None) -> tuple[PayoutBatch, ...]:
+        """Payout batches (of one partner), in creation order."""
+        return tuple(b for b in self._batches.values() if partner_id in (None, b.partner_id))
+
+    def write_payouts(self, run: PayoutRun) -> None:
+        """Store a payout run's batches, all or nothing.
+
+        Raises:
+            InvalidValueError: If a batch id is used, or an entry is in a batch already.
+        """
+        batched = self.payout_status()
+        for batch in run.batches:
+            if batch.id in self._batches:
+                raise InvalidValueError("PayoutBatch.id", batch.id, "a batch id not used before")
+            for entry_id in batch.entry_ids:
+                if entry_id in batched:
+                    raise InvalidValueError(
+                        "PayoutBatch.entry_ids", entry_id, "entries in no other batch"
+                    )
+        self._batches = {**self._batches, **{batch.id: batch for batch in run.batches}}
+        self._payout_instants.append(run.at)
+
+    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
+        """Mark a payable batch as paid.
+
+        Raises:
+            KeyError: If there is no such batch.
+            InvalidValueError: If it is already paid.
+        """
+        batch = self._batches[batch_id]
+        if batch.paid_at is not None:
+            raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
+        paid = attrs.evolve(batch, paid_at=at)
+        self._batches = {**self._batches, batch_id: paid}
+        return paid
+
+    def record_events(self, events: Iterable[Event]) -> EventIntake:
+        """Store events keyed by id; repeats change nothing, conflicts are refused."""
+        new, report = intake(self._events, events)
+        self._events = {**self._events, **new}
+        return report
+
+    def events(self) -> tuple[Event, ...]:
+        """Every stored event, by kind then id."""
+        return tuple(
+            event_from_text(kind, self._events[(kind, i)]) for kind, i in sorted(self._events)
+        )

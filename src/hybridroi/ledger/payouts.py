@@ -1,0 +1,209 @@
+"""Payouts: a schedule, a minimum payout with carry-over, and batches per partner and currency.
+
+A payout run at an instant takes every *locked* entry that is in no batch
+yet, groups them by partner and currency (amounts in different currencies are
+never summed), and makes one :class:`PayoutBatch` per group whose total
+reaches the partner's minimum payout. A group below its minimum, or whose
+clawbacks bring it to zero or below, is carried over: its entries stay locked
+and join the next run. A batch is *payable* until it is marked paid.
+
+Batch ids are ``"<payout run id>:<partner id>:<currency>"``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from hybridroi.core.checks import aware, identifier, optional, to_tuple
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money
+from hybridroi.core.periods import local_midnight
+from hybridroi.core.timezones import require_aware, zone
+from hybridroi.ledger.entries import EntryStatus, LedgerEntry
+from hybridroi.ledger.lifecycle import status_at
+from hybridroi.ledger.policy import LedgerPolicies
+
+__all__ = ["CarryOver", "PayoutBatch", "PayoutRun", "PayoutSchedule", "plan_payouts"]
+
+
+@attrs.frozen(kw_only=True)
+class PayoutSchedule:
+    """Payout runs on a fixed day of every month, at local midnight.
+
+    Attributes:
+        day: Day of the month, 1 to 31; in a shorter month, its last day.
+    """
+
+    day: int = attrs.field(default=1)
+
+    @day.validator
+    def _check_day(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 31:
+            raise InvalidValueError("PayoutSchedule.day", value, "a day of the month, 1 to 31")
+
+    def _in_month(self, first: date) -> date:
+        return first.replace(day=min(self.day, calendar.monthrange(first.year, first.month)[1]))
+
+    def next_payout(self, on_or_after: datetime, timezone: str) -> datetime:
+        """The first scheduled payout instant at or after ``on_or_after`` (UTC).
+
+        Args:
+            on_or_after: A timezone-aware instant, such as a lock instant.
+            timezone: The campaign's IANA time zone.
+
+        Returns:
+            Local midnight of the next payout day, as a UTC instant.
+
+        >>> from datetime import UTC
+        >>> PayoutSchedule(day=15).next_payout(
+        ...     datetime(2026, 2, 15, 0, 30, tzinfo=UTC), "Europe/Paris").isoformat()
+        '2026-03-14T23:00:00+00:00'
+        """
+        require_aware(on_or_after, "on_or_after")
+        first = on_or_after.astimezone(zone(timezone)).date().replace(day=1)
+        while True:
+            candidate = local_midnight(self._in_month(first), timezone)
+            if candidate >= on_or_after:
+                return candidate
+            first += relativedelta(months=1)
+
+
+@attrs.frozen(kw_only=True)
+class PayoutBatch:
+    """What one partner is paid in one currency by one payout run.
+
+    Attributes:
+        id: ``"<payout run id>:<partner id>:<currency>"``.
+        run_id: The payout run.
+        partner_id: The partner paid.
+        currency: The currency of every entry in the batch.
+        amount: The sum of the entries (> 0, at or above the minimum payout).
+        entry_ids: The entries paid, clawbacks included.
+        created_at: When the payout run made the batch.
+        paid_at: When the batch was marked paid; None while it is payable.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    run_id: str = attrs.field(validator=identifier)
+    partner_id: str = attrs.field(validator=identifier)
+    currency: str
+    amount: Money
+    entry_ids: tuple[str, ...] = attrs.field(converter=to_tuple)
+    created_at: datetime = attrs.field(validator=aware)
+    paid_at: datetime | None = attrs.field(default=None, validator=optional(aware))
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.amount, Money) or self.amount.currency != self.currency:
+            raise InvalidValueError("PayoutBatch.amount", self.amount, f"Money in {self.currency}")
+        if self.amount.amount <= 0:
+            raise InvalidValueError("PayoutBatch.amount", self.amount, "an amount > 0")
+
+    @property
+    def status(self) -> EntryStatus:
+        """Payable until marked paid, then paid."""
+        return EntryStatus.PAYABLE if self.paid_at is None else EntryStatus.PAID
+
+
+@attrs.frozen(kw_only=True)
+class CarryOver:
+    """A partner's locked amount in one currency that a payout run did not pay.
+
+    Attributes:
+        partner_id: The partner.
+        currency: The currency.
+        amount: The locked, unpaid total.
+        entry_ids: The entries carried over to the next run.
+        reason: Why it was not paid (below the minimum, or not positive).
+    """
+
+    partner_id: str
+    currency: str
+    amount: Money
+    entry_ids: tuple[str, ...]
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class PayoutRun:
+    """The batches and carry-overs of one payout run.
+
+    Attributes:
+        id: The payout run id.
+        at: The instant of the run.
+        batches: Batches sorted by partner, then currency.
+        carried_over: Amounts carried over, sorted by partner, then currency.
+    """
+
+    id: str
+    at: datetime
+    batches: tuple[PayoutBatch, ...]
+    carried_over: tuple[CarryOver, ...]
+
+
+def plan_payouts(
+    entries: Iterable[LedgerEntry],
+    payout_status: Mapping[str, EntryStatus],
+    policies: LedgerPolicies,
+    *,
+    at: datetime,
+    run_id: str,
+) -> PayoutRun:
+    """Group the locked, unbatched entries into payout batches.
+
+    Args:
+        entries: Ledger entries (any; only those locked at ``at`` and in no
+            batch are considered).
+        payout_status: Entry id to the status of its batch, for entries in one.
+        policies: The partners' policies (minimum payouts).
+        at: The instant of the payout run.
+        run_id: The payout run id.
+
+    Returns:
+        The batches to create and the amounts carried over.
+    """
+    require_aware(at, "at")
+    groups: dict[tuple[str, str], list[LedgerEntry]] = {}
+    for entry in entries:
+        if status_at(entry, at, payout_status) is EntryStatus.LOCKED:
+            groups.setdefault((entry.partner_id, entry.currency), []).append(entry)
+    batches = []
+    carried = []
+    for (partner_id, currency), items in sorted(groups.items()):
+        total = Money.sum((entry.amount for entry in items), currency)
+        entry_ids = tuple(entry.id for entry in items)
+        minimum = policies.for_partner(partner_id).minimum_payout(currency)
+        reason = None
+        if total.amount <= 0:
+            reason = (
+                f"the locked balance is {total}: clawbacks are recovered from later commissions"
+            )
+        elif minimum is not None and total < minimum:
+            reason = f"the locked balance {total} is below the minimum payout {minimum}"
+        if reason is not None:
+            carried.append(
+                CarryOver(
+                    partner_id=partner_id,
+                    currency=currency,
+                    amount=total,
+                    entry_ids=entry_ids,
+                    reason=reason,
+                )
+            )
+            continue
+        batches.append(
+            PayoutBatch(
+                id=f"{run_id}:{partner_id}:{currency}",
+                run_id=run_id,
+                partner_id=partner_id,
+                currency=currency,
+                amount=total,
+                entry_ids=entry_ids,
+                created_at=at,
+            )
+        )
+    return PayoutRun(id=run_id, at=at, batches=tuple(batches), carried_over=tuple(carried))

@@ -1,0 +1,142 @@
+"""Ledger policies: when commissions lock, the minimum payout, whether paid ones are clawed back.
+
+A policy is separate from the commission deal: the same deal can be booked
+under different holding periods. :class:`LedgerPolicies` maps partners (or
+deals, through the campaign) to their policy, with a default for everyone
+else.
+
+>>> policy = LedgerPolicy(lock=LockAfterSale(after="30 days"),
+...                       minimum_payouts=(Money("50.00", "EUR"),))
+>>> policy.minimum_payout("EUR"), policy.minimum_payout("USD")
+(Money('50.00', 'EUR'), None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from hybridroi.core.checks import to_tuple
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money
+from hybridroi.domain.campaign import Campaign
+from hybridroi.ledger.lifecycle import LockAfterMonthEnd, LockAfterSale, LockOnDayOfMonth, LockRule
+
+__all__ = ["LedgerPolicies", "LedgerPolicy"]
+
+
+def _lock_rule(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, LockAfterSale | LockAfterMonthEnd | LockOnDayOfMonth):
+        raise InvalidValueError(
+            "LedgerPolicy.lock", value, "LockAfterSale, LockAfterMonthEnd or LockOnDayOfMonth"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class LedgerPolicy:
+    """How a partner's entries lock and are paid out.
+
+    Attributes:
+        lock: When commissions lock. The default, 30 days after the sale, is a
+            common refund window.
+        minimum_payouts: The minimum payout per currency (at most one amount
+            per currency); below it the balance carries over to the next payout
+            run. No minimum for a currency not listed.
+        claw_back_paid: Whether a decrease of a line whose commissions were
+            already paid is recovered from the partner. When False, the part of
+            a clawback that exceeds the line's locked, unpaid amount is recorded
+            as waived instead (visible, but not charged to the partner).
+    """
+
+    lock: LockRule = attrs.field(
+        factory=lambda: LockAfterSale(after="30 days"), validator=_lock_rule
+    )
+    minimum_payouts: tuple[Money, ...] = attrs.field(default=(), converter=to_tuple)
+    claw_back_paid: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+
+    @minimum_payouts.validator
+    def _check_minimums(self, _attribute: object, value: tuple[Money, ...]) -> None:
+        seen: set[str] = set()
+        for amount in value:
+            if not isinstance(amount, Money) or amount.amount < 0:
+                raise InvalidValueError("LedgerPolicy.minimum_payouts", amount, "Money >= 0")
+            if amount.currency in seen:
+                raise InvalidValueError(
+                    "LedgerPolicy.minimum_payouts", amount, "at most one minimum per currency"
+                )
+            seen.add(amount.currency)
+
+    def minimum_payout(self, currency: str) -> Money | None:
+        """The minimum payout in ``currency``, or None when there is none."""
+        for amount in self.minimum_payouts:
+            if amount.currency == currency:
+                return amount
+        return None
+
+
+def _policy_map(value: Mapping[str, LedgerPolicy]) -> dict[str, LedgerPolicy]:
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class LedgerPolicies:
+    """The ledger policy of every partner: specific ones, and a default.
+
+    Attributes:
+        default: The policy of partners without a specific one.
+        by_partner: Partner id to policy.
+    """
+
+    default: LedgerPolicy = attrs.field(factory=LedgerPolicy)
+    by_partner: Mapping[str, LedgerPolicy] = attrs.field(factory=dict, converter=_policy_map)
+
+    def __attrs_post_init__(self) -> None:
+        for partner_id, policy in self.by_partner.items():
+            if not isinstance(policy, LedgerPolicy):
+                raise InvalidValueError(
+                    f"LedgerPolicies.by_partner[{partner_id!r}]", policy, "a LedgerPolicy"
+                )
+
+    def for_partner(self, partner_id: str) -> LedgerPolicy:
+        """The policy that applies to ``partner_id``."""
+        return self.by_partner.get(partner_id, self.default)
+
+    @classmethod
+    def from_deals(
+        cls,
+        campaign: Campaign,
+        by_deal: Mapping[str, LedgerPolicy],
+        *,
+        default: LedgerPolicy | None = None,
+    ) -> LedgerPolicies:
+        """Policies declared per deal, applied to the deals' partners.
+
+        Args:
+            campaign: The campaign whose deals are named.
+            by_deal: Deal id to policy.
+            default: The policy of partners whose deals have none.
+
+        Returns:
+            The policies keyed by partner.
+
+        Raises:
+            InvalidValueError: If a deal id is not in the campaign, or one
+                partner's deals declare different policies.
+        """
+        deals = {deal.id: deal for deal in campaign.deals}
+        by_partner: dict[str, LedgerPolicy] = {}
+        for deal_id, policy in sorted(by_deal.items()):
+            deal = deals.get(deal_id)
+            if deal is None:
+                raise InvalidValueError("by_deal", deal_id, "the id of a deal in the campaign")
+            known = by_partner.get(deal.partner_id)
+            if known is not None and known != policy:
+                raise InvalidValueError(
+                    f"by_deal[{deal_id!r}]",
+                    policy,
+                    f"the same policy as the other deals of partner {deal.partner_id}",
+                )
+            by_partner[deal.partner_id] = policy
+        return cls(default=default or LedgerPolicy(), by_partner=by_partner)

@@ -1,0 +1,503 @@
+"""Posting by difference: turn a statement run into the ledger entries it adds.
+
+The ledger is append-only. A posting run compares, for every statement line
+(keyed by partner, period label, line key and currency), the line's current
+amount with the sum of the entries already posted for that key, and posts
+only the difference:
+
+* no difference, no entry: posting the same statements twice adds nothing;
+* an increase is *earned* (a first posting, a late sale, a tier repricing);
+  it locks on the date the partner's lock rule gives for the line's
+  ``earned_at``, so an increase that arrives after that date is locked at once;
+* a decrease first *reverses* what is still pending (so it never locks), and
+  the rest is a *clawback*: a negative entry locked at once, due on the next
+  payout. A partial refund decreases the line pro rata, so it claws back pro
+  rata. If the policy does not claw back paid commissions, the part of the
+  clawback beyond the line's locked, unpaid amount is recorded as *waived*;
+* an increase of a line with a waived clawback first offsets the waived
+  amount, so a sale refunded after payout and then re-entered is not paid twice.
+
+A statement run is read as the complete state of the campaign: a line posted
+before and absent from the run is brought back to zero. Network fee lines are
+a cost of the brand, not partner pay, and are not posted.
+
+The functions here are pure: the stores (:mod:`hybridroi.ledger.memory`,
+:mod:`hybridroi.ledger.sqlite`) read what they need, call them and write the
+result in one transaction (see :func:`hybridroi.ledger.store.post_run`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from datetime import datetime
+from typing import NamedTuple
+
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money, minor_unit
+from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.timezones import require_aware
+from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
+from hybridroi.ledger.lifecycle import LockRule
+from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
+from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
+
+__all__ = [
+    "Difference",
+    "Group",
+    "differences",
+    "plan_entries",
+    "posted_summary",
+    "statement_summaries",
+]
+
+Group = tuple[str, str]
+"""A partner and a period label: the unit a posting run compares at first."""
+
+_UNIT = "\x1f"
+_RECORD = "\x1e"
+
+
+def _line_problem(line: StatementLine) -> str | None:
+    # StatementLine is a plain record without validators: check what posting relies on.
+    amount: object = line.amount
+    key: object = line.key
+    rule_id: object = line.rule_id
+    explanation: object = line.explanation
+    earned_at: object = line.earned_at
+    if not isinstance(amount, Money):
+        return f"amount {amount!r} is not Money"
+    if not isinstance(key, str) or not key or key != key.strip() or _UNIT in key or _RECORD in key:
+        return f"key {key!r} is not a non-empty id without spaces around or \\x1e, \\x1f"
+    if not isinstance(rule_id, str) or not rule_id or rule_id != rule_id.strip():
+        return f"rule_id {rule_id!r} is empty"
+    if not isinstance(explanation, str) or not explanation.strip():
+        return "the explanation is empty: every posted amount must be explained"
+    if not isinstance(earned_at, datetime) or earned_at.utcoffset() is None:
+        return f"earned_at {earned_at!r} is not a timezone-aware instant"
+    return None
+
+
+class Difference(NamedTuple):
+    """A ledger key whose posted sum differs from its statement line.
+
+    Attributes:
+        key: The ledger key.
+        line: The statement line now, or None when the line is gone.
+        posted: The sum already posted, in minor units.
+        target: The line's amount (0 when gone), in minor units.
+    """
+
+    key: LedgerKey
+    line: StatementLine | None
+    posted: int
+    target: int
+
+    @property
+    def delta(self) -> int:
+        """What must be posted, in minor units."""
+        return self.target - self.posted
+
+
+def posted_summary(totals: Iterable[tuple[str, str, int]]) -> str:
+    """One partner-period's posted sums as text, to compare a whole statement at once.
+
+    Args:
+        totals: ``(line_key, currency, total in minor units)`` of the keys of
+            one partner and period.
+
+    Returns:
+        The non-zero totals sorted by key and currency, as
+        ``key<US>currency<US>total`` records joined by ``<RS>`` (the ASCII unit
+        and record separators, which line keys may not hold). Two summaries are
+        equal exactly when the sums they describe are equal.
+    """
+    return _RECORD.join(
+        f"{key}{_UNIT}{currency}{_UNIT}{total}" for key, currency, total in sorted(totals) if total
+    )
+
+
+def statement_summaries(run: StatementRun) -> dict[Group, str | None]:
+    """The :func:`posted_summary` each partner-period of ``run`` would have once posted.
+
+    Args:
+        run: The statement run.
+
+    Returns:
+        Partner-period to summary; None when the summary cannot be trusted (a
+        line that is not Money, or a key holding a separator), so that the
+        partner-period is compared line by line.
+    """
+    items: dict[Group, list[tuple[str, str, int]] | None] = {}
+    network_fee = LineKind.NETWORK_FEE
+    for statement in run.statements:
+        group = (statement.partner_id, statement.period.label)
+        found = items.setdefault(group, [])
+        if found is None:
+            continue
+        for line in statement.lines:
+            if line.kind is network_fee:
+                continue
+            key = line.key
+            try:
+                if _UNIT in key or _RECORD in key:
+                    raise ValueError(key)
+                found.append((key, line.amount.currency, line.amount.minor_units))
+            except (AttributeError, TypeError, ValueError):
+                items[group] = None
+                break
+    return {
+        group: None if found is None else posted_summary(found) for group, found in items.items()
+    }
+
+
+def _problem(kind: ProblemKind, key: tuple[str, str, str, str], message: str) -> Problem:
+    return Problem(kind=kind, subject=f"statement:{key[0]}:{key[1]}:{key[2]}", message=message)
+
+
+def _hold_duplicate(
+    key: tuple[str, str, str, str], held: set[tuple[str, str, str, str]], problems: list[Problem]
+) -> None:
+    if key not in held:
+        held.add(key)
+        problems.append(
+            _problem(
+                ProblemKind.DUPLICATE_ID,
+                key,
+                f"line key {key[2]} appears twice in the {key[3]} lines of this partner and "
+                "period; what is posted for it is kept until the statement is fixed",
+            )
+        )
+
+
+def differences(
+    run: StatementRun, posted_totals: Mapping[LedgerKey, int]
+) -> tuple[list[Difference], tuple[Problem, ...]]:
+    """The ledger keys whose statement amount differs from the posted sum.
+
+    One pass over the run's lines, each compared with the posted sums read in
+    bulk. Only lines that differ are checked in depth (explanation, rule,
+    instant), so that posting unchanged statements again stays cheap.
+
+    A line that fails the check, or whose key appears twice in one statement
+    (the ledger cannot tell which copy is right), is *held*: nothing is posted
+    for its key, what is posted is kept, and a problem says why.
+
+    Args:
+        run: The statement run: the complete state of the campaign.
+        posted_totals: The sum of every key's posted entries (waived ones
+            included), in minor units.
+
+    Returns:
+        The differences, sorted by key, and the problems of the lines held.
+    """
+    found: dict[tuple[str, str, str, str], Difference] = {}
+    seen: set[tuple[str, str, str, str]] = set()
+    held: set[tuple[str, str, str, str]] = set()
+    problems: list[Problem] = []
+    network_fee = LineKind.NETWORK_FEE
+    get_posted = posted_totals.get
+    exponents: dict[str, int] = {}
+    for statement in run.statements:
+        partner_id = statement.partner_id
+        label = statement.period.label
+        for line in statement.lines:
+            if line.kind is network_fee:
+                continue
+            money = line.amount
+            try:
+                currency = money.currency
+                exponent = exponents.get(currency)
+                if exponent is None:
+                    exponent = exponents[currency] = minor_unit(currency)
+                target = int(money.amount.scaleb(exponent))
+            except AttributeError:
+                problems.append(
+                    _problem(
+                        ProblemKind.INVALID,
+                        (partner_id, label, str(line.key), ""),
+                        f"line not posted: amount {line.amount!r} is not Money",
+                    )
+                )
+                continue
+            key = (partner_id, label, line.key, currency)
+            if key in seen:
+                _hold_duplicate(key, held, problems)
+                continue
+            seen.add(key)
+            posted = get_posted(key, 0)  # type: ignore[call-overload]
+            if target != posted:
+                reason = _line_problem(line)
+                if reason is None:
+                    found[key] = Difference(LedgerKey(*key), line, posted, target)
+                else:
+                    held.add(key)
+                    problems.append(
+                        _problem(ProblemKind.INVALID, key, f"line not posted: {reason}")
+                    )
+    for key in held:
+        found.pop(key, None)
+    for key, posted in posted_totals.items():
+        if posted != 0 and key not in seen:
+            found[key] = Difference(LedgerKey(*key), None, posted, 0)
+    return sorted(found.values(), key=lambda difference: difference.key), tuple(problems)
+
+
+class _Writer:
+    """Builds one run's entries, numbering them and caching lock instants."""
+
+    def __init__(
+        self, *, run_id: str, posted_at: datetime, timezone: str, first_sequence: int
+    ) -> None:
+        self.run_id = run_id
+        self.posted_at = posted_at
+        self.timezone = timezone
+        self.sequence = first_sequence
+        self.entries: list[LedgerEntry] = []
+        # Keyed by the rule's identity: hashing a rule's fields for every line is slow.
+        self._locks: dict[tuple[int, datetime], datetime] = {}
+
+    def lock_at(self, rule: LockRule, earned_at: datetime) -> datetime:
+        cache_key = (id(rule), earned_at)
+        found = self._locks.get(cache_key)
+        if found is None:
+            found = rule.lock_at(earned_at, self.timezone)
+            self._locks[cache_key] = found
+        return found
+
+    def add(
+        self,
+        difference: Difference,
+        template: StatementLine | LedgerEntry,
+        *,
+        entry_type: EntryType,
+        units: int,
+        lock_at: datetime,
+        reason: str,
+    ) -> None:
+        if entry_type is EntryType.WAIVED:
+            status = EntryStatus.WAIVED
+        elif lock_at > self.posted_at:
+            status = EntryStatus.PENDING
+        else:
+            status = EntryStatus.LOCKED
+        line_kind = template.kind if isinstance(template, StatementLine) else template.line_kind
+        self.entries.append(
+            LedgerEntry._checked(
+                id=f"{self.run_id}:{self.sequence}",
+                run_id=self.run_id,
+                key=difference.key,
+                line_kind=line_kind,
+                entry_type=entry_type,
+                amount=(
+                    template.amount
+                    if isinstance(template, StatementLine) and units == difference.target
+                    else Money.from_minor(units, difference.key.currency)
+                ),
+                status=status,
+                lock_at=lock_at,
+                earned_at=template.earned_at,
+                posted_at=self.posted_at,
+                rule_id=template.rule_id,
+                explanation=template.explanation,
+                source_ids=template.source_ids,
+                reason=reason,
+            )
+        )
+        self.sequence += 1
+
+
+def _change_text(difference: Difference, history: Sequence[LedgerEntry]) -> str:
+    currency = difference.key.currency
+    old = Money.from_minor(difference.posted, currency)
+    new = Money.from_minor(difference.target, currency)
+    verb = "rose" if difference.delta > 0 else "fell"
+    text = f"{difference.key.line_key} {verb} from {old} to {new}"
+    if difference.line is None:
+        return f"{text}: the line is no longer on the statement"
+    known = {source for entry in history for source in entry.source_ids}
+    current = set(difference.line.source_ids)
+    details = []
+    if history and current - known:
+        details.append(f"new sources: {', '.join(sorted(current - known))}")
+    if known - current:
+        details.append(f"sources gone: {', '.join(sorted(known - current))}")
+    return f"{text} ({'; '.join(details)})" if details else text
+
+
+def _sum(entries: Iterable[LedgerEntry]) -> int:
+    return sum(entry.amount.minor_units for entry in entries)
+
+
+def _post_increase(
+    writer: _Writer,
+    difference: Difference,
+    template: StatementLine | LedgerEntry,
+    past: Sequence[LedgerEntry],
+    lock: LockRule,
+) -> None:
+    delta = difference.delta
+    if not past:
+        # A first posting: the entry is the line itself.
+        writer.add(
+            difference,
+            template,
+            entry_type=EntryType.EARNED,
+            units=delta,
+            lock_at=writer.lock_at(lock, template.earned_at),
+            reason=f"earned: {difference.key.line_key} first posted",
+        )
+        return
+    change = _change_text(difference, past)
+    waived = _sum(entry for entry in past if entry.entry_type is EntryType.WAIVED)
+    offset = min(delta, -waived) if waived < 0 else 0
+    if offset:
+        writer.add(
+            difference,
+            template,
+            entry_type=EntryType.WAIVED,
+            units=offset,
+            lock_at=writer.posted_at,
+            reason=(
+                f"waived: {change}; offsets the clawback waived earlier, "
+                "because the partner kept that paid amount"
+            ),
+        )
+    if delta - offset:
+        writer.add(
+            difference,
+            template,
+            entry_type=EntryType.EARNED,
+            units=delta - offset,
+            lock_at=writer.lock_at(lock, template.earned_at),
+            reason=f"adjustment: {change}",
+        )
+
+
+def _post_decrease(
+    writer: _Writer,
+    difference: Difference,
+    template: StatementLine | LedgerEntry,
+    past: Sequence[LedgerEntry],
+    *,
+    policy: LedgerPolicy,
+    paid_entry_ids: AbstractSet[str],
+) -> None:
+    change = _change_text(difference, past)
+    posted_at = writer.posted_at
+    counted = [entry for entry in past if entry.entry_type is not EntryType.WAIVED]
+    reduce = min(-difference.delta, max(_sum(counted), 0))
+    pending: dict[datetime, int] = {}
+    for entry in counted:
+        if entry.lock_at > posted_at:
+            pending[entry.lock_at] = pending.get(entry.lock_at, 0) + entry.amount.minor_units
+    remaining = reduce
+    # The latest-locking pending amounts are reversed first; each reversal
+    # keeps the lock instant of what it reverses, so the two lock together.
+    for lock_at in sorted(pending, reverse=True):
+        take = min(remaining, pending[lock_at])
+        if take > 0:
+            writer.add(
+                difference,
+                template,
+                entry_type=EntryType.REVERSAL,
+                units=-take,
+                lock_at=lock_at,
+                reason=f"reversal: {change}; reverses the pending amount before it locks",
+            )
+            remaining -= take
+    clawable = remaining
+    if not policy.claw_back_paid:
+        unpaid = _sum(
+            entry
+            for entry in counted
+            if entry.lock_at <= posted_at and entry.id not in paid_entry_ids
+        )
+        clawable = min(remaining, max(unpaid, 0))
+    if clawable:
+        writer.add(
+            difference,
+            template,
+            entry_type=EntryType.CLAWBACK,
+            units=-clawable,
+            lock_at=posted_at,
+            reason=f"clawback: {change} after the amount locked; due at once, on the next payout",
+        )
+    if remaining - clawable:
+        writer.add(
+            difference,
+            template,
+            entry_type=EntryType.WAIVED,
+            units=-(remaining - clawable),
+            lock_at=posted_at,
+            reason=(
+                f"waived: {change} after the amount was paid; "
+                "the policy does not claw back paid commissions"
+            ),
+        )
+    below_zero = -difference.delta - reduce
+    if below_zero:
+        # The line itself went below zero (a recovery line): that part is earned like any line.
+        writer.add(
+            difference,
+            template,
+            entry_type=EntryType.EARNED,
+            units=-below_zero,
+            lock_at=writer.lock_at(policy.lock, template.earned_at),
+            reason=(
+                f"earned: {difference.key.line_key} first posted"
+                if not past
+                else f"adjustment: {change}"
+            ),
+        )
+
+
+def plan_entries(
+    found: Iterable[Difference],
+    history: Mapping[LedgerKey, Sequence[LedgerEntry]],
+    paid_entry_ids: AbstractSet[str],
+    *,
+    policies: LedgerPolicies,
+    timezone: str,
+    run_id: str,
+    posted_at: datetime,
+    first_sequence: int = 1,
+) -> tuple[LedgerEntry, ...]:
+    """The entries that post the differences.
+
+    Args:
+        found: The differences to post (from :func:`differences`).
+        history: The entries already posted for those keys.
+        paid_entry_ids: Ids of entries in payout batches marked paid (only
+            those of the keys in ``history`` are needed).
+        policies: The partners' ledger policies.
+        timezone: The campaign's IANA time zone, for lock dates.
+        run_id: The posting run's id; entry ids are ``"<run_id>:<n>"``.
+        posted_at: The posting instant: entries whose lock instant is past it
+            are locked already.
+        first_sequence: The number of the run's first entry.
+
+    Returns:
+        The new entries, in key order.
+
+    Raises:
+        NaiveDatetimeError: If ``posted_at`` is naive.
+        InvalidValueError: If ``run_id`` is not a usable id.
+    """
+    require_aware(posted_at, "posted_at")
+    if not isinstance(run_id, str) or not run_id or run_id != run_id.strip() or ":" in run_id:
+        raise InvalidValueError("run_id", run_id, "a non-empty id without spaces around or ':'")
+    writer = _Writer(
+        run_id=run_id, posted_at=posted_at, timezone=timezone, first_sequence=first_sequence
+    )
+    for difference in found:
+        past = history.get(difference.key, ())
+        policy = policies.for_partner(difference.key.partner_id)
+        template = difference.line if difference.line is not None else past[-1]
+        if difference.delta > 0:
+            _post_increase(writer, difference, template, past, policy.lock)
+        else:
+            _post_decrease(
+                writer, difference, template, past, policy=policy, paid_entry_ids=paid_entry_ids
+            )
+    return tuple(writer.entries)

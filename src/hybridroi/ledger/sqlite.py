@@ -1,0 +1,553 @@
+"""A durable ledger store on SQLite (the standard library's ``sqlite3``).
+
+* WAL journal mode with ``synchronous=FULL``: readers never block the writer,
+  and a committed run survives a crash of the process or of the machine.
+* One transaction per posting run and per payout run (``BEGIN IMMEDIATE`` ...
+  ``COMMIT``): a run interrupted at any point, even by ``SIGKILL``, leaves the
+  previous state intact, and running it again completes it.
+* Amounts are stored as integer minor units beside their currency: exact, and
+  summed by SQLite without rounding.
+* Instants are stored as UTC text of fixed width (``2026-03-01T00:00:00.000000Z``),
+  so that text order is time order.
+* A ``schema_version`` table records the migrations applied; opening a
+  database migrates it forward, and a database from a newer version of the
+  library is refused rather than misread.
+
+See ``docs/ledger.md`` for the schema.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money
+from hybridroi.core.timezones import UTC
+from hybridroi.events.intake import Event
+from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
+from hybridroi.ledger.intake import EventIntake, event_from_text, event_kind, intake
+from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
+from hybridroi.ledger.posting import Group
+from hybridroi.ledger.store import PostingRun
+from hybridroi.statements.lines import LineKind
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteLedgerStore"]
+
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (
+        1,
+        "posting runs and ledger entries",
+        (
+            "CREATE TABLE ledger_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """CREATE TABLE posting_runs (
+                id TEXT PRIMARY KEY,
+                number INTEGER NOT NULL UNIQUE,
+                as_of TEXT NOT NULL,
+                posted_at TEXT NOT NULL,
+                entry_count INTEGER NOT NULL
+            )""",
+            """CREATE TABLE entries (
+                run_id TEXT NOT NULL REFERENCES posting_runs (id),
+                seq INTEGER NOT NULL,
+                partner_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                line_key TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                line_kind TEXT NOT NULL,
+                entry_type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                lock_at TEXT NOT NULL,
+                earned_at TEXT NOT NULL,
+                posted_at TEXT NOT NULL,
+                rule_id TEXT NOT NULL,
+                explanation TEXT NOT NULL,
+                source_ids TEXT NOT NULL,
+                reason TEXT NOT NULL
+            )""",
+            """CREATE INDEX entries_by_key
+                ON entries (partner_id, period_label, line_key, currency, amount_minor)""",
+        ),
+    ),
+    (
+        2,
+        "payout batches",
+        (
+            """CREATE TABLE payout_runs (id TEXT PRIMARY KEY, at TEXT NOT NULL)""",
+            """CREATE TABLE payout_batches (
+                id TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL REFERENCES payout_runs (id),
+                partner_id TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                paid_at TEXT
+            )""",
+            """CREATE TABLE payout_items (
+                entry_id TEXT PRIMARY KEY,
+                batch_id TEXT NOT NULL REFERENCES payout_batches (id)
+            )""",
+        ),
+    ),
+    (
+        3,
+        "events keyed by kind and id",
+        (
+            """CREATE TABLE events (
+                kind TEXT NOT NULL,
+                id TEXT NOT NULL,
+                content TEXT NOT NULL,
+                PRIMARY KEY (kind, id)
+            ) WITHOUT ROWID""",
+        ),
+    ),
+)
+"""The schema migrations, in order: ``(version, description, statements)``."""
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+"""The schema version this library writes."""
+
+_ENTRY_COLUMNS = (
+    "run_id, seq, partner_id, period_label, line_key, currency, amount_minor, line_kind, "
+    "entry_type, status, lock_at, earned_at, posted_at, rule_id, explanation, source_ids, reason"
+)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _instant(value: datetime) -> str:
+    # Cached: a posting run writes the same few instants (posted_at, lock days) many times.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_instant(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+# Ids without quotes, backslashes or control characters are written as JSON directly.
+_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+_VALUES: dict[object, str] = {
+    member: member.value for kind in (LineKind, EntryType, EntryStatus) for member in kind
+}
+
+
+def _source_ids_text(source_ids: tuple[str, ...]) -> str:
+    if not source_ids:
+        return "[]"
+    joined = '","'.join(source_ids)
+    if _PLAIN.fullmatch(joined):
+        return f'["{joined}"]'
+    return _encode(source_ids)
+
+
+def _entry_row(entry: LedgerEntry) -> tuple[object, ...]:
+    run_id, _, seq = entry.id.rpartition(":")
+    key = entry.key
+    return (
+        run_id,
+        int(seq),
+        key[0],
+        key[1],
+        key[2],
+        key[3],
+        entry.amount.minor_units,
+        _VALUES[entry.line_kind],
+        _VALUES[entry.entry_type],
+        _VALUES[entry.status],
+        _instant(entry.lock_at),
+        _instant(entry.earned_at),
+        _instant(entry.posted_at),
+        entry.rule_id,
+        entry.explanation,
+        _source_ids_text(entry.source_ids),
+        entry.reason,
+    )
+
+
+def _entry_from_row(row: Sequence[object]) -> LedgerEntry:
+    (
+        run_id,
+        seq,
+        partner_id,
+        period_label,
+        line_key,
+        currency,
+        amount_minor,
+        line_kind,
+        entry_type,
+        status,
+        lock_at,
+        earned_at,
+        posted_at,
+        rule_id,
+        explanation,
+        source_ids,
+        reason,
+    ) = row
+    return LedgerEntry(
+        id=f"{run_id}:{seq}",
+        run_id=str(run_id),
+        key=LedgerKey(str(partner_id), str(period_label), str(line_key), str(currency)),
+        line_kind=LineKind(line_kind),
+        entry_type=EntryType(entry_type),
+        amount=Money.from_minor(int(str(amount_minor)), str(currency)),
+        status=EntryStatus(status),
+        lock_at=_parse_instant(str(lock_at)),
+        earned_at=_parse_instant(str(earned_at)),
+        posted_at=_parse_instant(str(posted_at)),
+        rule_id=str(rule_id),
+        explanation=str(explanation),
+        source_ids=tuple(json.loads(str(source_ids))),
+        reason=str(reason),
+    )
+
+
+class SqliteLedgerStore:
+    """A :class:`~hybridroi.ledger.store.LedgerStore` in a SQLite database file.
+
+    Args:
+        path: The database file (created if missing), or ``":memory:"``.
+        target_version: The schema version to migrate to; the latest by
+            default. Older versions are for testing migrations.
+
+    Raises:
+        InvalidValueError: If the database was written by a newer schema.
+    """
+
+    def __init__(self, path: str | Path, *, target_version: int = SCHEMA_VERSION) -> None:
+        self.path = str(path)
+        self._connection = sqlite3.connect(self.path, isolation_level=None)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=FULL")
+        self._connection.execute("PRAGMA foreign_keys=ON")
+        # A posting run of a million entries is one transaction: give it room in memory.
+        self._connection.execute("PRAGMA cache_size=-131072")
+        self._migrate(target_version)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._connection.close()
+
+    def __enter__(self) -> SqliteLedgerStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- schema ---------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The schema version of the database (0 when empty)."""
+        found = self._connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if found is None:
+            return 0
+        row = self._connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _migrate(self, target: int) -> None:
+        with self._transaction():
+            self._connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            current = self.schema_version()
+            if current > SCHEMA_VERSION:
+                raise InvalidValueError(
+                    "schema_version",
+                    current,
+                    f"a schema this library knows (up to version {SCHEMA_VERSION}); "
+                    "upgrade hybridroi to open this ledger",
+                )
+            for version, description, statements in MIGRATIONS:
+                if current < version <= target:
+                    for statement in statements:
+                        self._connection.execute(statement)
+                    self._connection.execute(
+                        "INSERT INTO schema_version VALUES (?, ?, ?)",
+                        (version, description, _instant(datetime.now(UTC))),
+                    )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._connection)
+
+    # --- campaign and runs ---------------------------------------------
+
+    def campaign_id(self) -> str | None:
+        """The campaign the store is bound to."""
+        row = self._connection.execute(
+            "SELECT value FROM ledger_meta WHERE name = 'campaign_id'"
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def bind_campaign(self, campaign_id: str) -> None:
+        """Bind the store to a campaign.
+
+        Raises:
+            InvalidValueError: If it is bound to another one.
+        """
+        with self._transaction():
+            bound = self.campaign_id()
+            if bound is None:
+                self._connection.execute(
+                    "INSERT INTO ledger_meta VALUES ('campaign_id', ?)", (campaign_id,)
+                )
+            elif bound != campaign_id:
+                raise InvalidValueError("campaign_id", campaign_id, f"{bound}")
+
+    def last_instant(self) -> datetime | None:
+        """The instant of the latest posting or payout run."""
+        row = self._connection.execute(
+            "SELECT MAX(t) FROM (SELECT MAX(posted_at) AS t FROM posting_runs "
+            "UNION ALL SELECT MAX(at) FROM payout_runs)"
+        ).fetchone()
+        return None if row[0] is None else _parse_instant(row[0])
+
+    def run_count(self) -> int:
+        """How many posting runs are stored."""
+        return int(self._connection.execute("SELECT COUNT(*) FROM posting_runs").fetchone()[0])
+
+    def payout_run_count(self) -> int:
+        """How many payout runs are stored."""
+        return int(self._connection.execute("SELECT COUNT(*) FROM payout_runs").fetchone()[0])
+
+    def posting_runs(self) -> tuple[PostingRun, ...]:
+        """Every posting run, in order."""
+        rows = self._connection.execute(
+            "SELECT id, number, as_of, posted_at, entry_count FROM posting_runs ORDER BY number"
+        ).fetchall()
+        return tuple(
+            PostingRun(
+                id=row[0],
+                number=row[1],
+                as_of=_parse_instant(row[2]),
+                posted_at=_parse_instant(row[3]),
+                entry_count=row[4],
+            )
+            for row in rows
+        )
+
+    # --- entries --------------------------------------------------------
+
+    def posted_summaries(self) -> Mapping[Group, str]:
+        """Every partner-period's posted summary, built by SQLite in one query.
+
+        The rows come out of the covering index in key order; if SQLite ever
+        concatenated them in another order, the summaries would differ from the
+        statement's and the partner-period would be compared line by line: slower,
+        never wrong.
+        """
+        rows = self._connection.execute(
+            "SELECT partner_id, period_label, "
+            "group_concat(line_key || char(31) || currency || char(31) || total, char(30)) "
+            "FROM (SELECT partner_id, period_label, line_key, currency, "
+            "SUM(amount_minor) AS total FROM entries "
+            "GROUP BY partner_id, period_label, line_key, currency HAVING total != 0) "
+            "GROUP BY partner_id, period_label"
+        )
+        return {(partner, period): text for partner, period, text in rows}
+
+    def posted_totals(self, groups: Collection[Group] | None = None) -> Mapping[LedgerKey, int]:
+        """The sum of every key's entries (of ``groups`` only, if given), in minor units."""
+        found: dict[LedgerKey, int] = {}
+        if groups is None:
+            for p, pl, k, c, total in self._connection.execute(
+                "SELECT partner_id, period_label, line_key, currency, SUM(amount_minor) "
+                "FROM entries GROUP BY partner_id, period_label, line_key, currency"
+            ):
+                found[LedgerKey(p, pl, k, c)] = total
+            return found
+        query = (
+            "SELECT line_key, currency, SUM(amount_minor) FROM entries "
+            "WHERE partner_id = ? AND period_label = ? GROUP BY line_key, currency"
+        )
+        for partner_id, period_label in groups:
+            for line_key, currency, total in self._connection.execute(
+                query, (partner_id, period_label)
+            ):
+                found[LedgerKey(partner_id, period_label, line_key, currency)] = total
+        return found
+
+    def history(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
+        """The entries of ``keys``, in posting order."""
+        found: dict[LedgerKey, tuple[LedgerEntry, ...]] = {}
+        query = (
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE partner_id = ? AND period_label = ? "
+            "AND line_key = ? AND currency = ? ORDER BY rowid"
+        )
+        for key in keys:
+            rows = self._connection.execute(query, tuple(key)).fetchall()
+            if rows:
+                found[key] = tuple(_entry_from_row(row) for row in rows)
+        return found
+
+    def entries(self, partner_id: str | None = None) -> tuple[LedgerEntry, ...]:
+        """All entries (of one partner), in posting order."""
+        query = f"SELECT {_ENTRY_COLUMNS} FROM entries"
+        if partner_id is None:
+            rows = self._connection.execute(f"{query} ORDER BY rowid")
+        else:
+            rows = self._connection.execute(
+                f"{query} WHERE partner_id = ? ORDER BY rowid", (partner_id,)
+            )
+        return tuple(_entry_from_row(row) for row in rows)
+
+    def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
+        """Store a posting run and its entries in one transaction.
+
+        Raises:
+            sqlite3.IntegrityError: If the run id is already used (nothing is written).
+        """
+        with self._transaction():
+            self._connection.execute(
+                "INSERT INTO posting_runs VALUES (?, ?, ?, ?, ?)",
+                (run.id, run.number, _instant(run.as_of), _instant(run.posted_at), run.entry_count),
+            )
+            self._connection.executemany(
+                f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * 17)})",
+                _rows(entries),
+            )
+
+    # --- payouts --------------------------------------------------------
+
+    def payout_status(self) -> dict[str, EntryStatus]:
+        """Entry id to the status of its payout batch."""
+        rows = self._connection.execute(
+            "SELECT i.entry_id, b.paid_at FROM payout_items AS i "
+            "JOIN payout_batches AS b ON b.id = i.batch_id"
+        )
+        return {
+            entry_id: EntryStatus.PAYABLE if paid_at is None else EntryStatus.PAID
+            for entry_id, paid_at in rows
+        }
+
+    def batches(self, partner_id: str | None = None) -> tuple[PayoutBatch, ...]:
+        """Payout batches (of one partner), by creation then id."""
+        items: dict[str, list[str]] = {}
+        for entry_id, batch_id in self._connection.execute(
+            "SELECT entry_id, batch_id FROM payout_items ORDER BY rowid"
+        ):
+            items.setdefault(batch_id, []).append(entry_id)
+        rows = self._connection.execute(
+            "SELECT id, run_id, partner_id, currency, amount_minor, created_at, paid_at "
+            "FROM payout_batches WHERE ? IS NULL OR partner_id = ? ORDER BY created_at, id",
+            (partner_id, partner_id),
+        ).fetchall()
+        return tuple(
+            PayoutBatch(
+                id=row[0],
+                run_id=row[1],
+                partner_id=row[2],
+                currency=row[3],
+                amount=Money.from_minor(row[4], row[3]),
+                entry_ids=tuple(items.get(row[0], ())),
+                created_at=_parse_instant(row[5]),
+                paid_at=None if row[6] is None else _parse_instant(row[6]),
+            )
+            for row in rows
+        )
+
+    def write_payouts(self, run: PayoutRun) -> None:
+        """Store a payout run's batches in one transaction.
+
+        Raises:
+            sqlite3.IntegrityError: If a batch id is used or an entry is in a
+                batch already (nothing is written).
+        """
+        with self._transaction():
+            self._connection.execute(
+                "INSERT INTO payout_runs VALUES (?, ?)", (run.id, _instant(run.at))
+            )
+            self._connection.executemany(
+                "INSERT INTO payout_batches VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                [
+                    (
+                        b.id,
+                        b.run_id,
+                        b.partner_id,
+                        b.currency,
+                        b.amount.minor_units,
+                        _instant(b.created_at),
+                    )
+                    for b in run.batches
+                ],
+            )
+            self._connection.executemany(
+                "INSERT INTO payout_items VALUES (?, ?)",
+                [(entry_id, b.id) for b in run.batches for entry_id in b.entry_ids],
+            )
+
+    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
+        """Mark a payable batch as paid.
+
+        Raises:
+            KeyError: If there is no such batch.
+            InvalidValueError: If it is already paid.
+        """
+        with self._transaction():
+            row = self._connection.execute(
+                "SELECT paid_at FROM payout_batches WHERE id = ?", (batch_id,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(batch_id)
+            if row[0] is not None:
+                raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
+            self._connection.execute(
+                "UPDATE payout_batches SET paid_at = ? WHERE id = ?", (_instant(at), batch_id)
+            )
+        return next(b for b in self.batches() if b.id == batch_id)
+
+    # --- events ---------------------------------------------------------
+
+    def record_events(self, events: Iterable[Event]) -> EventIntake:
+        """Store events keyed by id; repeats change nothing, conflicts are refused."""
+        batch = list(events)
+        with self._transaction():
+            stored: dict[tuple[str, str], str] = {}
+            for event in batch:
+                key = (event_kind(event), event.id)
+                row = self._connection.execute(
+                    "SELECT content FROM events WHERE kind = ? AND id = ?", key
+                ).fetchone()
+                if row is not None:
+                    stored[key] = row[0]
+            new, report = intake(stored, batch)
+            # INSERT (never REPLACE): a stored event is never overwritten.
+            self._connection.executemany(
+                "INSERT INTO events VALUES (?, ?, ?)",
+                [(kind, event_id, text) for (kind, event_id), text in new.items()],
+            )
+        return report
+
+    def events(self) -> tuple[Event, ...]:
+        """Every stored event, by kind then id."""
+        rows = self._connection.execute("SELECT kind, content FROM events ORDER BY kind, id")
+        return tuple(event_from_text(kind, content) for kind, content in rows)
+
+
+def _rows(entries: Iterable[LedgerEntry]) -> Iterator[tuple[object, ...]]:
+    for entry in entries:
+        yield _entry_row(entry)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> None:
+        self._connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        if exc_type is None:
+            self._connection.execute("COMMIT")
+        else:
+            self._connection.execute("ROLLBACK")

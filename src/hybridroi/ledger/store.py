@@ -1,0 +1,279 @@
+"""The ledger service and the store protocol it drives.
+
+:class:`Ledger` binds a store to a campaign and its ledger policies. Each
+operation reads what it needs from the store, computes with the pure
+functions of :mod:`hybridroi.ledger.posting` and
+:mod:`hybridroi.ledger.payouts`, and hands the result to the store, which
+writes it all or nothing.
+
+Instants passed to the ledger only move forward: a posting or payout run
+dated before the last one is refused, so statuses never depend on the order in
+which history was written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.problems import Problem
+from hybridroi.core.timezones import UTC, require_aware
+from hybridroi.domain.campaign import Campaign
+from hybridroi.events.intake import Event
+from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
+from hybridroi.ledger.intake import EventIntake
+from hybridroi.ledger.lifecycle import Balance, balances
+from hybridroi.ledger.payouts import PayoutBatch, PayoutRun, plan_payouts
+from hybridroi.ledger.policy import LedgerPolicies
+from hybridroi.ledger.posting import Group, differences, plan_entries, statement_summaries
+from hybridroi.statements.lines import StatementRun
+
+__all__ = ["Ledger", "LedgerStore", "PostingResult", "PostingRun"]
+
+
+@attrs.frozen(kw_only=True)
+class PostingRun:
+    """The record of one posting run.
+
+    Attributes:
+        id: The run id (``"posting-000001"``).
+        number: The run's number in the ledger, from 1.
+        as_of: The statement run's as-of instant.
+        posted_at: When the entries were posted.
+        entry_count: How many entries the run added (0 when nothing changed).
+    """
+
+    id: str
+    number: int
+    as_of: datetime
+    posted_at: datetime
+    entry_count: int
+
+
+@attrs.frozen(kw_only=True)
+class PostingResult:
+    """What a posting run did.
+
+    Attributes:
+        run: The run record.
+        entries: The entries added, in key order.
+        problems: Lines that could not be posted, and why.
+    """
+
+    run: PostingRun
+    entries: tuple[LedgerEntry, ...]
+    problems: tuple[Problem, ...]
+
+
+class LedgerStore(Protocol):
+    """Where a ledger's entries, payout batches and events are kept.
+
+    Every write method is atomic: it stores everything it is given, or
+    nothing.
+    """
+
+    def campaign_id(self) -> str | None:
+        """The campaign the store is bound to, or None before its first write."""
+
+    def bind_campaign(self, campaign_id: str) -> None:
+        """Bind an unbound store to a campaign; a bound store refuses another one."""
+
+    def last_instant(self) -> datetime | None:
+        """The instant of the latest posting or payout run."""
+
+    def run_count(self) -> int:
+        """How many posting runs the store holds."""
+
+    def payout_run_count(self) -> int:
+        """How many payout runs the store holds."""
+
+    def posted_summaries(self) -> Mapping[Group, str]:
+        """Every partner-period's posted summary (one bulk read).
+
+        See :func:`~hybridroi.ledger.posting.posted_summary`.
+        """
+
+    def posted_totals(self, groups: Collection[Group] | None = None) -> Mapping[LedgerKey, int]:
+        """The sum of every key's entries (of ``groups`` only, if given), in minor units."""
+
+    def history(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
+        """The entries of ``keys``, in posting order."""
+
+    def entries(self, partner_id: str | None = None) -> tuple[LedgerEntry, ...]:
+        """All entries (of one partner), in posting order."""
+
+    def payout_status(self) -> dict[str, EntryStatus]:
+        """Entry id to the status of its payout batch, for entries in one."""
+
+    def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
+        """Store a posting run and its entries in one transaction."""
+
+    def batches(self, partner_id: str | None = None) -> tuple[PayoutBatch, ...]:
+        """Payout batches (of one partner), by creation then id."""
+
+    def write_payouts(self, run: PayoutRun) -> None:
+        """Store a payout run's batches in one transaction."""
+
+    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
+        """Mark a payable batch as paid.
+
+        Raises:
+            KeyError: If there is no such batch.
+            InvalidValueError: If it is already paid.
+        """
+
+    def record_events(self, events: Iterable[Event]) -> EventIntake:
+        """Store events keyed by id: repeats change nothing; conflicting ids are refused."""
+
+    def events(self) -> tuple[Event, ...]:
+        """Every stored event, by kind then id."""
+
+
+@contextlib.contextmanager
+def _no_automatic_gc() -> Iterator[None]:
+    # A posting run allocates an object or more per statement line and frees none of
+    # them until it ends, and it makes no reference cycles; automatic collection would
+    # only traverse those objects again and again (more than a third of the time of a
+    # million-line run). Collection resumes, as it was, when the run ends.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class Ledger:
+    """A campaign's ledger: post statement runs, read balances, run payouts.
+
+    Args:
+        store: Where the ledger lives (:class:`~hybridroi.ledger.memory.MemoryLedgerStore`
+            or :class:`~hybridroi.ledger.sqlite.SqliteLedgerStore`).
+        campaign: The campaign; its time zone sets lock dates and payout days.
+        policies: Lock rules, minimum payouts and clawback policy per partner.
+
+    Raises:
+        InvalidValueError: If the store already holds another campaign's ledger.
+    """
+
+    def __init__(
+        self, store: LedgerStore, campaign: Campaign, policies: LedgerPolicies | None = None
+    ) -> None:
+        bound = store.campaign_id()
+        if bound is not None and bound != campaign.id:
+            raise InvalidValueError(
+                "Ledger.campaign", campaign.id, f"campaign {bound}, whose ledger this store holds"
+            )
+        self.store = store
+        self.campaign = campaign
+        self.policies = policies if policies is not None else LedgerPolicies()
+
+    def _check_forward(self, at: datetime, field: str) -> datetime:
+        require_aware(at, field)
+        last = self.store.last_instant()
+        if last is not None and at < last:
+            raise InvalidValueError(
+                field, at, f"an instant at or after the ledger's last run, {last.isoformat()}"
+            )
+        return at.astimezone(UTC)
+
+    def post(
+        self, run: StatementRun, *, at: datetime | None = None, run_id: str | None = None
+    ) -> PostingResult:
+        """Post the difference between ``run`` and what is already posted.
+
+        Args:
+            run: The campaign's statements: the complete state as of ``run.as_of``.
+            at: The posting instant (default ``run.as_of``); it decides which
+                posted entries are still pending.
+            run_id: The run id (default ``"posting-<number>"``).
+
+        Returns:
+            The run record, the entries added and the lines not posted.
+
+        Raises:
+            InvalidValueError: If ``at`` is before the ledger's last run.
+        """
+        posted_at = self._check_forward(run.as_of if at is None else at, "at")
+        with _no_automatic_gc():
+            return self._post(run, posted_at, run_id)
+
+    def _post(self, run: StatementRun, posted_at: datetime, run_id: str | None) -> PostingResult:
+        number = self.store.run_count() + 1
+        run_id = run_id or f"posting-{number:06d}"
+        # Compare whole partner-periods first, from one bulk read of posted sums; only
+        # those that changed are compared line by line.
+        posted = self.store.posted_summaries()
+        expected = statement_summaries(run)
+        changed = {group for group, text in expected.items() if text != posted.get(group, "")}
+        changed.update(group for group, text in posted.items() if text and group not in expected)
+        totals = self.store.posted_totals(changed) if changed else {}
+        found, problems = differences(
+            attrs.evolve(
+                run,
+                statements=tuple(
+                    s for s in run.statements if (s.partner_id, s.period.label) in changed
+                ),
+            ),
+            totals,
+        )
+        # A key absent from the totals has no entries at all, so no history to read.
+        history = self.store.history(d.key for d in found if d.key in totals) if found else {}
+        status = self.store.payout_status() if found else {}
+        paid = {entry_id for entry_id, state in status.items() if state is EntryStatus.PAID}
+        entries = plan_entries(
+            found,
+            history,
+            paid,
+            policies=self.policies,
+            timezone=self.campaign.timezone,
+            run_id=run_id,
+            posted_at=posted_at,
+        )
+        record = PostingRun(
+            id=run_id,
+            number=number,
+            as_of=run.as_of,
+            posted_at=posted_at,
+            entry_count=len(entries),
+        )
+        if self.store.campaign_id() is None:
+            self.store.bind_campaign(self.campaign.id)
+        self.store.write_posting(record, entries)
+        return PostingResult(run=record, entries=entries, problems=problems)
+
+    def balances(self, at: datetime, partner_id: str | None = None) -> tuple[Balance, ...]:
+        """Balances by partner, currency and status at ``at``."""
+        return balances(self.store.entries(partner_id), at, self.store.payout_status())
+
+    def run_payouts(self, at: datetime, *, run_id: str | None = None) -> PayoutRun:
+        """Make payout batches of everything locked at ``at`` and store them.
+
+        Args:
+            at: The payout instant (usually a day of the payout schedule).
+            run_id: The payout run id (default ``"payout-<number>"``).
+
+        Returns:
+            The batches made and the amounts carried over.
+
+        Raises:
+            InvalidValueError: If ``at`` is before the ledger's last run.
+        """
+        at = self._check_forward(at, "at")
+        run_id = run_id or f"payout-{self.store.payout_run_count() + 1:06d}"
+        payout = plan_payouts(
+            self.store.entries(), self.store.payout_status(), self.policies, at=at, run_id=run_id
+        )
+        self.store.write_payouts(payout)
+        return payout
+
+    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
+        """Record that a payable batch was paid at ``at``."""
+        return self.store.mark_paid(batch_id, self._check_forward(at, "at"))

@@ -1,0 +1,752 @@
+"""Key performance indicators: each one a function with its formula.
+
+Every KPI is a :class:`Kpi`: an exact ratio (numerator and denominator kept as
+fractions) or *undefined*, with the reason in words. A zero denominator never
+gives infinity and never raises: ``roi(gross_profit, Money("0", "EUR"))`` is
+undefined because "cost is zero". A negative denominator (a cost that reversals
+pushed below zero, a count that went down) is undefined too.
+
+Counts may be fractional: when a sale is shared between two partners, each is
+credited with its share of the sale, so the shares of all partners add up to
+the number of sales.
+
+>>> kpi = roas(Money("1200.00", "EUR"), Money("400.00", "EUR"))
+>>> kpi.value, str(kpi)
+(Fraction(3, 1), 'ROAS = revenue / cost = 3.0000')
+>>> str(cpa(Money("0.00", "EUR"), 0))
+'CPA = cost / conversions: undefined (no conversions)'
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from hybridroi.core.checks import non_negative_int
+from hybridroi.core.errors import CurrencyMismatchError, InvalidValueError
+from hybridroi.core.money import Money, Rounding, UnroundedMoney
+
+__all__ = [
+    "Count",
+    "EngagementBasis",
+    "Holdout",
+    "Incrementality",
+    "Kpi",
+    "aov",
+    "cac",
+    "conversion_rate",
+    "cost_per_post",
+    "cpa",
+    "cpc",
+    "cpe",
+    "cpm",
+    "cpv",
+    "ctr",
+    "engagement_rate",
+    "epc",
+    "incrementality",
+    "ltv_roi",
+    "ratio",
+    "revenue_roi",
+    "roas",
+    "roi",
+]
+
+Count = int | Fraction
+"""A count of events: an ``int``, or a ``Fraction`` when sales are shared between partners."""
+
+Amount = Money | UnroundedMoney
+
+
+@attrs.frozen(kw_only=True)
+class Kpi:
+    """A ratio that is either an exact value or undefined with a reason.
+
+    Attributes:
+        name: Short name, such as ``"roi"``.
+        label: Display name, such as ``"ROI"``.
+        formula: The formula in words, such as ``"(gross profit - cost) / cost"``.
+        numerator: The exact numerator.
+        denominator: The exact denominator.
+        currency: The currency of the value when it is money per unit (CPA,
+            AOV, EPC, CPM, ...); ``None`` for a pure ratio.
+        reason: Why the KPI is undefined; ``None`` when it is defined.
+    """
+
+    name: str
+    label: str
+    formula: str
+    numerator: Fraction
+    denominator: Fraction
+    currency: str | None = None
+    reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.reason is None and self.denominator <= 0:
+            raise InvalidValueError(
+                "Kpi.denominator", self.denominator, "a positive denominator, or a reason"
+            )
+
+    @property
+    def defined(self) -> bool:
+        """Whether the KPI has a value."""
+        return self.reason is None
+
+    @property
+    def value(self) -> Fraction | None:
+        """The exact value, or ``None`` when undefined."""
+        if self.reason is not None:
+            return None
+        return self.numerator / self.denominator
+
+    def decimal(self, places: int = 4, *, rounding: Rounding = Rounding.HALF_UP) -> Decimal | None:
+        """The value rounded to ``places`` decimal places, or ``None`` when undefined.
+
+        Args:
+            places: Decimal places to keep (>= 0).
+            rounding: The named rounding mode.
+
+        Returns:
+            The rounded value, or ``None``.
+
+        Raises:
+            InvalidValueError: If ``places`` is negative.
+
+        >>> ctr(1, 3).decimal(3)
+        Decimal('0.333')
+        """
+        if not isinstance(places, int) or isinstance(places, bool) or places < 0:
+            raise InvalidValueError("places", places, "an integer >= 0")
+        value = self.value
+        if value is None:
+            return None
+        return _round_fraction(value * 10**places, rounding).scaleb(-places)
+
+    def __str__(self) -> str:
+        head = f"{self.label} = {self.formula}"
+        if self.reason is not None:
+            return f"{head}: undefined ({self.reason})"
+        unit = f" {self.currency}" if self.currency else ""
+        return f"{head} = {self.decimal(4)}{unit}"
+
+
+def _round_fraction(value: Fraction, rounding: Rounding) -> Decimal:
+    """Round a fraction to an integer with a named mode, exactly (no binary or decimal detour)."""
+    lower = value.numerator // value.denominator
+    rest = value - lower
+    if rest == 0:
+        return Decimal(lower)
+    upper = lower + 1
+    toward_zero, away = (lower, upper) if value > 0 else (upper, lower)
+    half = Fraction(1, 2)
+    if rounding is Rounding.DOWN:
+        result = toward_zero
+    elif rounding is Rounding.UP:
+        result = away
+    elif rounding is Rounding.FLOOR:
+        result = lower
+    elif rounding is Rounding.CEILING:
+        result = upper
+    elif rest != half:
+        result = lower if rest < half else upper
+    elif rounding is Rounding.HALF_UP:
+        result = away
+    elif rounding is Rounding.HALF_DOWN:
+        result = toward_zero
+    else:
+        result = lower if lower % 2 == 0 else upper
+    return Decimal(result)
+
+
+def _as_fraction(value: object, field: str) -> Fraction:
+    if isinstance(value, Money | UnroundedMoney):
+        return Fraction(value.amount)
+    if isinstance(value, bool) or not isinstance(value, int | Fraction | Decimal):
+        raise TypeError(f"{field}: expected Money, int, Fraction or Decimal, got {value!r}")
+    return Fraction(value)
+
+
+def _currency_of(*amounts: object) -> str | None:
+    currencies = sorted({a.currency for a in amounts if isinstance(a, Money | UnroundedMoney)})
+    if len(currencies) > 1:
+        raise CurrencyMismatchError(currencies[0], currencies[1], "divide")
+    return currencies[0] if currencies else None
+
+
+def ratio(
+    name: str,
+    label: str,
+    formula: str,
+    numerator: Amount | Count | Decimal,
+    denominator: Amount | Count | Decimal,
+    *,
+    denominator_name: str,
+    money_valued: bool = False,
+) -> Kpi:
+    """A :class:`Kpi` ``numerator / denominator``, undefined when the denominator is not positive.
+
+    Args:
+        name: Short name.
+        label: Display name.
+        formula: The formula in words.
+        numerator: Money or a count.
+        denominator: Money or a count.
+        denominator_name: What the denominator counts, for the reason
+            (``"cost"``, ``"clicks"``).
+        money_valued: Whether the value is money per unit (it then carries the
+            numerator's currency).
+
+    Returns:
+        The KPI.
+
+    Raises:
+        CurrencyMismatchError: If numerator and denominator are money in two currencies.
+        TypeError: If a value is a float or not a number.
+    """
+    currency = _currency_of(numerator, denominator)
+    top = _as_fraction(numerator, "numerator")
+    bottom = _as_fraction(denominator, "denominator")
+    reason = None
+    if bottom == 0:
+        is_money = isinstance(denominator, Money | UnroundedMoney)
+        reason = f"{denominator_name} is zero" if is_money else f"no {denominator_name}"
+    elif bottom < 0:
+        reason = f"{denominator_name} is negative"
+    return Kpi(
+        name=name,
+        label=label,
+        formula=formula,
+        numerator=top,
+        denominator=bottom,
+        currency=currency if money_valued else None,
+        reason=reason,
+    )
+
+
+def _undefined(name: str, label: str, formula: str, reason: str) -> Kpi:
+    return Kpi(
+        name=name,
+        label=label,
+        formula=formula,
+        numerator=Fraction(0),
+        denominator=Fraction(0),
+        reason=reason,
+    )
+
+
+_NO_MARGIN = "no gross margin given, so no gross profit; see the revenue-based ROI"
+
+
+def roi(gross_profit: Amount | None, cost: Money) -> Kpi:
+    """Return on investment on gross profit.
+
+    ``ROI = (attributed gross profit - cost) / cost``
+
+    Gross profit is attributed net revenue (refunds netted) times the gross
+    margin. ROI 0.5 means every euro spent came back with 50 cents of profit.
+
+    Args:
+        gross_profit: Attributed gross profit, or ``None`` when no margin is known.
+        cost: Total cost.
+
+    Returns:
+        The KPI; undefined when cost is zero or negative or gross profit unknown.
+    """
+    formula = "(gross profit - cost) / cost"
+    if gross_profit is None:
+        return _undefined("roi", "ROI", formula, _NO_MARGIN)
+    return ratio("roi", "ROI", formula, gross_profit - cost, cost, denominator_name="cost")
+
+
+def revenue_roi(revenue: Money, cost: Money) -> Kpi:
+    """Revenue-based ROI, which ignores the cost of the goods sold.
+
+    ``revenue ROI = (attributed revenue - cost) / cost``
+
+    It overstates the return of a campaign whose margin is below 100%; it is
+    shown under its own name so it is never mistaken for :func:`roi`.
+
+    Args:
+        revenue: Attributed net revenue.
+        cost: Total cost.
+
+    Returns:
+        The KPI; undefined when cost is zero or negative.
+    """
+    return ratio(
+        "revenue_roi",
+        "Revenue ROI",
+        "(revenue - cost) / cost",
+        revenue - cost,
+        cost,
+        denominator_name="cost",
+    )
+
+
+def roas(revenue: Money, cost: Money) -> Kpi:
+    """Return on ad spend.
+
+    ``ROAS = attributed revenue / cost``
+
+    Args:
+        revenue: Attributed net revenue.
+        cost: Total cost.
+
+    Returns:
+        The KPI; undefined when cost is zero or negative.
+    """
+    return ratio("roas", "ROAS", "revenue / cost", revenue, cost, denominator_name="cost")
+
+
+def cpa(cost: Money, conversions: Count) -> Kpi:
+    """Cost per acquisition.
+
+    ``CPA = cost / credited conversions`` (sales and leads)
+
+    Args:
+        cost: Total cost.
+        conversions: Credited conversions.
+
+    Returns:
+        Money per conversion; undefined with no conversions.
+    """
+    return ratio(
+        "cpa",
+        "CPA",
+        "cost / conversions",
+        cost,
+        conversions,
+        denominator_name="conversions",
+        money_valued=True,
+    )
+
+
+def cac(cost: Money, new_customers: Count) -> Kpi:
+    """Customer acquisition cost, counting new customers only.
+
+    ``CAC = cost / credited sales to new customers``
+
+    Args:
+        cost: Total cost.
+        new_customers: Credited sales whose customer bought for the first time.
+
+    Returns:
+        Money per new customer; undefined with no new customers.
+    """
+    return ratio(
+        "cac",
+        "CAC",
+        "cost / new customers",
+        cost,
+        new_customers,
+        denominator_name="new customers",
+        money_valued=True,
+    )
+
+
+def aov(sales_revenue: Money, sales: Count) -> Kpi:
+    """Average order value.
+
+    ``AOV = credited sales revenue (before refunds) / credited sales``
+
+    Args:
+        sales_revenue: Net revenue of the credited sales, before refunds.
+        sales: Credited sales.
+
+    Returns:
+        Money per order; undefined with no sales.
+    """
+    return ratio(
+        "aov",
+        "AOV",
+        "sales revenue / sales",
+        sales_revenue,
+        sales,
+        denominator_name="sales",
+        money_valued=True,
+    )
+
+
+def conversion_rate(sales: Count, clicks: int) -> Kpi:
+    """Conversion rate.
+
+    ``conversion rate = credited sales / clicks``
+
+    Args:
+        sales: Credited sales.
+        clicks: Clicks on tracked links.
+
+    Returns:
+        The KPI; undefined with no clicks.
+    """
+    return ratio(
+        "conversion_rate",
+        "Conversion rate",
+        "sales / clicks",
+        sales,
+        clicks,
+        denominator_name="clicks",
+    )
+
+
+def ctr(clicks: int, views: int) -> Kpi:
+    """Click-through rate.
+
+    ``CTR = clicks / views``
+
+    Args:
+        clicks: Clicks on tracked links.
+        views: Views of the content.
+
+    Returns:
+        The KPI; undefined with no views.
+    """
+    return ratio("ctr", "CTR", "clicks / views", clicks, views, denominator_name="views")
+
+
+def epc(commissions: Money, clicks: int) -> Kpi:
+    """Earnings per click, as the partner sees it.
+
+    ``EPC = commissions (net of reversals) / clicks``
+
+    Args:
+        commissions: Commissions net of reversals.
+        clicks: Clicks on tracked links.
+
+    Returns:
+        Money per click; undefined with no clicks.
+    """
+    return ratio(
+        "epc",
+        "EPC",
+        "commissions / clicks",
+        commissions,
+        clicks,
+        denominator_name="clicks",
+        money_valued=True,
+    )
+
+
+def cpm(cost: Money, views: int) -> Kpi:
+    """Cost per thousand views (mille).
+
+    ``CPM = cost x 1000 / views``
+
+    Args:
+        cost: Total cost.
+        views: Views of the content.
+
+    Returns:
+        Money per thousand views; undefined with no views.
+    """
+    return ratio(
+        "cpm",
+        "CPM",
+        "cost x 1000 / views",
+        cost * 1000,
+        views,
+        denominator_name="views",
+        money_valued=True,
+    )
+
+
+def cpc(cost: Money, clicks: int) -> Kpi:
+    """Cost per click.
+
+    ``CPC = cost / clicks``
+
+    Args:
+        cost: Total cost.
+        clicks: Clicks on tracked links.
+
+    Returns:
+        Money per click; undefined with no clicks.
+    """
+    return ratio(
+        "cpc", "CPC", "cost / clicks", cost, clicks, denominator_name="clicks", money_valued=True
+    )
+
+
+def cpv(cost: Money, views: int) -> Kpi:
+    """Cost per view.
+
+    ``CPV = cost / views``
+
+    Args:
+        cost: Total cost.
+        views: Views of the content.
+
+    Returns:
+        Money per view; undefined with no views.
+    """
+    return ratio(
+        "cpv", "CPV", "cost / views", cost, views, denominator_name="views", money_valued=True
+    )
+
+
+def cpe(cost: Money, engagements: int) -> Kpi:
+    """Cost per engagement.
+
+    ``CPE = cost / (likes + comments + shares + saves)``
+
+    Args:
+        cost: Total cost.
+        engagements: Likes, comments, shares and saves.
+
+    Returns:
+        Money per engagement; undefined with no engagements.
+    """
+    return ratio(
+        "cpe",
+        "CPE",
+        "cost / engagements",
+        cost,
+        engagements,
+        denominator_name="engagements",
+        money_valued=True,
+    )
+
+
+class EngagementBasis(enum.Enum):
+    """The denominator of an engagement rate; vendors differ, so it is always stated."""
+
+    FOLLOWERS = "followers"
+    """Engagements / followers of the accounts that published (GRIN, Traackr)."""
+    VIEWS = "views"
+    """Engagements / views of the content (TikTok, YouTube)."""
+
+
+def engagement_rate(engagements: int, denominator: int, *, basis: EngagementBasis) -> Kpi:
+    """Engagement rate, with its denominator named.
+
+    ``engagement rate (by followers) = engagements / followers``;
+    ``engagement rate (by views) = engagements / views``
+
+    Args:
+        engagements: Likes, comments, shares and saves.
+        denominator: Followers or views, as ``basis`` says.
+        basis: Which denominator is used.
+
+    Returns:
+        The KPI, named ``engagement_rate_followers`` or ``engagement_rate_views``;
+        undefined when the denominator is zero.
+    """
+    if not isinstance(basis, EngagementBasis):
+        raise TypeError(f"basis: expected an EngagementBasis, got {basis!r}")
+    return ratio(
+        f"engagement_rate_{basis.value}",
+        f"Engagement rate ({basis.value})",
+        f"engagements / {basis.value}",
+        engagements,
+        denominator,
+        denominator_name=basis.value,
+    )
+
+
+def cost_per_post(cost: Money, posts: int) -> Kpi:
+    """Cost per post.
+
+    ``cost per post = cost / pieces of content published``
+
+    Args:
+        cost: Total cost.
+        posts: Pieces of content published.
+
+    Returns:
+        Money per post; undefined with no posts.
+    """
+    return ratio(
+        "cost_per_post",
+        "Cost per post",
+        "cost / posts",
+        cost,
+        posts,
+        denominator_name="posts",
+        money_valued=True,
+    )
+
+
+def ltv_roi(new_customers: Count, ltv: Money | None, cost: Money) -> Kpi:
+    """ROI on customer lifetime value.
+
+    ``LTV ROI = (new customers x LTV - cost) / cost``
+
+    The LTV is the expected lifetime gross profit of one new customer: multiply
+    a revenue LTV by the margin before passing it.
+
+    Args:
+        new_customers: Credited sales to new customers.
+        ltv: Lifetime gross profit of one customer, or ``None`` when unknown.
+        cost: Total cost.
+
+    Returns:
+        The KPI; undefined when no LTV is given or cost is not positive.
+
+    Raises:
+        CurrencyMismatchError: If the LTV's currency is not the cost's.
+    """
+    formula = "(new customers x LTV - cost) / cost"
+    if ltv is None:
+        return _undefined("ltv_roi", "LTV ROI", formula, "no customer lifetime value given")
+    _currency_of(ltv, cost)
+    value = Fraction(ltv.amount) * Fraction(new_customers) - Fraction(cost.amount)
+    return ratio("ltv_roi", "LTV ROI", formula, value, cost, denominator_name="cost")
+
+
+@attrs.frozen(kw_only=True)
+class Holdout:
+    """The result of a holdout test: a test group exposed to the campaign and a control group.
+
+    Attributes:
+        test_users: Users in the exposed (test) group.
+        test_conversions: Conversions in the test group.
+        test_revenue: Revenue of the test group.
+        control_users: Users in the holdout (control) group.
+        control_conversions: Conversions in the control group.
+        control_revenue: Revenue of the control group.
+    """
+
+    test_users: int = attrs.field(validator=non_negative_int)
+    test_conversions: int = attrs.field(validator=non_negative_int)
+    test_revenue: Money = attrs.field(validator=attrs.validators.instance_of(Money))
+    control_users: int = attrs.field(validator=non_negative_int)
+    control_conversions: int = attrs.field(validator=non_negative_int)
+    control_revenue: Money = attrs.field(validator=attrs.validators.instance_of(Money))
+
+    def __attrs_post_init__(self) -> None:
+        if self.test_conversions > self.test_users:
+            raise InvalidValueError(
+                "Holdout.test_conversions", self.test_conversions, "at most test_users"
+            )
+        if self.control_conversions > self.control_users:
+            raise InvalidValueError(
+                "Holdout.control_conversions", self.control_conversions, "at most control_users"
+            )
+        if self.control_revenue.currency != self.test_revenue.currency:
+            raise InvalidValueError(
+                "Holdout.control_revenue",
+                self.control_revenue,
+                f"an amount in {self.test_revenue.currency}",
+            )
+        for name in ("test_revenue", "control_revenue"):
+            if getattr(self, name).amount < 0:
+                raise InvalidValueError(f"Holdout.{name}", getattr(self, name), "Money >= 0")
+
+
+@attrs.frozen(kw_only=True)
+class Incrementality:
+    """What the campaign caused, measured against a holdout group.
+
+    Attributes:
+        lift: ``(CVR test - CVR control) / CVR control``.
+        incremental_conversions: ``conversions test - users test x CVR control``.
+        incremental_revenue: ``revenue test - users test x revenue control / users control``.
+        iroas: ``incremental revenue / spend``.
+        incremental_roi: ``(incremental revenue x margin - spend) / spend``.
+    """
+
+    lift: Kpi
+    incremental_conversions: Kpi
+    incremental_revenue: Kpi
+    iroas: Kpi
+    incremental_roi: Kpi
+
+
+def incrementality(holdout: Holdout, *, spend: Money, margin: Fraction | None) -> Incrementality:
+    """Lift, incremental conversions and revenue, iROAS and incremental ROI from a holdout.
+
+    With ``CVR = conversions / users`` for each group:
+
+    * ``lift = (CVR test - CVR control) / CVR control``
+    * ``incremental conversions = conversions test - users test x CVR control``
+    * ``incremental revenue = revenue test - users test x (revenue control / users control)``
+    * ``iROAS = incremental revenue / spend``
+    * ``incremental ROI = (incremental revenue x margin - spend) / spend``
+
+    Args:
+        holdout: The test and control groups.
+        spend: What the campaign cost.
+        margin: Gross margin rate applied to incremental revenue, or ``None``.
+
+    Returns:
+        The five figures, each undefined with a reason where a denominator is zero.
+
+    Raises:
+        CurrencyMismatchError: If spend and the holdout revenue are in two currencies.
+    """
+    currency = holdout.test_revenue.currency
+    _currency_of(spend, holdout.test_revenue)
+    t_users = holdout.test_users
+    c_users = holdout.control_users
+    t_conv = holdout.test_conversions
+    c_conv = holdout.control_conversions
+    no_control = "the control group is empty"
+    if c_users == 0:
+        lift = _undefined("lift", "Lift", "(CVR test - CVR control) / CVR control", no_control)
+    elif t_users == 0:
+        lift = _undefined(
+            "lift", "Lift", "(CVR test - CVR control) / CVR control", "the test group is empty"
+        )
+    else:
+        cvr_test = Fraction(t_conv, t_users)
+        cvr_control = Fraction(c_conv, c_users)
+        lift = ratio(
+            "lift",
+            "Lift",
+            "(CVR test - CVR control) / CVR control",
+            cvr_test - cvr_control,
+            cvr_control,
+            denominator_name="control conversions",
+        )
+    # Each figure below is scaled by control users so that it stays an exact ratio.
+    conversions = ratio(
+        "incremental_conversions",
+        "Incremental conversions",
+        "conversions test - users test x CVR control",
+        t_conv * c_users - t_users * c_conv,
+        c_users,
+        denominator_name="control users",
+    )
+    revenue_top = Fraction(holdout.test_revenue.amount) * c_users - t_users * Fraction(
+        holdout.control_revenue.amount
+    )
+    revenue = attrs.evolve(
+        ratio(
+            "incremental_revenue",
+            "Incremental revenue",
+            "revenue test - users test x revenue control / users control",
+            revenue_top,
+            c_users,
+            denominator_name="control users",
+        ),
+        currency=currency,
+    )
+    formula_iroas = "incremental revenue / spend"
+    formula_iroi = "(incremental revenue x margin - spend) / spend"
+    incremental = revenue.value
+    if incremental is None:
+        iroas = _undefined("iroas", "iROAS", formula_iroas, no_control)
+        iroi = _undefined("incremental_roi", "Incremental ROI", formula_iroi, no_control)
+    else:
+        iroas = ratio("iroas", "iROAS", formula_iroas, incremental, spend, denominator_name="spend")
+        if margin is None:
+            iroi = _undefined("incremental_roi", "Incremental ROI", formula_iroi, _NO_MARGIN)
+        else:
+            iroi = ratio(
+                "incremental_roi",
+                "Incremental ROI",
+                formula_iroi,
+                incremental * margin - Fraction(spend.amount),
+                spend,
+                denominator_name="spend",
+            )
+    return Incrementality(
+        lift=lift,
+        incremental_conversions=conversions,
+        incremental_revenue=revenue,
+        iroas=iroas,
+        incremental_roi=iroi,
+    )

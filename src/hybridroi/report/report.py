@@ -1,0 +1,1168 @@
+"""The blended ROI report: everything a campaign cost against what it earned.
+
+:func:`build_report` is a pure function of the campaign, a statement run, the
+raw events and the content statistics. It returns a :class:`Report` whose
+figures all reconcile:
+
+* **cost** = fixed fees + commissions net of reversals + bonuses + guarantee
+  top-ups + draws net of recoveries + network fees (every statement line whose
+  ``earned_at`` falls in the window) + extra costs incurred in the window;
+* **revenue** = the credited part of each sale's net revenue, minus the
+  credited part of each refund (a refund is netted in the period it happens,
+  split between the partners in the shares the sale was credited);
+* **gross profit** = revenue x gross margin (per sale, per product category or
+  for the whole campaign: see :class:`GrossMargin`), kept exact.
+
+Every breakdown (partner, platform, format, period, leg) partitions these
+figures: the rows of one breakdown add up to the total. A cost that belongs to
+several pieces of content (a fee for a partner who published three videos) is
+split between them with :func:`hybridroi.core.allocation.allocate`.
+
+Amounts in another currency are converted at the rate in force at their
+instant (a refund at its sale's rate) and rounded half-up, once per amount.
+A missing rate is reported as a :class:`Problem`, never guessed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from hybridroi.attribution.credits import Credit, CreditRole
+from hybridroi.core.allocation import allocate
+from hybridroi.core.errors import InvalidValueError, MissingRateError
+from hybridroi.core.money import Money, Rounding, UnroundedMoney, to_decimal
+from hybridroi.core.periods import Period, PeriodKind, period_of
+from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.timezones import require_aware
+from hybridroi.domain.campaign import Campaign
+from hybridroi.domain.partners import Content, Influencer, Partner
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import Conversion, ConversionKind, Refund, Touch, TouchKind
+from hybridroi.events.stats import ContentStats
+from hybridroi.report.kpis import (
+    EngagementBasis,
+    Holdout,
+    Incrementality,
+    Kpi,
+    aov,
+    cac,
+    conversion_rate,
+    cost_per_post,
+    cpa,
+    cpc,
+    cpe,
+    cpm,
+    cpv,
+    ctr,
+    engagement_rate,
+    epc,
+    incrementality,
+    ltv_roi,
+    revenue_roi,
+    roas,
+    roi,
+)
+from hybridroi.statements.lines import LineKind, StatementRun
+
+__all__ = [
+    "AssistedSale",
+    "Costs",
+    "Dimension",
+    "Figures",
+    "GrossMargin",
+    "Kpis",
+    "Leg",
+    "Report",
+    "ReportRow",
+    "build_report",
+    "compare_campaigns",
+]
+
+Event = Touch | Conversion | Refund
+
+UNASSIGNED = "(campaign)"
+"""Row key of costs that belong to no partner (an agency fee, a campaign-wide boost)."""
+_TICK = timedelta(microseconds=1)
+NO_CONTENT = "(none)"
+"""Row key of figures tied to no piece of content (a coupon site's sales)."""
+
+
+def _rate(value: object, field: str) -> Decimal:
+    rate = to_decimal(value, field)
+    if not 0 <= rate <= 1:
+        raise InvalidValueError(field, value, "a gross margin rate between 0 and 1")
+    return rate
+
+
+def _rates(values: Mapping[str, object], field: str) -> dict[str, Decimal]:
+    if not isinstance(values, Mapping):
+        raise InvalidValueError(field, values, "a mapping of ids to margin rates")
+    return {key: _rate(value, f"{field}[{key!r}]") for key, value in values.items()}
+
+
+def _optional_rate(value: object) -> Decimal | None:
+    return None if value is None else _rate(value, "GrossMargin.campaign")
+
+
+def _category_rates(values: Mapping[str, object]) -> dict[str, Decimal]:
+    return _rates(values, "GrossMargin.by_category")
+
+
+def _sale_rates(values: Mapping[str, object]) -> dict[str, Decimal]:
+    return _rates(values, "GrossMargin.by_sale")
+
+
+@attrs.frozen(kw_only=True)
+class GrossMargin:
+    """Gross margin rates that turn revenue into gross profit.
+
+    The most specific rate wins: a sale's own rate, else the rates of its
+    products' categories (weighted by each line's net amount), else the
+    campaign rate. A sale whose margin cannot be found (a category without a
+    rate and no campaign rate) is reported as a problem and adds no gross
+    profit.
+
+    Attributes:
+        campaign: The margin rate of the whole campaign, in [0, 1], if known.
+        by_category: Margin rates by product category.
+        by_sale: Margin rates by conversion id (when the cost of goods of each
+            order is known).
+
+    >>> GrossMargin(campaign=Decimal("0.7"), by_category={"fragrance": "0.8"}).campaign
+    Decimal('0.7')
+    """
+
+    campaign: Decimal | None = attrs.field(default=None, converter=_optional_rate)
+    by_category: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_category_rates)
+    by_sale: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_sale_rates)
+
+    def gross_profit(self, conversion: Conversion, amount: Money) -> UnroundedMoney | str:
+        """Gross profit on ``amount`` of ``conversion``'s revenue, or why it cannot be found.
+
+        Args:
+            conversion: The sale the amount belongs to.
+            amount: A part of its net revenue (a credit, or a refunded part).
+
+        Returns:
+            The exact gross profit, or a message saying which rate is missing.
+        """
+        rate = self.by_sale.get(conversion.id)
+        if rate is not None:
+            return amount * rate
+        items = [item for item in conversion.items if item.net.amount > 0]
+        if not items or not self.by_category:
+            if self.campaign is None:
+                return "no campaign gross margin and no rate for the sale"
+            return amount * self.campaign
+        rates = []
+        for item in items:
+            category_rate = self.by_category.get(item.category or "", self.campaign)
+            if category_rate is None:
+                return f"no gross margin for category {item.category!r} and no campaign rate"
+            rates.append(category_rate)
+        # Split the amount across the lines by their net value, exactly, so the
+        # discount of an order is shared by its lines in proportion.
+        parts = allocate(amount, [item.net.amount for item in items])
+        return sum(
+            (part * rate for part, rate in zip(parts, rates, strict=True)),
+            UnroundedMoney.zero(amount.currency),
+        )
+
+
+class Dimension(enum.Enum):
+    """What a breakdown groups by."""
+
+    CAMPAIGN = "campaign"
+    PARTNER = "partner"
+    PLATFORM = "platform"
+    FORMAT = "format"
+    PERIOD = "period"
+    LEG = "leg"
+
+
+class Leg(enum.Enum):
+    """The two legs of a hybrid program, and costs outside them.
+
+    A statement line's leg is its kind: fixed fees are the influence leg; every
+    performance line (commissions, bonuses, guarantee top-ups, draws, network
+    fees) is the affiliate leg. Revenue credited to a partner who holds an
+    affiliate deal is the affiliate leg's (commission was paid on it); revenue
+    credited to a partner without one is the influence leg's. An extra cost tied
+    to a partner follows the partner's fee (influence leg if the partner holds
+    a fixed fee, else affiliate leg).
+    """
+
+    INFLUENCE = "influence"
+    """Fixed fees, and sales credited to partners paid by fees only."""
+    AFFILIATE = "affiliate"
+    """Commissions and other performance pay, and sales credited to partners with a deal."""
+    CAMPAIGN = "campaign"
+    """Extra costs tied to no partner."""
+
+
+@attrs.frozen(kw_only=True)
+class Costs:
+    """What a campaign (or one row of a breakdown) cost, by component.
+
+    Attributes:
+        fees: Fixed fees.
+        commissions: Commissions, net of reversals and clawbacks.
+        bonuses: Threshold and tier bonuses.
+        guarantees: Top-ups to guaranteed minimums.
+        draws: Recoverable advances net of what was recovered.
+        network_fees: Network and platform override fees.
+        extra_costs: Product seeding, agency fee, production, paid boosts.
+    """
+
+    fees: Money
+    commissions: Money
+    bonuses: Money
+    guarantees: Money
+    draws: Money
+    network_fees: Money
+    extra_costs: Money
+
+    @property
+    def total(self) -> Money:
+        """The sum of every component."""
+        return (
+            self.fees
+            + self.commissions
+            + self.bonuses
+            + self.guarantees
+            + self.draws
+            + self.network_fees
+            + self.extra_costs
+        )
+
+    @property
+    def partner_pay(self) -> Money:
+        """What partners are paid: everything but network fees and extra costs."""
+        return self.fees + self.commissions + self.bonuses + self.guarantees + self.draws
+
+
+_COMPONENT = {
+    LineKind.FEE: "fees",
+    LineKind.COMMISSION: "commissions",
+    LineKind.BONUS: "bonuses",
+    LineKind.GUARANTEE_TOPUP: "guarantees",
+    LineKind.ADVANCE: "draws",
+    LineKind.RECOVERY: "draws",
+    LineKind.NETWORK_FEE: "network_fees",
+}
+_COMPONENTS = (
+    "fees",
+    "commissions",
+    "bonuses",
+    "guarantees",
+    "draws",
+    "network_fees",
+    "extra_costs",
+)
+
+
+@attrs.frozen(kw_only=True)
+class Figures:
+    """The measured figures of a campaign or of one row of a breakdown.
+
+    Counts of conversions are share-weighted: a sale credited half to an
+    influencer and half to an affiliate counts 1/2 for each, so the rows of a
+    breakdown add up to the total.
+
+    Attributes:
+        currency: The reporting currency.
+        sales_revenue: Credited net revenue of the conversions, before refunds.
+        refunds: Credited part of the refunds (>= 0 unless corrected).
+        gross_profit: Exact gross profit, net of refunds; ``None`` without a margin.
+        costs: The cost by component.
+        conversions: Credited conversions (sales and leads).
+        sales: Credited sales.
+        new_customers: Credited sales to first-time customers.
+        clicks: Clicks on partners' tracked links.
+        views: Views of the content (growth of the cumulative figures in the window).
+        reach: Sum of the contents' reach.
+        engagements: Likes, comments, shares and saves.
+        followers: Followers of the publishing account, counted once per piece
+            of content published or measured in the row (so the engagement rate
+            by followers is an average per post).
+        posts: Pieces of content published.
+    """
+
+    currency: str
+    sales_revenue: Money
+    refunds: Money
+    gross_profit: UnroundedMoney | None
+    costs: Costs
+    conversions: Fraction
+    sales: Fraction
+    new_customers: Fraction
+    clicks: int
+    views: int
+    reach: int
+    engagements: int
+    followers: int
+    posts: int
+
+    @property
+    def revenue(self) -> Money:
+        """Attributed net revenue: credited sales minus credited refunds."""
+        return self.sales_revenue - self.refunds
+
+    @property
+    def cost(self) -> Money:
+        """Total cost."""
+        return self.costs.total
+
+    @property
+    def profit(self) -> UnroundedMoney | None:
+        """Gross profit minus cost, or ``None`` without a margin."""
+        if self.gross_profit is None:
+            return None
+        return self.gross_profit - self.cost
+
+
+@attrs.frozen(kw_only=True)
+class Kpis:
+    """Every KPI of a row; see :mod:`hybridroi.report.kpis` for each formula.
+
+    Attributes:
+        roi: ``(gross profit - cost) / cost``.
+        revenue_roi: ``(revenue - cost) / cost``.
+        roas: ``revenue / cost``.
+        cpa: ``cost / conversions``.
+        cac: ``cost / new customers``.
+        aov: ``sales revenue / sales``.
+        conversion_rate: ``sales / clicks``.
+        ctr: ``clicks / views``.
+        epc: ``commissions / clicks``.
+        cpm: ``cost x 1000 / views``.
+        cpc: ``cost / clicks``.
+        cpv: ``cost / views``.
+        cpe: ``cost / engagements``.
+        engagement_rate_followers: ``engagements / followers``.
+        engagement_rate_views: ``engagements / views``.
+        cost_per_post: ``cost / posts``.
+        ltv_roi: ``(new customers x LTV - cost) / cost``.
+    """
+
+    roi: Kpi
+    revenue_roi: Kpi
+    roas: Kpi
+    cpa: Kpi
+    cac: Kpi
+    aov: Kpi
+    conversion_rate: Kpi
+    ctr: Kpi
+    epc: Kpi
+    cpm: Kpi
+    cpc: Kpi
+    cpv: Kpi
+    cpe: Kpi
+    engagement_rate_followers: Kpi
+    engagement_rate_views: Kpi
+    cost_per_post: Kpi
+    ltv_roi: Kpi
+
+    @classmethod
+    def of(cls, figures: Figures, *, ltv: Money | None = None) -> Kpis:
+        """Compute every KPI from a row's figures.
+
+        Args:
+            figures: The row's figures.
+            ltv: Lifetime gross profit of one new customer, if known.
+
+        Returns:
+            The KPIs.
+        """
+        cost = figures.cost
+        return cls(
+            roi=roi(figures.gross_profit, cost),
+            revenue_roi=revenue_roi(figures.revenue, cost),
+            roas=roas(figures.revenue, cost),
+            cpa=cpa(cost, figures.conversions),
+            cac=cac(cost, figures.new_customers),
+            aov=aov(figures.sales_revenue, figures.sales),
+            conversion_rate=conversion_rate(figures.sales, figures.clicks),
+            ctr=ctr(figures.clicks, figures.views),
+            epc=epc(figures.costs.commissions, figures.clicks),
+            cpm=cpm(cost, figures.views),
+            cpc=cpc(cost, figures.clicks),
+            cpv=cpv(cost, figures.views),
+            cpe=cpe(cost, figures.engagements),
+            engagement_rate_followers=engagement_rate(
+                figures.engagements, figures.followers, basis=EngagementBasis.FOLLOWERS
+            ),
+            engagement_rate_views=engagement_rate(
+                figures.engagements, figures.views, basis=EngagementBasis.VIEWS
+            ),
+            cost_per_post=cost_per_post(cost, figures.posts),
+            ltv_roi=ltv_roi(figures.new_customers, ltv, cost),
+        )
+
+    def all(self) -> tuple[Kpi, ...]:
+        """Every KPI, in a fixed order."""
+        return tuple(getattr(self, field.name) for field in attrs.fields(Kpis))
+
+
+@attrs.frozen(kw_only=True)
+class ReportRow:
+    """One row of a breakdown (or the campaign's total).
+
+    Attributes:
+        dimension: What the breakdown groups by.
+        key: The group: a partner id, a platform, a format, a period label, a leg.
+        label: A readable name for the group.
+        figures: The figures of the group.
+        kpis: Its KPIs.
+    """
+
+    dimension: Dimension
+    key: str
+    label: str
+    figures: Figures
+    kpis: Kpis
+
+
+@attrs.frozen(kw_only=True)
+class AssistedSale:
+    """A sale closed by an affiliate after an influencer touched the same customer.
+
+    This measures "influence creates the desire, affiliates convert": the
+    affiliate closes, the influencer assisted, credited or not.
+
+    Attributes:
+        conversion_id: The sale.
+        instant: When it happened.
+        closer_id: The affiliate credited as closer (or sole partner).
+        influencer_id: The influencer who touched the customer before the sale.
+        credit: The part of the sale's revenue credited to the influencer (zero
+            when attribution gave it no share).
+        value: The sale's whole net revenue, in the reporting currency.
+    """
+
+    conversion_id: str
+    instant: datetime
+    closer_id: str
+    influencer_id: str
+    credit: Money
+    value: Money
+
+
+@attrs.frozen(kw_only=True)
+class Report:
+    """The blended ROI report of a campaign.
+
+    Attributes:
+        campaign_id: The campaign.
+        campaign_name: Its name.
+        currency: The reporting currency (the campaign's).
+        timezone: The zone of the campaign's calendar (periods).
+        as_of: The instant the statements and events were taken as of.
+        window: ``(start, end)`` of the report, or ``None`` for everything up to ``as_of``.
+        period_kind: The kind of period of the period breakdown.
+        margin: The gross margin used, or ``None``.
+        total: The campaign's figures and KPIs.
+        by_partner: One row per partner, plus ``(campaign)`` for costs tied to none.
+        by_platform: One row per platform, plus ``(none)`` for figures tied to no content.
+        by_format: One row per content format, plus ``(none)``.
+        by_period: One row per calendar period, in time order.
+        by_leg: Influence leg, affiliate leg, and campaign-level extra costs.
+        assisted_sales: Sales closed by an affiliate after an influencer touch.
+        partner_ranking: Partner rows, most profitable first.
+        format_ranking: Format rows, most profitable first.
+        ranking_basis: What the rankings sort by ("profit" or, without a margin,
+            "revenue minus cost").
+        incrementality: Lift, iROAS and incremental ROI, when a holdout is given.
+        problems: Bad input found by the statement run and by the report.
+    """
+
+    campaign_id: str
+    campaign_name: str
+    currency: str
+    timezone: str
+    as_of: datetime
+    window: tuple[datetime, datetime] | None
+    period_kind: PeriodKind
+    margin: GrossMargin | None
+    total: ReportRow
+    by_partner: tuple[ReportRow, ...]
+    by_platform: tuple[ReportRow, ...]
+    by_format: tuple[ReportRow, ...]
+    by_period: tuple[ReportRow, ...]
+    by_leg: tuple[ReportRow, ...]
+    assisted_sales: tuple[AssistedSale, ...]
+    partner_ranking: tuple[ReportRow, ...]
+    format_ranking: tuple[ReportRow, ...]
+    ranking_basis: str
+    incrementality: Incrementality | None
+    problems: tuple[Problem, ...]
+
+    def breakdown(self, dimension: Dimension) -> tuple[ReportRow, ...]:
+        """The rows of one breakdown (the total alone for :attr:`Dimension.CAMPAIGN`)."""
+        return {
+            Dimension.CAMPAIGN: (self.total,),
+            Dimension.PARTNER: self.by_partner,
+            Dimension.PLATFORM: self.by_platform,
+            Dimension.FORMAT: self.by_format,
+            Dimension.PERIOD: self.by_period,
+            Dimension.LEG: self.by_leg,
+        }[dimension]
+
+
+class _Acc:
+    """Mutable running totals of one row while the report is built."""
+
+    __slots__ = (
+        "clicks",
+        "contents",
+        "conversions",
+        "costs",
+        "engagements",
+        "gross_profit",
+        "new_customers",
+        "posts",
+        "reach",
+        "refunds",
+        "sales",
+        "sales_revenue",
+        "views",
+    )
+
+    def __init__(self) -> None:
+        self.sales_revenue = Decimal(0)
+        self.refunds = Decimal(0)
+        self.gross_profit = Decimal(0)
+        self.costs: dict[str, Decimal] = dict.fromkeys(_COMPONENTS, Decimal(0))
+        self.conversions = Fraction(0)
+        self.sales = Fraction(0)
+        self.new_customers = Fraction(0)
+        self.clicks = 0
+        self.views = 0
+        self.reach = 0
+        self.engagements = 0
+        self.posts = 0
+        self.contents: set[str] = set()
+
+
+@attrs.frozen
+class _Where:
+    """Which rows a figure lands in."""
+
+    partner_id: str | None
+    content_id: str | None
+    instant: datetime
+    leg: Leg
+
+
+class _Builder:
+    """Accumulates figures into every breakdown at once."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        run: StatementRun,
+        *,
+        margin: GrossMargin | None,
+        bounds: tuple[datetime, datetime] | None,
+        period_kind: PeriodKind,
+    ) -> None:
+        self.campaign = campaign
+        self.run = run
+        self.currency = campaign.currency
+        self.margin = margin
+        self.bounds = bounds
+        self.period_kind = period_kind
+        self.partners: dict[str, Partner] = {p.id: p for p in campaign.partners}
+        self.contents: dict[str, Content] = {c.id: c for c in campaign.contents}
+        self.deal_partners = {deal.partner_id for deal in campaign.deals}
+        # Followers of the account that published each piece of content.
+        self.audience: dict[str, int] = {
+            content.id: partner.audience_on(content.platform)
+            if isinstance(partner := self.partners.get(content.partner_id), Influencer)
+            else 0
+            for content in campaign.contents
+        }
+        self.rows: dict[Dimension, dict[str, _Acc]] = {d: {} for d in Dimension}
+        self.period_starts: dict[str, datetime] = {}
+        self._starts: list[datetime] = []
+        self._known: list[Period] = []
+        self.problems: list[Problem] = list(run.problems)
+        self.conversions: dict[str, Conversion] = {}
+        self.refunds: list[Refund] = []
+        self.touches_by_customer: dict[str, list[Touch]] = defaultdict(list)
+        self.credits_by_conversion: dict[str, list[Credit]] = defaultdict(list)
+        for credit in run.attribution.credits:
+            self.credits_by_conversion[credit.conversion_id].append(credit)
+        self.credit_value: dict[tuple[str, str], Money] = {}
+        self.margin_missing: dict[str, int] = defaultdict(int)
+
+    # -- where figures land ---------------------------------------------------------------
+
+    def inside(self, instant: datetime, *, as_of_bound: bool = True) -> bool:
+        if as_of_bound and instant > self.run.as_of:
+            return False
+        return self.bounds is None or self.bounds[0] <= instant < self.bounds[1]
+
+    def period_label(self, instant: datetime) -> str:
+        if self.period_kind is PeriodKind.CAMPAIGN:
+            self.period_starts.setdefault("campaign", self.campaign.start)
+            return "campaign"
+        # Periods tile time, so the known ones, sorted by start, are found by bisection.
+        index = bisect.bisect_right(self._starts, instant) - 1
+        if index >= 0 and instant < self._known[index].end:
+            return self._known[index].label
+        found = period_of(instant, self.period_kind, self.campaign.timezone)
+        self._starts.insert(index + 1, found.start)
+        self._known.insert(index + 1, found)
+        self.period_starts[found.label] = found.start
+        return found.label
+
+    def accs(self, where: _Where) -> list[_Acc]:
+        content = self.contents.get(where.content_id) if where.content_id else None
+        keys = (
+            (Dimension.CAMPAIGN, self.campaign.id),
+            (Dimension.PARTNER, where.partner_id or UNASSIGNED),
+            (Dimension.PLATFORM, content.platform.value if content else NO_CONTENT),
+            (Dimension.FORMAT, content.format.value if content else NO_CONTENT),
+            (Dimension.PERIOD, self.period_label(where.instant)),
+            (Dimension.LEG, where.leg.value),
+        )
+        result = []
+        for dimension, key in keys:
+            rows = self.rows[dimension]
+            acc = rows.get(key)
+            if acc is None:
+                acc = rows[key] = _Acc()
+            result.append(acc)
+        return result
+
+    def leg(self, partner_id: str) -> Leg:
+        return Leg.AFFILIATE if partner_id in self.deal_partners else Leg.INFLUENCE
+
+    def report(
+        self, kind: ProblemKind, subject: str, message: str, field: str | None = None
+    ) -> None:
+        self.problems.append(Problem(kind=kind, subject=subject, message=message, field=field))
+
+    def convert(self, amount: Money, instant: datetime, subject: str) -> Money | None:
+        if amount.currency == self.currency:
+            return amount
+        try:
+            converted = self.campaign.fx.convert(amount, self.currency, instant)
+        except MissingRateError as error:
+            self.report(ProblemKind.CURRENCY, subject, f"{error}; left out of the report")
+            return None
+        return converted.converted.round(rounding=Rounding.HALF_UP)
+
+    def profit_of(self, conversion: Conversion, amount: Money) -> Decimal:
+        if self.margin is None:
+            return Decimal(0)
+        result = self.margin.gross_profit(conversion, amount)
+        if isinstance(result, str):
+            self.margin_missing[result] += 1
+            return Decimal(0)
+        if result.currency != self.currency:
+            # Converted at the sale's rate, exactly, before any rounding.
+            rate, _ = self.campaign.fx.rate_at(result.currency, self.currency, conversion.instant)
+            return result.amount * rate
+        return result.amount
+
+    # -- figures --------------------------------------------------------------------------
+
+    def read_events(self, events: Iterable[Event]) -> None:
+        # The same check the commission engine runs, so the report reads exactly
+        # the events the statements were priced from (repeats and bad events out).
+        batch = check_events(self.campaign, events)
+        self.problems.extend(batch.problems)
+        self.conversions = {conversion.id: conversion for conversion in batch.conversions}
+        self.refunds = list(batch.refunds)
+        for touch in batch.touches:
+            self.read_touch(touch)
+
+    def read_touch(self, touch: Touch) -> None:
+        if touch.partner_id is None or touch.instant > self.run.as_of:
+            return
+        self.touches_by_customer[touch.customer_key].append(touch)
+        if touch.kind is TouchKind.CLICK and self.inside(touch.instant):
+            content_id = touch.content_id if touch.content_id in self.contents else None
+            where = _Where(touch.partner_id, content_id, touch.instant, self.leg(touch.partner_id))
+            for acc in self.accs(where):
+                acc.clicks += 1
+
+    def add_credits(self) -> None:
+        for conversion_id in sorted(self.credits_by_conversion):
+            conversion = self.conversions.get(conversion_id)
+            if conversion is None:
+                self.report(
+                    ProblemKind.UNKNOWN_SALE,
+                    f"conversion:{conversion_id}",
+                    "credited by attribution but missing from the events given to the report",
+                )
+                continue
+            if not self.inside(conversion.instant, as_of_bound=False):
+                continue
+            for credit in self.credits_by_conversion[conversion_id]:
+                self.add_credit(conversion, credit)
+
+    def add_credit(self, conversion: Conversion, credit: Credit) -> None:
+        value = self.convert(credit.revenue, conversion.instant, f"conversion:{conversion.id}")
+        if value is None:
+            return
+        self.credit_value[(conversion.id, credit.partner_id)] = value
+        gross = self.profit_of(conversion, credit.revenue)
+        is_sale = conversion.kind is ConversionKind.SALE
+        where = _Where(
+            credit.partner_id, credit.content_id, conversion.instant, self.leg(credit.partner_id)
+        )
+        for acc in self.accs(where):
+            acc.sales_revenue += value.amount
+            acc.gross_profit += gross
+            acc.conversions += credit.share
+            if is_sale:
+                acc.sales += credit.share
+                if conversion.new_customer:
+                    acc.new_customers += credit.share
+
+    def refund_problem(self, refund: Refund, conversion: Conversion | None) -> bool:
+        subject = f"refund:{refund.id}"
+        if conversion is None:
+            self.report(
+                ProblemKind.UNKNOWN_SALE,
+                subject,
+                f"refunds conversion {refund.conversion_id!r}, which is not among the events",
+                "conversion_id",
+            )
+            return True
+        if refund.amount.currency != conversion.currency:
+            self.report(
+                ProblemKind.CURRENCY,
+                subject,
+                f"amount in {refund.amount.currency}, but the sale is in {conversion.currency}",
+                "amount",
+            )
+            return True
+        return False
+
+    def add_refunds(self) -> None:
+        refunded: dict[str, Decimal] = defaultdict(Decimal)
+        for refund in sorted(self.refunds, key=lambda r: (r.instant, r.id)):
+            conversion = self.conversions.get(refund.conversion_id)
+            if self.refund_problem(refund, conversion) or refund.instant > self.run.as_of:
+                continue
+            assert conversion is not None  # refund_problem checked it
+            if refunded[conversion.id] + refund.amount.amount > conversion.revenue.amount:
+                self.report(
+                    ProblemKind.REFUND_EXCEEDS_SALE,
+                    f"refund:{refund.id}",
+                    f"{refund.amount} would take the refunds of {conversion.id} above its "
+                    f"revenue {conversion.revenue}; left out of the report",
+                    "amount",
+                )
+                continue
+            refunded[conversion.id] += refund.amount.amount
+            credits = self.credits_by_conversion.get(conversion.id)
+            if credits and self.inside(refund.instant):
+                self.add_refund(refund, conversion, credits)
+
+    def add_refund(self, refund: Refund, conversion: Conversion, credits: list[Credit]) -> None:
+        parts = allocate(refund.amount, {c.partner_id: c.share for c in credits})
+        for credit in credits:
+            part = parts[credit.partner_id]
+            # A refund reverses at the sale's rate, like the sale itself.
+            value = self.convert(part, conversion.instant, f"refund:{refund.id}")
+            if value is None:
+                continue
+            gross = self.profit_of(conversion, part)
+            where = _Where(
+                credit.partner_id, credit.content_id, refund.instant, self.leg(credit.partner_id)
+            )
+            for acc in self.accs(where):
+                acc.refunds += value.amount
+                acc.gross_profit -= gross
+
+    def report_missing_margins(self) -> None:
+        for message, count in sorted(self.margin_missing.items()):
+            self.report(
+                ProblemKind.INVALID,
+                "margin",
+                f"{message}: {count} credited amount(s) add no gross profit",
+                "margin",
+            )
+
+    def add_cost(self, amount: Money, component: str, where: _Where, targets: list[str]) -> None:
+        """Add a cost, split equally between the contents it pays for."""
+        if len(set(targets)) <= 1:
+            parts = {targets[0] if targets else None: amount}
+        else:
+            weights: dict[str | None, int] = defaultdict(int)
+            for target in targets:
+                weights[target] += 1
+            parts = allocate(amount, dict(weights))
+        for content_id, part in parts.items():
+            for acc in self.accs(attrs.evolve(where, content_id=content_id)):
+                acc.costs[component] += part.amount
+
+    def add_costs(self) -> None:
+        by_partner: dict[str, list[str]] = defaultdict(list)
+        for content in self.campaign.contents:
+            by_partner[content.partner_id].append(content.id)
+        credit_content = {
+            (c.conversion_id, c.partner_id): c.content_id for c in self.run.attribution.credits
+        }
+        for statement in self.run.statements:
+            partner_id = statement.partner_id
+            last = statement.period.end - _TICK
+            for line in statement.lines:
+                # Period-level lines (bonuses, network fees) are earned at the end
+                # of their period, the first instant after it: they count in it.
+                instant = min(line.earned_at, last)
+                if not self.inside(instant, as_of_bound=False):
+                    continue
+                amount = self.convert(line.amount, line.earned_at, f"line:{partner_id}:{line.key}")
+                if amount is None:
+                    continue
+                targets = [
+                    source
+                    if source in self.contents
+                    else credit_content.get((source, partner_id)) or NO_CONTENT
+                    for source in line.source_ids
+                    if source in self.contents or (source, partner_id) in credit_content
+                ] or by_partner.get(partner_id, [])
+                leg = Leg.INFLUENCE if line.kind is LineKind.FEE else Leg.AFFILIATE
+                where = _Where(partner_id, None, instant, leg)
+                self.add_cost(amount, _COMPONENT[line.kind], where, targets)
+        fee_partners = {fee.partner_id for fee in self.campaign.fees}
+        for extra in self.campaign.extra_costs:
+            if not self.inside(extra.incurred_at):
+                continue
+            amount = self.convert(extra.amount, extra.incurred_at, f"extra_cost:{extra.id}")
+            if amount is None:
+                continue
+            if extra.partner_id is None:
+                leg = Leg.CAMPAIGN
+            else:
+                leg = Leg.INFLUENCE if extra.partner_id in fee_partners else Leg.AFFILIATE
+            where = _Where(extra.partner_id, None, extra.incurred_at, leg)
+            targets = by_partner.get(extra.partner_id or "", [])
+            self.add_cost(amount, "extra_costs", where, targets)
+
+    def add_contents(self, stats: Iterable[ContentStats]) -> None:
+        for content in self.campaign.contents:
+            if self.inside(content.published_at):
+                leg = self.leg(content.partner_id)
+                where = _Where(content.partner_id, content.id, content.published_at, leg)
+                for acc in self.accs(where):
+                    acc.posts += 1
+                    acc.contents.add(content.id)
+        by_content: dict[str, list[ContentStats]] = defaultdict(list)
+        for record in stats:
+            if record.content_id in self.contents:
+                by_content[record.content_id].append(record)
+            else:
+                self.report(
+                    ProblemKind.UNKNOWN_CONTENT,
+                    f"stats:{record.content_id}",
+                    "statistics for content that is not in the campaign",
+                    "content_id",
+                )
+        for content_id in sorted(by_content):
+            self.add_stats(self.contents[content_id], by_content[content_id])
+
+    def add_stats(self, content: Content, records: list[ContentStats]) -> None:
+        """Add the growth of a content's cumulative figures at each record's instant."""
+        leg = self.leg(content.partner_id)
+        views = reach = engagements = 0
+        for record in sorted(records, key=lambda r: r._order()):
+            delta = (record.views - views, record.reach - reach, record.engagements - engagements)
+            views, reach, engagements = record.views, record.reach, record.engagements
+            if not self.inside(record.as_of):
+                continue
+            where = _Where(content.partner_id, content.id, record.as_of, leg)
+            for acc in self.accs(where):
+                acc.views += delta[0]
+                acc.reach += delta[1]
+                acc.engagements += delta[2]
+                acc.contents.add(content.id)
+
+    # -- assembly -------------------------------------------------------------------------
+
+    def figures(self, acc: _Acc) -> Figures:
+        currency = self.currency
+        return Figures(
+            currency=currency,
+            sales_revenue=Money(acc.sales_revenue, currency),
+            refunds=Money(acc.refunds, currency),
+            gross_profit=(
+                UnroundedMoney(acc.gross_profit, currency) if self.margin is not None else None
+            ),
+            costs=Costs(**{name: Money(acc.costs[name], currency) for name in _COMPONENTS}),
+            conversions=acc.conversions,
+            sales=acc.sales,
+            new_customers=acc.new_customers,
+            clicks=acc.clicks,
+            views=acc.views,
+            reach=acc.reach,
+            engagements=acc.engagements,
+            followers=sum(self.audience[content_id] for content_id in acc.contents),
+            posts=acc.posts,
+        )
+
+    def breakdown(self, dimension: Dimension, ltv: Money | None) -> tuple[ReportRow, ...]:
+        accs = self.rows[dimension]
+        if dimension is Dimension.PERIOD:
+            order = sorted(accs, key=lambda k: self.period_starts[k])
+        elif dimension is Dimension.LEG:
+            legs = [leg.value for leg in Leg]
+            order = sorted(accs, key=legs.index)
+        else:
+            order = sorted(accs, key=lambda k: (k.startswith("("), k))
+        result = []
+        for key in order:
+            data = self.figures(accs[key])
+            result.append(
+                ReportRow(
+                    dimension=dimension,
+                    key=key,
+                    label=_label(self.campaign, dimension, key),
+                    figures=data,
+                    kpis=Kpis.of(data, ltv=ltv),
+                )
+            )
+        return tuple(result)
+
+    def assisted_sales(self) -> tuple[AssistedSale, ...]:
+        result: list[AssistedSale] = []
+        for conversion_id in sorted(self.credits_by_conversion):
+            conversion = self.conversions.get(conversion_id)
+            if conversion is None or not self.inside(conversion.instant, as_of_bound=False):
+                continue
+            result.extend(self.assists_of(conversion, self.credits_by_conversion[conversion_id]))
+        return tuple(result)
+
+    def is_influencer(self, partner_id: str | None) -> bool:
+        return isinstance(self.partners.get(partner_id or ""), Influencer)
+
+    def assists_of(self, conversion: Conversion, credits: list[Credit]) -> list[AssistedSale]:
+        closers = [
+            c
+            for c in credits
+            if c.role in (CreditRole.CLOSER, CreditRole.SOLE)
+            and c.partner_id in self.partners
+            and not self.is_influencer(c.partner_id)
+        ]
+        if not closers:
+            return []
+        influencers = {
+            str(t.partner_id)
+            for t in self.touches_by_customer.get(conversion.customer_key, ())
+            if t.instant <= conversion.instant and self.is_influencer(t.partner_id)
+        }
+        influencers.update(
+            c.partner_id
+            for c in credits
+            if c.role in (CreditRole.INTRODUCER, CreditRole.ASSIST)
+            and self.is_influencer(c.partner_id)
+        )
+        zero = Money.zero(self.currency)
+        value = Money.sum(
+            (self.credit_value.get((conversion.id, c.partner_id), zero) for c in credits),
+            self.currency,
+        )
+        return [
+            AssistedSale(
+                conversion_id=conversion.id,
+                instant=conversion.instant,
+                closer_id=closer.partner_id,
+                influencer_id=influencer_id,
+                credit=self.credit_value.get((conversion.id, influencer_id), zero),
+                value=value,
+            )
+            for closer in closers
+            for influencer_id in sorted(influencers)
+        ]
+
+
+def _rank(rows: tuple[ReportRow, ...]) -> tuple[ReportRow, ...]:
+    """Rows of real groups, most profitable first (revenue minus cost without a margin)."""
+
+    def key(row: ReportRow) -> tuple[Decimal, str]:
+        data = row.figures
+        profit = data.profit
+        value = profit.amount if profit is not None else (data.revenue - data.cost).amount
+        return (-value, row.key)
+
+    return tuple(sorted((r for r in rows if not r.key.startswith("(")), key=key))
+
+
+def _window(
+    window: Period | tuple[datetime, datetime] | None,
+) -> tuple[datetime, datetime] | None:
+    if window is None:
+        return None
+    if isinstance(window, Period):
+        return (window.start, window.end)
+    if not isinstance(window, tuple) or len(window) != 2:
+        raise InvalidValueError("window", window, "a Period or a (start, end) pair of instants")
+    start, end = window
+    require_aware(start, "window.start")
+    require_aware(end, "window.end")
+    if end <= start:
+        raise InvalidValueError("window.end", end, f"an instant after {start}")
+    return (start, end)
+
+
+def _margin(margin: GrossMargin | Decimal | str | None) -> GrossMargin | None:
+    if margin is None or isinstance(margin, GrossMargin):
+        return margin
+    return GrossMargin(campaign=to_decimal(margin, "margin"))
+
+
+def build_report(
+    campaign: Campaign,
+    run: StatementRun,
+    *,
+    events: Iterable[Event],
+    stats: Iterable[ContentStats] = (),
+    margin: GrossMargin | Decimal | str | None = None,
+    window: Period | tuple[datetime, datetime] | None = None,
+    holdout: Holdout | None = None,
+    ltv: Money | None = None,
+    period: PeriodKind = PeriodKind.MONTH,
+) -> Report:
+    """Build the blended ROI report of a campaign.
+
+    Args:
+        campaign: The campaign.
+        run: Its statements and the attribution they were priced from.
+        events: The touches, conversions and refunds the run was computed from
+            (the report reads sale instants, new-customer flags, line items,
+            refunds and clicks from them). They are checked as the commission
+            engine checks them: events it refuses are refused here too.
+        stats: Content statistics (views, reach, engagement).
+        margin: Gross margin: a :class:`GrossMargin`, or one rate for the whole
+            campaign such as ``"0.7"``; ``None`` leaves gross profit and ROI
+            undefined (the revenue-based figures remain).
+        window: Only figures whose instant is in ``[start, end)`` count: sales,
+            refunds, clicks, content statistics and posts by their instant,
+            statement lines by ``earned_at``, extra costs by ``incurred_at``.
+            ``None`` counts everything.
+        holdout: A holdout test, for incrementality.
+        ltv: Lifetime gross profit of one new customer, in the campaign
+            currency, for the LTV-based ROI.
+        period: The kind of calendar period of the period breakdown.
+
+    Returns:
+        The report. Events after ``run.as_of`` are not counted; statement lines
+        are counted as the run priced them.
+
+    Raises:
+        InvalidValueError: If the window, margin or LTV is malformed.
+    """
+    currency = campaign.currency
+    if ltv is not None and (not isinstance(ltv, Money) or ltv.currency != currency):
+        raise InvalidValueError("ltv", ltv, f"Money in the campaign currency {currency}")
+    gross_margin = _margin(margin)
+    builder = _Builder(
+        campaign, run, margin=gross_margin, bounds=_window(window), period_kind=period
+    )
+    builder.read_events(events)
+    builder.add_credits()
+    builder.add_refunds()
+    builder.report_missing_margins()
+    builder.add_costs()
+    builder.add_contents(stats)
+
+    total = builder.breakdown(Dimension.CAMPAIGN, ltv)
+    if not total:
+        builder.rows[Dimension.CAMPAIGN][campaign.id] = _Acc()
+        total = builder.breakdown(Dimension.CAMPAIGN, ltv)
+    by_partner = builder.breakdown(Dimension.PARTNER, ltv)
+    by_format = builder.breakdown(Dimension.FORMAT, ltv)
+    lift = None
+    if holdout is not None:
+        data = total[0].figures
+        rate = None
+        if data.gross_profit is not None and data.revenue.amount > 0:
+            rate = Fraction(data.gross_profit.amount) / Fraction(data.revenue.amount)
+        lift = incrementality(holdout, spend=data.cost, margin=rate)
+    return Report(
+        campaign_id=campaign.id,
+        campaign_name=campaign.name,
+        currency=currency,
+        timezone=campaign.timezone,
+        as_of=run.as_of,
+        window=builder.bounds,
+        period_kind=period,
+        margin=gross_margin,
+        total=total[0],
+        by_partner=by_partner,
+        by_platform=builder.breakdown(Dimension.PLATFORM, ltv),
+        by_format=by_format,
+        by_period=builder.breakdown(Dimension.PERIOD, ltv),
+        by_leg=builder.breakdown(Dimension.LEG, ltv),
+        assisted_sales=builder.assisted_sales(),
+        partner_ranking=_rank(by_partner),
+        format_ranking=_rank(by_format),
+        ranking_basis=(
+            "profit" if gross_margin is not None else "revenue minus cost (no gross margin given)"
+        ),
+        incrementality=lift,
+        problems=_unique(builder.problems),
+    )
+
+
+def _label(campaign: Campaign, dimension: Dimension, key: str) -> str:
+    if dimension is Dimension.CAMPAIGN:
+        return campaign.name
+    if dimension is Dimension.PARTNER and key != UNASSIGNED:
+        try:
+            return campaign.partner(key).name
+        except KeyError:
+            return key
+    if dimension is Dimension.LEG:
+        return {
+            "influence": "Influence (fixed fees)",
+            "affiliate": "Affiliate (commissions)",
+            "campaign": "Campaign-level extra costs",
+        }[key]
+    return key.replace("_", " ")
+
+
+def _unique(problems: list[Problem]) -> tuple[Problem, ...]:
+    seen: set[tuple[ProblemKind, str, str | None, str]] = set()
+    result = []
+    for problem in problems:
+        key = (problem.kind, problem.subject, problem.field, problem.message)
+        if key not in seen:
+            seen.add(key)
+            result.append(problem)
+    return tuple(result)
+
+
+def compare_campaigns(reports: Iterable[Report]) -> tuple[ReportRow, ...]:
+    """The breakdown by campaign: each report's total, side by side.
+
+    Args:
+        reports: Reports of several campaigns, in one currency.
+
+    Returns:
+        One row per campaign, sorted by campaign id.
+
+    Raises:
+        InvalidValueError: If the reports are in several currencies.
+    """
+    items = sorted(reports, key=lambda r: r.campaign_id)
+    currencies = {r.currency for r in items}
+    if len(currencies) > 1:
+        raise InvalidValueError(
+            "reports", sorted(currencies), "reports in one currency (convert them first)"
+        )
+    return tuple(r.total for r in items)

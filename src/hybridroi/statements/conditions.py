@@ -1,0 +1,317 @@
+"""Conditions that select which commission rule prices a sale.
+
+A condition is a frozen record with a ``matches(sale)`` method, where ``sale``
+is the :class:`SaleContext` of one credited conversion. A rule with several
+conditions fires only when all of them match.
+
+Item conditions (:class:`SkuIn`, :class:`CategoryIn`) match an order that
+contains at least one matching line; the rule then prices the whole order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import attrs
+
+from hybridroi.attribution.credits import Credit
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.fx import FxConversion
+from hybridroi.core.money import Money, UnroundedMoney
+from hybridroi.domain.partners import Content, ContentFormat, Platform
+from hybridroi.events.records import Conversion
+
+__all__ = [
+    "CONDITION_TYPES",
+    "CategoryIn",
+    "Condition",
+    "ContentFormatIn",
+    "ContentPlatformIn",
+    "CountryIn",
+    "CustomerIs",
+    "OrderValue",
+    "PromoCodeUsed",
+    "SaleContext",
+    "SkuIn",
+]
+
+
+@attrs.frozen(kw_only=True)
+class SaleContext:
+    """What the rules know about one credited conversion.
+
+    Attributes:
+        conversion: The conversion.
+        credit: The partner's credit for it (share, role, content).
+        content: The crediting content, when the credit names known content.
+        currency: The deal's currency.
+        order_value: The conversion's net revenue converted to the deal's
+            currency, before refunds.
+        base: The commissionable base (as the deal declares it) after refunds,
+            in the deal's currency, for the whole sale (not the share).
+        refunded: Net revenue refunded so far, in the sale's currency.
+        fx: The conversion applied when the sale is in another currency.
+    """
+
+    conversion: Conversion
+    credit: Credit
+    content: Content | None
+    currency: str
+    order_value: UnroundedMoney
+    base: UnroundedMoney
+    refunded: Money
+    fx: FxConversion | None = None
+
+
+# Collections are kept as sorted tuples without repeats: they compare like sets and
+# serialize as plain lists.
+
+
+def _codes(values: Any) -> tuple[str, ...]:
+    if isinstance(values, str):
+        raise TypeError(f"expected a collection of strings, got the string {values!r}")
+    return tuple(sorted(set(values)))
+
+
+def _platforms(values: Any) -> tuple[Platform, ...]:
+    if isinstance(values, str):
+        raise TypeError(f"expected a collection of Platform members, got {values!r}")
+    for value in values:
+        if not isinstance(value, Platform):
+            raise InvalidValueError("ContentPlatformIn.platforms", value, "Platform members")
+    return tuple(sorted(set(values), key=lambda member: member.value))
+
+
+def _formats(values: Any) -> tuple[ContentFormat, ...]:
+    if isinstance(values, str):
+        raise TypeError(f"expected a collection of ContentFormat members, got {values!r}")
+    for value in values:
+        if not isinstance(value, ContentFormat):
+            raise InvalidValueError("ContentFormatIn.formats", value, "ContentFormat members")
+    return tuple(sorted(set(values), key=lambda member: member.value))
+
+
+def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    if not value:
+        raise InvalidValueError(
+            f"{type(instance).__name__}.{attribute.name}", value, "at least one value"
+        )
+
+
+def _listing(values: tuple[Any, ...]) -> str:
+    return ", ".join(sorted(getattr(value, "value", value) for value in values))
+
+
+@attrs.frozen(kw_only=True)
+class CustomerIs:
+    """New or returning customer.
+
+    Attributes:
+        new: True for a customer's first purchase, False for a returning one.
+    """
+
+    new: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether the sale's customer is new (or returning)."""
+        return sale.conversion.new_customer is self.new
+
+    def describe(self) -> str:
+        """The condition in words."""
+        return "new customer" if self.new else "returning customer"
+
+
+@attrs.frozen(kw_only=True)
+class SkuIn:
+    """The order contains at least one of these products.
+
+    Attributes:
+        skus: Product references.
+    """
+
+    skus: tuple[str, ...] = attrs.field(converter=_codes, validator=_non_empty)
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether one of the order's lines is one of the skus."""
+        return any(item.sku in self.skus for item in sale.conversion.items)
+
+    def describe(self) -> str:
+        """The condition in words."""
+        return f"sku in {_listing(self.skus)}"
+
+
+@attrs.frozen(kw_only=True)
+class CategoryIn:
+    """The order contains at least one product of these categories.
+
+    Attributes:
+        categories: Product categories.
+    """
+
+    categories: tuple[str, ...] = attrs.field(converter=_codes, validator=_non_empty)
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether one of the order's lines is in one of the categories."""
+        return any(item.category in self.categories for item in sale.conversion.items)
+
+    def describe(self) -> str:
+        """The condition in words."""
+        return f"category in {_listing(self.categories)}"
+
+
+@attrs.frozen(kw_only=True)
+class CountryIn:
+    """The customer's country is one of these.
+
+    Attributes:
+        countries: ISO 3166-1 alpha-2 codes.
+    """
+
+    countries: tuple[str, ...] = attrs.field(converter=_codes, validator=_non_empty)
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether the sale's country is listed (an unknown country never matches)."""
+        return sale.conversion.country in self.countries
+
+    def describe(self) -> str:
+        """The condition in words."""
+        return f"country in {_listing(self.countries)}"
+
+
+@attrs.frozen(kw_only=True)
+class PromoCodeUsed:
+    """A promo (discount) code was used at checkout.
+
+    Attributes:
+        codes: The codes that match; an empty collection means any code. A program that pays
+            a lower rate when a discount code was used puts a rule with this
+            condition first.
+    """
+
+    codes: tuple[str, ...] = attrs.field(converter=_codes)
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether a (listed) promo code was used."""
+        code = sale.conversion.promo_code
+        return code is not None and (not self.codes or code in self.codes)
+
+    def describe(self) -> str:
+        """The condition in words."""
+        return f"promo code {_listing(self.codes)}" if self.codes else "a promo code used"
+
+
+def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, Money) or value.amount < 0):
+        raise InvalidValueError(f"OrderValue.{attribute.name}", value, "Money >= 0 or None")
+
+
+@attrs.frozen(kw_only=True)
+class OrderValue:
+    """The order's net revenue lies in ``[minimum, maximum)``.
+
+    The order value is compared in the deal's currency, before refunds.
+
+    Attributes:
+        minimum: Lowest order value that matches (inclusive), if any.
+        maximum: First order value that no longer matches (exclusive), if any.
+    """
+
+    minimum: Money | None = attrs.field(default=None, validator=_optional_money)
+    maximum: Money | None = attrs.field(default=None, validator=_optional_money)
+
+    def __attrs_post_init__(self) -> None:
+        if self.minimum is None and self.maximum is None:
+            raise InvalidValueError("OrderValue.minimum", None, "a minimum, a maximum or both")
+        if (
+            self.minimum is not None
+            and self.maximum is not None
+            and (self.minimum.currency != self.maximum.currency or self.maximum <= self.minimum)
+        ):
+            raise InvalidValueError(
+                "OrderValue.maximum", self.maximum, f"an amount above {self.minimum}"
+            )
+
+    @property
+    def currency(self) -> str:
+        """The currency of the bounds."""
+        if self.minimum is not None:
+            return self.minimum.currency
+        return self.maximum.currency if self.maximum is not None else ""
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether the order value is within the range."""
+        value = sale.order_value
+        if self.minimum is not None and value.amount < self.minimum.amount:
+            return False
+        return self.maximum is None or value.amount < self.maximum.amount
+
+    def describe(self) -> str:
+        """The condition in words."""
+        if self.minimum is not None and self.maximum is not None:
+            return f"order value from {self.minimum} to under {self.maximum}"
+        if self.minimum is not None:
+            return f"order value of {self.minimum} or more"
+        return f"order value under {self.maximum}"
+
+
+@attrs.frozen(kw_only=True)
+class ContentPlatformIn:
+    """The crediting content was published on one of these platforms.
+
+    Attributes:
+        platforms: The platforms.
+    """
+
+    platforms: tuple[Platform, ...] = attrs.field(converter=_platforms, validator=_non_empty)
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether the credit's content is on a listed platform (no content: no match)."""
+        return sale.content is not None and sale.content.platform in self.platforms
+
+    def describe(self) -> str:
+        """The condition in words."""
+        return f"content on {_listing(self.platforms)}"
+
+
+@attrs.frozen(kw_only=True)
+class ContentFormatIn:
+    """The crediting content has one of these formats.
+
+    Attributes:
+        formats: The formats.
+    """
+
+    formats: tuple[ContentFormat, ...] = attrs.field(converter=_formats, validator=_non_empty)
+
+    def matches(self, sale: SaleContext) -> bool:
+        """Whether the credit's content has a listed format (no content: no match)."""
+        return sale.content is not None and sale.content.format in self.formats
+
+    def describe(self) -> str:
+        """The condition in words."""
+        return f"content format {_listing(self.formats)}"
+
+
+Condition: TypeAlias = (
+    CustomerIs
+    | SkuIn
+    | CategoryIn
+    | CountryIn
+    | PromoCodeUsed
+    | OrderValue
+    | ContentPlatformIn
+    | ContentFormatIn
+)
+"""Any of the condition records."""
+
+CONDITION_TYPES: tuple[type, ...] = (
+    CustomerIs,
+    SkuIn,
+    CategoryIn,
+    CountryIn,
+    PromoCodeUsed,
+    OrderValue,
+    ContentPlatformIn,
+    ContentFormatIn,
+)
+"""Every concrete condition class, for a converter's tagged union by class name."""

@@ -1,0 +1,511 @@
+"""Commission rules as data: rates, tiers, caps, bonuses, guarantees, draws, network fees.
+
+Every rule is a frozen record with an ``id`` unique within its deal. Rules hold
+no code, so a deal can be stored, sent to another service and evaluated again
+with the same result. :data:`RULE_TYPES` lists every concrete rule class, so a
+converter can build a tagged union of them keyed by class name.
+
+Rules fall into four families:
+
+* **Rate rules** (:class:`PercentRate`, :class:`FlatPerSale`,
+  :class:`FlatPerItem`, :class:`PerLead`, :class:`TieredRate`) price one
+  credited conversion. Exactly one rate rule fires per conversion, chosen by
+  the deal's :class:`Precedence` among the rules whose conditions match.
+* **Activity rules** (:class:`PerClick`, :class:`CpmViews`,
+  :class:`RecurringRate`) price clicks, content views and the uncredited repeat
+  purchases of referred customers.
+* **Limits** (:class:`Cap`) reduce commission lines and mark what they removed.
+* **Period rules** (:class:`ThresholdBonus`, :class:`GuaranteedMinimum`,
+  :class:`RecoverableDraw`, :class:`NetworkFee`) add one line per statement
+  period.
+
+A developer can add a rate rule in Python by implementing the
+:class:`CustomRule` protocol and listing it in ``AffiliateDeal.custom_rules``.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+import attrs
+
+from hybridroi.core.checks import identifier, optional, to_tuple
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money, UnroundedMoney, to_decimal
+from hybridroi.core.periods import PeriodKind
+from hybridroi.statements.conditions import CONDITION_TYPES, Condition, SaleContext
+from hybridroi.statements.tiers import Band, TierBasis, TierMode, check_bands
+
+__all__ = [
+    "ACTIVITY_RULE_TYPES",
+    "PERIOD_RULE_TYPES",
+    "RATE_RULE_TYPES",
+    "RULE_TYPES",
+    "Cap",
+    "CapScope",
+    "CommissionBase",
+    "CpmViews",
+    "CustomRule",
+    "FlatPerItem",
+    "FlatPerSale",
+    "GuaranteedMinimum",
+    "NetworkFee",
+    "PerClick",
+    "PerLead",
+    "PercentRate",
+    "Precedence",
+    "RateRule",
+    "RecoverableDraw",
+    "RecurringRate",
+    "Rule",
+    "RuleOutcome",
+    "ThresholdBonus",
+    "TieredRate",
+]
+
+
+class Precedence(enum.Enum):
+    """How a deal picks the one rate rule that prices a conversion."""
+
+    FIRST_MATCH = "first_match"
+    """The first matching rule in declared order (like Impact payout groups)."""
+    HIGHEST = "highest"
+    """The matching rule that pays the most (like Dub reward modifiers); ties go to
+    the rule declared first."""
+
+
+class CommissionBase(enum.Enum):
+    """Which amount of a sale a percent commission is computed on."""
+
+    NET = "net"
+    """Net revenue: after discount, without tax and shipping (``Conversion.revenue``)."""
+    NET_PLUS_SHIPPING = "net_plus_shipping"
+    """Net revenue plus the shipping charged."""
+    BEFORE_DISCOUNT = "before_discount"
+    """Net revenue plus the discount granted (the list price of the order)."""
+    GROSS = "gross"
+    """What the customer paid, tax and shipping included."""
+    GROSS_LESS_TAX = "gross_less_tax"
+    """What the customer paid, without tax (shipping included)."""
+
+
+class CapScope(enum.Enum):
+    """What a cap limits."""
+
+    SALE = "sale"
+    """Each conversion's commission line."""
+    PERIOD = "period"
+    """The commissions of each period (of ``Cap.period``)."""
+    LIFETIME = "lifetime"
+    """The deal's commissions over its whole life."""
+
+
+def _fraction_rate(value: object) -> Decimal:
+    return to_decimal(value, "rate")
+
+
+def _rate_between_0_and_1(
+    instance: object, attribute: attrs.Attribute[Any], value: Decimal
+) -> None:
+    if not 0 <= value <= 1:
+        raise InvalidValueError(
+            f"{type(instance).__name__}.{attribute.name}",
+            value,
+            "a fraction between 0 and 1, such as 0.12 for 12%",
+        )
+
+
+def _money_at_least_zero(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money) or value.amount < 0:
+        raise InvalidValueError(f"{type(instance).__name__}.{attribute.name}", value, "Money >= 0")
+
+
+def _money_above_zero(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money) or value.amount <= 0:
+        raise InvalidValueError(f"{type(instance).__name__}.{attribute.name}", value, "Money > 0")
+
+
+def _conditions(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    for index, condition in enumerate(value):
+        if not isinstance(condition, CONDITION_TYPES):
+            raise InvalidValueError(
+                f"{type(instance).__name__}.conditions[{index}]",
+                condition,
+                "a condition record (CustomerIs, SkuIn, CountryIn, ...)",
+            )
+
+
+def _threshold(value: object) -> Decimal:
+    return to_decimal(value, "ThresholdBonus.threshold")
+
+
+def _period_kind(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, PeriodKind):
+        raise InvalidValueError(
+            f"{type(instance).__name__}.{attribute.name}", value, "a PeriodKind member"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PercentRate:
+    """A percent of the sale's commissionable base.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        rate: The fraction paid, for example ``Decimal("0.12")`` for 12%.
+        conditions: All must match for the rule to fire.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    rate: Decimal = attrs.field(converter=_fraction_rate, validator=_rate_between_0_and_1)
+    conditions: tuple[Condition, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_conditions
+    )
+
+
+@attrs.frozen(kw_only=True)
+class FlatPerSale:
+    """A flat amount per order, however many lines or items it has.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        amount: Paid once per order (in the deal's currency).
+        conditions: All must match for the rule to fire.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=_money_at_least_zero)
+    conditions: tuple[Condition, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_conditions
+    )
+
+
+@attrs.frozen(kw_only=True)
+class FlatPerItem:
+    """A flat amount per unit sold (the order's total quantity; 1 when it lists no lines).
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        amount: Paid per unit (in the deal's currency).
+        conditions: All must match for the rule to fire.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=_money_at_least_zero)
+    conditions: tuple[Condition, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_conditions
+    )
+
+
+@attrs.frozen(kw_only=True)
+class PerLead:
+    """A flat amount per credited lead (a conversion of kind LEAD).
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        amount: Paid per lead (in the deal's currency).
+        conditions: All must match for the rule to fire.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=_money_at_least_zero)
+    conditions: tuple[Condition, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_conditions
+    )
+
+
+def _bands(value: Any) -> tuple[Band, ...]:
+    return check_bands(to_tuple(value), "TieredRate.bands")
+
+
+@attrs.frozen(kw_only=True)
+class TieredRate:
+    """A percent of the commissionable base whose rate depends on the period's volume.
+
+    Bands are half-open ``[start, next start)``: a volume exactly on a boundary
+    is in the band that starts there.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        bands: The tier schedule; the first band starts at 0.
+        mode: Graduated (each band at its rate) or volume (the reached band's
+            rate for every sale of the period).
+        basis: What the bands measure: the count of sales or the revenue
+            (commissionable base) priced by this rule.
+        reset: The calendar period after which the volume starts again from
+            zero, in the campaign's time zone.
+        rolling_days: When set, the volume is that of the last N days before
+            each sale instead of a calendar period (``reset`` is then ignored).
+        conditions: All must match for the rule to fire.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    bands: tuple[Band, ...] = attrs.field(converter=_bands)
+    mode: TierMode = attrs.field(
+        default=TierMode.GRADUATED, validator=attrs.validators.instance_of(TierMode)
+    )
+    basis: TierBasis = attrs.field(
+        default=TierBasis.REVENUE, validator=attrs.validators.instance_of(TierBasis)
+    )
+    reset: PeriodKind = attrs.field(default=PeriodKind.MONTH, validator=_period_kind)
+    rolling_days: int | None = None
+    conditions: tuple[Condition, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_conditions
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.basis is TierBasis.COMMISSION:
+            raise InvalidValueError(
+                "TieredRate.basis",
+                self.basis,
+                "COUNT or REVENUE (a rate cannot depend on the commission it produces; "
+                "use ThresholdBonus for commission thresholds)",
+            )
+        if self.rolling_days is not None:
+            if (
+                not isinstance(self.rolling_days, int)
+                or isinstance(self.rolling_days, bool)
+                or self.rolling_days < 1
+            ):
+                raise InvalidValueError(
+                    "TieredRate.rolling_days", self.rolling_days, "an integer >= 1 or None"
+                )
+            if any(band.bonus is not None for band in self.bands):
+                raise InvalidValueError(
+                    "TieredRate.bands",
+                    self.bands,
+                    "no tier bonus on a rolling window (a bonus is paid once per calendar period)",
+                )
+
+
+def _months(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidValueError("RecurringRate.months", value, "a number of months >= 1")
+
+
+@attrs.frozen(kw_only=True)
+class RecurringRate:
+    """A percent of a referred customer's repeat purchases, for at most N months.
+
+    A customer is referred by the partner credited with the customer's first
+    credited purchase. Their later purchases that attribution credits to no
+    partner earn this rate for ``months`` calendar months (in the campaign's
+    time zone) after that first purchase. Purchases credited to a partner are
+    priced by the rate rules as usual, so a sale is never paid twice.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        rate: The fraction paid on each repeat purchase's commissionable base.
+        months: How long after the referral repeat purchases earn, in months.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    rate: Decimal = attrs.field(converter=_fraction_rate, validator=_rate_between_0_and_1)
+    months: int = attrs.field(validator=_months)
+
+
+@attrs.frozen(kw_only=True)
+class PerClick:
+    """A flat amount per click on the partner's tracked links.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        amount: Paid per click (in the deal's currency).
+    """
+
+    id: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=_money_at_least_zero)
+
+
+@attrs.frozen(kw_only=True)
+class CpmViews:
+    """An amount per thousand views of the partner's content (CPM).
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        amount: Paid per 1,000 views (in the deal's currency).
+        content_ids: The content it pays for; empty means all of the partner's.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=_money_at_least_zero)
+    content_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class Cap:
+    """A ceiling on commission lines; what exceeds it is marked, not dropped.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        scope: Per sale, per period or over the deal's lifetime.
+        amount: The ceiling (in the deal's currency).
+        period: For a period cap, the calendar period it counts within.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    scope: CapScope = attrs.field(validator=attrs.validators.instance_of(CapScope))
+    amount: Money = attrs.field(validator=_money_at_least_zero)
+    period: PeriodKind = attrs.field(default=PeriodKind.MONTH, validator=_period_kind)
+
+
+@attrs.frozen(kw_only=True)
+class ThresholdBonus:
+    """A bonus once a statement period's count, revenue or commission reaches a level.
+
+    Exactly one of ``amount`` and ``rate`` is set.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        metric: What is measured: count of sales, revenue or commission.
+        threshold: The level to reach (a count, or an amount in major units
+            of the deal's currency); reaching it exactly is enough.
+        amount: A fixed bonus.
+        rate: A bonus as a fraction of the period's commission lines.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    metric: TierBasis = attrs.field(validator=attrs.validators.instance_of(TierBasis))
+    threshold: Decimal = attrs.field(converter=_threshold)
+    amount: Money | None = attrs.field(default=None, validator=optional(_money_at_least_zero))
+    rate: Decimal | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(_fraction_rate),
+        validator=optional(_rate_between_0_and_1),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if (self.amount is None) == (self.rate is None):
+            raise InvalidValueError(
+                "ThresholdBonus.amount", self.amount, "exactly one of amount and rate"
+            )
+        if self.threshold <= 0:
+            raise InvalidValueError("ThresholdBonus.threshold", self.threshold, "a level > 0")
+
+
+@attrs.frozen(kw_only=True)
+class GuaranteedMinimum:
+    """A minimum per statement period; the shortfall is topped up and never recovered.
+
+    The minimum is compared with the period's commissions and bonuses.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        amount: The guaranteed minimum per statement period.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=_money_above_zero)
+
+
+@attrs.frozen(kw_only=True)
+class RecoverableDraw:
+    """A recoverable advance: at least ``amount`` is paid each statement period.
+
+    When a period's commissions and bonuses fall short of the draw, the
+    difference is advanced and added to a balance; in later periods, what
+    commissions and bonuses exceed the draw recovers that balance.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        amount: The draw per statement period.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=_money_above_zero)
+
+
+@attrs.frozen(kw_only=True)
+class NetworkFee:
+    """A network or platform override fee on top of the partner's pay: a cost.
+
+    The fee is charged per statement period on the commission and bonus lines.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        rate: The fee as a fraction of commissions and bonuses (0.30 for 30%).
+    """
+
+    id: str = attrs.field(validator=identifier)
+    rate: Decimal = attrs.field(converter=_fraction_rate, validator=_rate_between_0_and_1)
+
+
+@attrs.frozen(kw_only=True)
+class RuleOutcome:
+    """What a custom rule returns for a sale it prices.
+
+    Attributes:
+        amount: The exact commission for the whole sale in the deal's currency,
+            before the credit's share is applied and before rounding.
+        explanation: Why, in words.
+    """
+
+    amount: UnroundedMoney = attrs.field(validator=attrs.validators.instance_of(UnroundedMoney))
+    explanation: str
+
+
+@runtime_checkable
+class CustomRule(Protocol):
+    """A rate rule written in Python.
+
+    A custom rule competes with the deal's other rate rules under the deal's
+    precedence (in first-match order it comes before the declared rules). It
+    must be a pure function of the sale: the same context always gives the same
+    outcome. It is not serializable; prefer the data rules where they suffice.
+
+    Example::
+
+        @attrs.frozen
+        class WeekendDouble:
+            id: str = "weekend-double"
+
+            def price(self, sale: SaleContext) -> RuleOutcome | None:
+                if sale.conversion.instant.weekday() < 5:
+                    return None
+                return RuleOutcome(amount=sale.base * Decimal("0.20"),
+                                   explanation="20% on weekends")
+    """
+
+    @property
+    def id(self) -> str:
+        """Rule id, unique within the deal."""
+
+    def price(self, sale: SaleContext) -> RuleOutcome | None:
+        """Price one credited conversion, or return None when the rule does not apply."""
+
+
+RateRule: TypeAlias = PercentRate | FlatPerSale | FlatPerItem | PerLead | TieredRate
+"""A rule that prices one credited conversion."""
+
+Rule: TypeAlias = (
+    PercentRate
+    | FlatPerSale
+    | FlatPerItem
+    | PerLead
+    | TieredRate
+    | PerClick
+    | CpmViews
+    | RecurringRate
+    | Cap
+    | ThresholdBonus
+    | GuaranteedMinimum
+    | RecoverableDraw
+    | NetworkFee
+)
+"""Any rule record."""
+
+RATE_RULE_TYPES: tuple[type, ...] = (PercentRate, FlatPerSale, FlatPerItem, PerLead, TieredRate)
+"""The rate rule classes."""
+ACTIVITY_RULE_TYPES: tuple[type, ...] = (PerClick, CpmViews, RecurringRate)
+"""The rules that price clicks, views and repeat purchases."""
+PERIOD_RULE_TYPES: tuple[type, ...] = (
+    ThresholdBonus,
+    GuaranteedMinimum,
+    RecoverableDraw,
+    NetworkFee,
+)
+"""The rules that add one line per statement period."""
+RULE_TYPES: tuple[type, ...] = (*RATE_RULE_TYPES, *ACTIVITY_RULE_TYPES, Cap, *PERIOD_RULE_TYPES)
+"""Every concrete rule class, for a converter's tagged union by class name."""

@@ -1,0 +1,253 @@
+"""Tier arithmetic: graduated and volume bands, pure and exact.
+
+A tier schedule is a sequence of :class:`Band` records. Band ``i`` covers the
+half-open interval ``[start_i, start_{i+1})``; the last band is open-ended. A
+value exactly on a boundary belongs to the band that starts there: with bands
+starting at 0 and 250, a volume of 250 is in the second band.
+
+* **Graduated** (marginal, slab): each part of the volume is priced at the
+  rate of the band it falls in, like tax brackets. The charge is continuous in
+  the volume.
+* **Volume** (all-units): the band that contains the total prices every unit.
+  The charge jumps at each boundary, and may drop when a boundary is crossed
+  if a higher band has a lower rate.
+
+Quantities may be fractional (1.5 units, EUR 12.34 of revenue) and are never
+floored; a negative quantity is refused rather than treated as zero.
+
+>>> bands = (Band(start=Decimal(0), rate=Decimal("0.10")),
+...          Band(start=Decimal(250), rate=Decimal("0.20")))
+>>> graduated_charge(bands, 300)   # 250 x 10% + 50 x 20%
+Fraction(35, 1)
+>>> volume_charge(bands, 300)      # 300 x 20%
+Fraction(60, 1)
+>>> volume_charge(bands, 250)      # 250 is in the band that starts at 250
+Fraction(50, 1)
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import itertools
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from hybridroi.core.checks import optional
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import Money, to_decimal
+
+__all__ = [
+    "Band",
+    "TierBasis",
+    "TierMode",
+    "band_index",
+    "check_bands",
+    "graduated_charge",
+    "graduated_split",
+    "volume_charge",
+]
+
+Quantity = int | Fraction | Decimal
+"""An exact quantity: a count, an amount of revenue, a share of a sale."""
+
+
+class TierMode(enum.Enum):
+    """How a tier schedule prices a period's volume."""
+
+    GRADUATED = "graduated"
+    """Each band of volume at its own rate (marginal, like tax brackets)."""
+    VOLUME = "volume"
+    """The band reached by the period's total prices every unit (retroactive)."""
+
+
+class TierBasis(enum.Enum):
+    """What a tier schedule or a threshold measures."""
+
+    COUNT = "count"
+    """Number of sales (a shared sale counts as the partner's share of it)."""
+    REVENUE = "revenue"
+    """Commissionable revenue, in the deal's currency."""
+    COMMISSION = "commission"
+    """Commission earned in the period (thresholds only)."""
+
+
+def _decimal(value: object) -> Decimal:
+    return to_decimal(value, "Band.start")
+
+
+def _rate(value: object) -> Decimal:
+    return to_decimal(value, "Band.rate")
+
+
+def _bonus(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money) or value.amount < 0:
+        raise InvalidValueError("Band.bonus", value, "Money >= 0 or None")
+
+
+@attrs.frozen(kw_only=True)
+class Band:
+    """One band of a tier schedule: ``[start, next band's start)``.
+
+    Attributes:
+        start: Where the band starts, in the schedule's basis (a count of sales,
+            or an amount of the deal's currency in major units such as
+            ``Decimal("10000")``); >= 0.
+        rate: The fraction paid inside the band, for example ``Decimal("0.12")``
+            for 12%; between 0 and 1.
+        bonus: A flat amount paid once per period when the volume reaches
+            this band (Stripe and Lago call it the tier's flat amount).
+    """
+
+    start: Decimal = attrs.field(converter=_decimal)
+    rate: Decimal = attrs.field(converter=_rate)
+    bonus: Money | None = attrs.field(default=None, validator=optional(_bonus))
+
+    @start.validator
+    def _check_start(self, _attribute: object, value: Decimal) -> None:
+        if value < 0:
+            raise InvalidValueError("Band.start", value, "a band start >= 0")
+
+    @rate.validator
+    def _check_rate(self, _attribute: object, value: Decimal) -> None:
+        if not 0 <= value <= 1:
+            raise InvalidValueError(
+                "Band.rate", value, "a fraction between 0 and 1, such as 0.12 for 12%"
+            )
+
+
+def check_bands(bands: Sequence[Band], field: str = "bands") -> tuple[Band, ...]:
+    """Return ``bands`` as a tuple if they form a valid schedule.
+
+    A valid schedule has at least one band, starts at 0 and has strictly
+    increasing starts, so that every volume >= 0 falls in exactly one band.
+
+    Args:
+        bands: The bands, in order.
+        field: The field name used in error messages.
+
+    Returns:
+        The bands as a tuple.
+
+    Raises:
+        InvalidValueError: If the schedule is empty, does not start at 0, or
+            its starts do not strictly increase.
+    """
+    result = tuple(bands)
+    if not result or not all(isinstance(band, Band) for band in result):
+        raise InvalidValueError(field, result, "one or more Band records")
+    if result[0].start != 0:
+        raise InvalidValueError(field, result[0].start, "a first band starting at 0")
+    for before, after in itertools.pairwise(result):
+        if after.start <= before.start:
+            raise InvalidValueError(
+                field,
+                after.start,
+                f"band starts in strictly increasing order (after {before.start})",
+            )
+    return result
+
+
+def _quantity(value: Quantity, field: str) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, int | Fraction | Decimal):
+        raise TypeError(f"{field}: expected int, Fraction or Decimal, got {value!r}")
+    result = Fraction(value)
+    if result < 0:
+        raise InvalidValueError(
+            field, value, "a quantity >= 0 (a negative one is refused, not floored)"
+        )
+    return result
+
+
+def band_index(starts: Sequence[Any], value: Any) -> int:
+    """The index of the band that contains ``value`` (half-open bands).
+
+    Args:
+        starts: The band starts, increasing, the first one 0.
+        value: A volume >= 0, comparable with the starts.
+
+    Returns:
+        ``i`` such that ``starts[i] <= value < starts[i + 1]``.
+    """
+    return bisect.bisect_right(starts, value) - 1
+
+
+def graduated_split(starts: Sequence[Any], low: Any, high: Any) -> list[tuple[int, Any]]:
+    """Split the volume interval ``[low, high)`` over half-open bands.
+
+    This is the marginal step of graduated pricing: a sale that takes the
+    period's volume from ``low`` to ``high`` is priced part by part.
+
+    Args:
+        starts: The band starts, increasing, the first one 0.
+        low: The volume before (carry-in attainment), >= 0.
+        high: The volume after, >= ``low``.
+
+    Returns:
+        ``(band index, part of the volume in that band)`` pairs with positive
+        parts, in band order; the parts sum to ``high - low``.
+    """
+    if high <= low:
+        return []
+    index = bisect.bisect_right(starts, low) - 1
+    last = len(starts) - 1
+    parts: list[tuple[int, Any]] = []
+    cursor = low
+    while index < last and starts[index + 1] < high:
+        parts.append((index, starts[index + 1] - cursor))
+        cursor = starts[index + 1]
+        index += 1
+    parts.append((index, high - cursor))
+    return parts
+
+
+def graduated_charge(
+    bands: Sequence[Band], quantity: Quantity, *, carried_in: Quantity = 0
+) -> Fraction:
+    """The exact graduated charge of ``quantity`` units after ``carried_in`` units.
+
+    Args:
+        bands: A valid schedule (see :func:`check_bands`).
+        quantity: The units to price, >= 0 (may be fractional).
+        carried_in: The volume already reached in the period before these units.
+
+    Returns:
+        The sum over bands of (units in the band x the band's rate), exact.
+
+    Raises:
+        InvalidValueError: If a quantity is negative.
+    """
+    low = _quantity(carried_in, "carried_in")
+    high = low + _quantity(quantity, "quantity")
+    starts = [Fraction(band.start) for band in bands]
+    return sum(
+        (part * Fraction(bands[index].rate) for index, part in graduated_split(starts, low, high)),
+        Fraction(0),
+    )
+
+
+def volume_charge(
+    bands: Sequence[Band], quantity: Quantity, *, total: Quantity | None = None
+) -> Fraction:
+    """The exact volume (all-units) charge of ``quantity`` units.
+
+    Args:
+        bands: A valid schedule (see :func:`check_bands`).
+        quantity: The units to price, >= 0.
+        total: The period's total volume that selects the band; ``quantity``
+            itself when None.
+
+    Returns:
+        ``quantity`` x the rate of the band containing ``total``, exact.
+
+    Raises:
+        InvalidValueError: If a quantity is negative.
+    """
+    units = _quantity(quantity, "quantity")
+    reached = units if total is None else _quantity(total, "total")
+    starts = [Fraction(band.start) for band in bands]
+    return units * Fraction(bands[band_index(starts, reached)].rate)
