@@ -2,19 +2,47 @@
 
 The flow of a campaign's figures, and the package that owns each step:
 
-* ``hybridroi.events``: raw touches, conversions and refunds;
+* ``hybridroi.events``: raw touches, conversions and refunds, checked into a batch;
 * ``hybridroi.attribution``: which partners earned each conversion;
 * ``hybridroi.statements``: commission rules and fixed fees priced into statements;
 * ``hybridroi.ledger``: what is pending, locked, payable and paid;
 * ``hybridroi.report``: blended ROI and KPIs.
 
-``hybridroi.core`` holds exact money, time and errors; ``hybridroi.domain`` the
-campaign model. The core is pure: no I/O.
+``hybridroi.core`` holds exact money, time and errors; ``hybridroi.domain`` the campaign
+model; ``hybridroi.evaluation`` compares deal structures before signing. The core is pure:
+files (``hybridroi.files``), serialization (``hybridroi.serialization``), the SQLite store
+and the command line (``hybridroi.cli``) live at the edges.
 """
 
-from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
-from hybridroi.core.allocation import allocate
-from hybridroi.core.durations import format_duration, parse_duration
+from hybridroi.attribution.credits import (
+    AttributionResult,
+    Credit,
+    CreditRole,
+)
+from hybridroi.attribution.engine import (
+    attribute,
+    attribute_batch,
+)
+from hybridroi.attribution.models import (
+    AttributionModel,
+    FirstTouch,
+    IntroducerCloser,
+    LastTouch,
+    Linear,
+    PositionBased,
+    TimeDecay,
+)
+from hybridroi.attribution.policy import (
+    AttributionPolicy,
+    TieBreak,
+)
+from hybridroi.core.allocation import (
+    allocate,
+)
+from hybridroi.core.durations import (
+    format_duration,
+    parse_duration,
+)
 from hybridroi.core.errors import (
     CurrencyMismatchError,
     HybridRoiError,
@@ -23,14 +51,43 @@ from hybridroi.core.errors import (
     NaiveDatetimeError,
     UnknownCurrencyError,
 )
-from hybridroi.core.fx import FxConversion, FxRate, FxRates
-from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit
-from hybridroi.core.periods import Period, PeriodKind, local_midnight, period_of, periods_between
-from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.timezones import require_aware
-from hybridroi.domain.campaign import Campaign
-from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.domain.fees import ExtraCost, ExtraCostKind, FeeKind, InfluencerFee
+from hybridroi.core.fx import (
+    FxConversion,
+    FxRate,
+    FxRates,
+)
+from hybridroi.core.money import (
+    Money,
+    Rounding,
+    UnroundedMoney,
+    minor_unit,
+)
+from hybridroi.core.periods import (
+    Period,
+    PeriodKind,
+    local_midnight,
+    period_of,
+    periods_between,
+)
+from hybridroi.core.problems import (
+    Problem,
+    ProblemKind,
+)
+from hybridroi.core.timezones import (
+    require_aware,
+)
+from hybridroi.domain.campaign import (
+    Campaign,
+)
+from hybridroi.domain.deals import (
+    AffiliateDeal,
+)
+from hybridroi.domain.fees import (
+    ExtraCost,
+    ExtraCostKind,
+    FeeKind,
+    InfluencerFee,
+)
 from hybridroi.domain.partners import (
     Account,
     Affiliate,
@@ -41,6 +98,37 @@ from hybridroi.domain.partners import (
     Partner,
     Platform,
 )
+from hybridroi.evaluation.design import (
+    BudgetSplit,
+    FlatFeeAlternatives,
+    match_flat_fee,
+    split_budget,
+)
+from hybridroi.evaluation.evaluate import (
+    BreakEven,
+    Candidate,
+    Comparison,
+    DealEvaluation,
+    Indifference,
+    break_even,
+    compare,
+    indifference,
+    simulate,
+)
+from hybridroi.evaluation.forecast import (
+    Beta,
+    Empirical,
+    Forecast,
+    LogNormal,
+    Point,
+    Triangular,
+    Volume,
+)
+from hybridroi.events.intake import (
+    Event,
+    EventBatch,
+    check_events,
+)
 from hybridroi.events.records import (
     Conversion,
     ConversionKind,
@@ -50,56 +138,284 @@ from hybridroi.events.records import (
     Touch,
     TouchKind,
 )
+from hybridroi.events.stats import (
+    ContentStats,
+    latest_stats,
+)
+from hybridroi.ledger.entries import (
+    EntryStatus,
+    EntryType,
+    LedgerEntry,
+    LedgerKey,
+)
+from hybridroi.ledger.export import (
+    PartnerStatement,
+)
+from hybridroi.ledger.lifecycle import (
+    Balance,
+    LockAfterMonthEnd,
+    LockAfterSale,
+    LockOnDayOfMonth,
+    LockRule,
+)
+from hybridroi.ledger.memory import (
+    MemoryLedgerStore,
+)
+from hybridroi.ledger.payouts import (
+    CarryOver,
+    PayoutBatch,
+    PayoutRun,
+    PayoutSchedule,
+)
+from hybridroi.ledger.policy import (
+    LedgerPolicies,
+    LedgerPolicy,
+)
+from hybridroi.ledger.sqlite import (
+    SqliteLedgerStore,
+)
+from hybridroi.ledger.store import (
+    Ledger,
+    LedgerStore,
+    PostingResult,
+    PostingRun,
+)
+from hybridroi.report.kpis import (
+    EngagementBasis,
+    Holdout,
+    Incrementality,
+    Kpi,
+)
+from hybridroi.report.render import (
+    report_to_csv,
+    report_to_dataframe,
+    report_to_dict,
+    report_to_table,
+)
+from hybridroi.report.report import (
+    AssistedSale,
+    Costs,
+    Dimension,
+    Figures,
+    GrossMargin,
+    Kpis,
+    Leg,
+    Report,
+    ReportRow,
+    build_report,
+    compare_campaigns,
+)
+from hybridroi.statements.conditions import (
+    CategoryIn,
+    ContentFormatIn,
+    ContentPlatformIn,
+    CountryIn,
+    CustomerIs,
+    OrderValue,
+    PromoCodeUsed,
+    SaleContext,
+    SkuIn,
+)
+from hybridroi.statements.engine import (
+    compute_statements,
+    price_credits,
+)
+from hybridroi.statements.lines import (
+    LineKind,
+    Statement,
+    StatementLine,
+    StatementRun,
+)
+from hybridroi.statements.rules import (
+    Cap,
+    CapScope,
+    CommissionBase,
+    CpmViews,
+    CustomRule,
+    FlatPerItem,
+    FlatPerSale,
+    GuaranteedMinimum,
+    NetworkFee,
+    PercentRate,
+    PerClick,
+    PerLead,
+    Precedence,
+    RecoverableDraw,
+    RecurringRate,
+    Rule,
+    RuleOutcome,
+    ThresholdBonus,
+    TieredRate,
+)
+from hybridroi.statements.tiers import (
+    Band,
+    TierBasis,
+    TierMode,
+)
 
 __all__ = [
     "Account",
     "Affiliate",
     "AffiliateDeal",
     "AffiliateKind",
+    "AssistedSale",
+    "AttributionModel",
+    "AttributionPolicy",
     "AttributionResult",
+    "Balance",
+    "Band",
+    "Beta",
+    "BreakEven",
+    "BudgetSplit",
     "Campaign",
+    "Candidate",
+    "Cap",
+    "CapScope",
+    "CarryOver",
+    "CategoryIn",
+    "CommissionBase",
+    "Comparison",
     "Content",
     "ContentFormat",
+    "ContentFormatIn",
+    "ContentPlatformIn",
+    "ContentStats",
     "Conversion",
     "ConversionKind",
+    "Costs",
+    "CountryIn",
+    "CpmViews",
     "Credit",
     "CreditRole",
     "CurrencyMismatchError",
+    "CustomRule",
+    "CustomerIs",
+    "DealEvaluation",
+    "Dimension",
+    "Empirical",
+    "EngagementBasis",
+    "EntryStatus",
+    "EntryType",
+    "Event",
+    "EventBatch",
     "ExtraCost",
     "ExtraCostKind",
     "FeeKind",
+    "Figures",
+    "FirstTouch",
+    "FlatFeeAlternatives",
+    "FlatPerItem",
+    "FlatPerSale",
+    "Forecast",
     "FxConversion",
     "FxRate",
     "FxRates",
+    "GrossMargin",
+    "GuaranteedMinimum",
+    "Holdout",
     "HybridRoiError",
+    "Incrementality",
+    "Indifference",
     "Influencer",
     "InfluencerFee",
+    "IntroducerCloser",
     "InvalidValueError",
+    "Kpi",
+    "Kpis",
+    "LastTouch",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerKey",
+    "LedgerPolicies",
+    "LedgerPolicy",
+    "LedgerStore",
+    "Leg",
     "LineItem",
+    "LineKind",
+    "Linear",
+    "LockAfterMonthEnd",
+    "LockAfterSale",
+    "LockOnDayOfMonth",
+    "LockRule",
+    "LogNormal",
+    "MemoryLedgerStore",
     "MissingRateError",
     "Money",
     "NaiveDatetimeError",
+    "NetworkFee",
+    "OrderValue",
     "Partner",
+    "PartnerStatement",
+    "PayoutBatch",
+    "PayoutRun",
+    "PayoutSchedule",
+    "PerClick",
+    "PerLead",
+    "PercentRate",
     "Period",
     "PeriodKind",
     "Platform",
+    "Point",
+    "PositionBased",
+    "PostingResult",
+    "PostingRun",
+    "Precedence",
     "Problem",
     "ProblemKind",
+    "PromoCodeUsed",
+    "RecoverableDraw",
+    "RecurringRate",
     "Refund",
     "RefundKind",
+    "Report",
+    "ReportRow",
     "Rounding",
+    "Rule",
+    "RuleOutcome",
+    "SaleContext",
+    "SkuIn",
+    "SqliteLedgerStore",
+    "Statement",
+    "StatementLine",
+    "StatementRun",
+    "ThresholdBonus",
+    "TieBreak",
+    "TierBasis",
+    "TierMode",
+    "TieredRate",
+    "TimeDecay",
     "Touch",
     "TouchKind",
+    "Triangular",
     "UnknownCurrencyError",
     "UnroundedMoney",
+    "Volume",
     "allocate",
+    "attribute",
+    "attribute_batch",
+    "break_even",
+    "build_report",
+    "check_events",
+    "compare",
+    "compare_campaigns",
+    "compute_statements",
     "format_duration",
+    "indifference",
+    "latest_stats",
     "local_midnight",
+    "match_flat_fee",
     "minor_unit",
     "parse_duration",
     "period_of",
     "periods_between",
+    "price_credits",
+    "report_to_csv",
+    "report_to_dataframe",
+    "report_to_dict",
+    "report_to_table",
     "require_aware",
+    "simulate",
+    "split_budget",
 ]
 
 __version__ = "0.1.0.dev0"

@@ -7,9 +7,11 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
-from tests.statements.strategies import AS_OF, at, campaign, eur, sale
+from tests.statements.strategies import AS_OF, at, campaign, credit, eur, sale
 
+from hybridroi.attribution.credits import AttributionResult
 from hybridroi.core.money import Rounding
 from hybridroi.core.periods import PeriodKind
 from hybridroi.domain.deals import AffiliateDeal
@@ -21,8 +23,9 @@ from hybridroi.statements.conditions import (
     CustomerIs,
     OrderValue,
     PromoCodeUsed,
+    SaleContext,
 )
-from hybridroi.statements.engine import compute_statements
+from hybridroi.statements.engine import compute_statements, price_credits
 from hybridroi.statements.explain import render_statement
 from hybridroi.statements.rules import (
     Cap,
@@ -38,6 +41,7 @@ from hybridroi.statements.rules import (
     Precedence,
     RecoverableDraw,
     RecurringRate,
+    RuleOutcome,
     ThresholdBonus,
     TieredRate,
 )
@@ -113,16 +117,44 @@ def test_every_rule_round_trips_through_plain_data() -> None:
     assert Decimal(data["rules"][4]["bands"][1]["rate"]) == Decimal("0.2")
 
 
+@attrs.frozen
+class CollectorProbe:
+    """A custom rule that records whether the garbage collector runs while pricing."""
+
+    seen: list[bool] = attrs.field(factory=list, eq=False)
+    id: str = "probe"
+
+    def price(self, sale: SaleContext) -> RuleOutcome | None:
+        self.seen.append(gc.isenabled())
+        return None
+
+
 @pytest.mark.parametrize("enabled", [True, False])
-def test_the_garbage_collector_state_is_restored(enabled: bool) -> None:
-    deal = AffiliateDeal(id="D", partner_id="A", rules=[PercentRate(id="pct", rate="0.10")])
+def test_the_garbage_collector_is_paused_while_pricing_then_restored(enabled: bool) -> None:
+    probe = CollectorProbe()
+    deal = AffiliateDeal(
+        id="D",
+        partner_id="A",
+        rules=[PercentRate(id="pct", rate="0.10")],
+        custom_rules=[probe],
+    )
     was = gc.isenabled()
     try:
         if enabled:
             gc.enable()
         else:
             gc.disable()
-        compute_statements(campaign(deal), [sale("S1", at(3), "10.00")], as_of=AS_OF)
+        run = compute_statements(campaign(deal), [sale("S1", at(3), "10.00")], as_of=AS_OF)
+        assert run.statements == ()  # no click: nothing attributed
+        conversion = sale("S2", at(3), "10.00")
+        priced = price_credits(
+            campaign(deal),
+            AttributionResult(credits=(credit(conversion),), unattributed=(), problems=()),
+            [conversion],
+            as_of=AS_OF,
+        )
+        assert priced.statements[0].commissions == eur("1.00")
+        assert probe.seen == [False]
         assert gc.isenabled() is enabled
     finally:
         if was:
