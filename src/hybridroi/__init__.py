@@ -220,6 +220,7 @@ from hybridroi.statements.engine import (
     compute_statements,
     price_credits,
 )
+from hybridroi.statements.explain import render_statement
 from hybridroi.statements.lines import (
     LineKind,
     Statement,
@@ -227,6 +228,7 @@ from hybridroi.statements.lines import (
     StatementRun,
 )
 from hybridroi.statements.rules import (
+    RULE_TYPES,
     Cap,
     CapScope,
     CommissionBase,
@@ -251,9 +253,12 @@ from hybridroi.statements.tiers import (
     Band,
     TierBasis,
     TierMode,
+    graduated_charge,
+    volume_charge,
 )
 
 __all__ = [
+    "RULE_TYPES",
     "Account",
     "Affiliate",
     "AffiliateDeal",
@@ -400,6 +405,7 @@ __all__ = [
     "compare_campaigns",
     "compute_statements",
     "format_duration",
+    "graduated_charge",
     "indifference",
     "latest_stats",
     "local_midnight",
@@ -409,6 +415,7 @@ __all__ = [
     "period_of",
     "periods_between",
     "price_credits",
+    "render_statement",
     "report_to_csv",
     "report_to_dataframe",
     "report_to_dict",
@@ -416,6 +423,7 @@ __all__ = [
     "require_aware",
     "simulate",
     "split_budget",
+    "volume_charge",
 ]
 
 __version__ = "0.1.0.dev0"

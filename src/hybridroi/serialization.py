@@ -2,14 +2,17 @@
 
 One cattrs converter turns records into JSON-safe dictionaries and back:
 
+* rounding modes by name (``"half_up"``), attribution windows as a table
+  (``{"click": "30 days", "view": "1 day"}``);
 * ``Decimal`` as a string (``"0.12"``), never a float;
 * ``Money`` as ``{"amount": "12.50", "currency": "EUR"}`` (the text ``"12.50 EUR"`` is
   accepted too);
 * instants as ISO 8601 text with their offset (a naive instant is refused); TOML's native
   datetimes are accepted as they are;
+* commission rules and their conditions as tagged unions keyed by their class name
+  (``{"type": "PercentRate", ...}``, ``{"type": "CountryIn", ...}``);
 * durations as text (``"30 days"``), fractions as ``"1/3"``, enums by value;
-* partners as a tagged union (``"type": "influencer"`` or ``"affiliate"``), commission rules as a
-  tagged union keyed by their class name (``"type": "PercentRate"``).
+* partners as a tagged union (``"type": "influencer"`` or ``"affiliate"``).
 
 Validation belongs here: :func:`structure` collects every error of a document and raises
 :class:`DocumentError`, whose messages carry the key path (``$.deals[0].rules[1].rate``) and
@@ -32,14 +35,17 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.strategies import configure_tagged_union
 from dateutil.relativedelta import relativedelta
 
+from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.durations import format_duration, parse_duration
 from hybridroi.core.errors import HybridRoiError, InvalidValueError
-from hybridroi.core.money import Money, UnroundedMoney, to_decimal
+from hybridroi.core.money import Money, Rounding, UnroundedMoney, to_decimal
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.partners import Affiliate, Influencer
+from hybridroi.events.records import TouchKind
 
 __all__ = ["DocumentError", "converter", "structure", "unstructure"]
 
@@ -137,6 +143,21 @@ def _enum_hook(cls: type[enum.Enum]) -> Any:
     return structure_enum
 
 
+def _rounding(value: Any, _type: Any) -> Rounding:
+    if isinstance(value, Rounding):
+        return value
+    if isinstance(value, str):
+        name = value.strip().upper().removeprefix("ROUND_")
+        if name in Rounding.__members__:
+            return Rounding[name]
+    choices = ", ".join(repr(name.lower()) for name in Rounding.__members__)
+    raise InvalidValueError("Rounding", value, f"one of {choices}")
+
+
+def _windows_to_table(windows: tuple[tuple[TouchKind, relativedelta], ...]) -> dict[str, str]:
+    return {kind.value: format_duration(duration) for kind, duration in windows}
+
+
 def _format_error(exc: BaseException, type_: Any) -> str:
     if isinstance(exc, ForbiddenExtraKeysError):
         return f"unexpected field(s): {', '.join(sorted(exc.extra_fields))}"
@@ -147,16 +168,12 @@ def _format_error(exc: BaseException, type_: Any) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _rule_union() -> Any:
-    """The union of commission rule types, or None before any rule type exists."""
-    try:
-        rules = importlib.import_module("hybridroi.statements.rules")
-    except ImportError:  # pragma: no cover - the statements package is part of the library
+def _union(name: str, module: str) -> Any:
+    """The union of the record types listed in ``module.name`` (commission rules, conditions)."""
+    types = getattr(importlib.import_module(module), name, ())
+    if not types:  # pragma: no cover - the statements package always lists its types
         return None
-    rule_types = getattr(rules, "RULE_TYPES", ())
-    if not rule_types:
-        return None
-    return functools.reduce(lambda left, right: left | right, rule_types)
+    return functools.reduce(lambda left, right: left | right, types)
 
 
 def _make_converter() -> cattrs.Converter:
@@ -182,13 +199,31 @@ def _make_converter() -> cattrs.Converter:
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
     )
     conv.register_unstructure_hook(Fraction, str)
+    conv.register_structure_hook(Rounding, _rounding)
+    conv.register_unstructure_hook(Rounding, lambda r: r.name.lower())
+    # Windows read as a table ({"click": "30 days"}) or as pairs; the policy parses them.
+    conv.register_structure_hook(
+        AttributionPolicy,
+        make_dict_structure_fn(
+            AttributionPolicy, conv, windows=override(struct_hook=lambda v, _t: v)
+        ),
+    )
+    conv.register_unstructure_hook(
+        AttributionPolicy,
+        make_dict_unstructure_fn(
+            AttributionPolicy, conv, windows=override(unstruct_hook=_windows_to_table)
+        ),
+    )
     configure_tagged_union(
         Influencer | Affiliate,
         conv,
         tag_name="type",
         tag_generator=lambda cls: cls.__name__.lower(),
     )
-    rule_union = _rule_union()
+    condition_union = _union("CONDITION_TYPES", "hybridroi.statements.conditions")
+    if condition_union is not None:
+        configure_tagged_union(condition_union, conv, tag_name="type")
+    rule_union = _union("RULE_TYPES", "hybridroi.statements.rules")
     if rule_union is not None:
         configure_tagged_union(rule_union, conv, tag_name="type")
     return conv
