@@ -24,7 +24,14 @@ from typing import Any
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.problems import Problem
 from hybridroi.report.kpis import Incrementality, Kpi
-from hybridroi.report.report import AssistedSale, Dimension, Figures, Report, ReportRow
+from hybridroi.report.report import (
+    COST_COMPONENTS,
+    AssistedSale,
+    Dimension,
+    Figures,
+    Report,
+    ReportRow,
+)
 
 __all__ = [
     "KPI_PLACES",
@@ -44,15 +51,6 @@ _BREAKDOWNS = (
     Dimension.FORMAT,
     Dimension.PERIOD,
     Dimension.LEG,
-)
-_COST_FIELDS = (
-    "fees",
-    "commissions",
-    "bonuses",
-    "guarantees",
-    "draws",
-    "network_fees",
-    "extra_costs",
 )
 _COUNT_FIELDS = ("conversions", "sales", "new_customers")
 _INT_FIELDS = ("clicks", "views", "reach", "engagements", "followers", "posts")
@@ -109,7 +107,7 @@ def _figures(figures: Figures) -> dict[str, Any]:
         "profit": _money(figures.profit),
         "cost": {
             "total": _money(figures.cost),
-            **{name: _money(getattr(costs, name)) for name in _COST_FIELDS},
+            **{name: _money(getattr(costs, name)) for name in COST_COMPONENTS},
         },
         "counts": {
             **{name: str(_count(getattr(figures, name))) for name in _COUNT_FIELDS},
@@ -254,7 +252,7 @@ def _record(row: ReportRow) -> dict[str, Any]:
         "profit": None if profit is None else profit.round().amount,
         "cost": figures.cost.amount,
     }
-    for name in _COST_FIELDS:
+    for name in COST_COMPONENTS:
         record[name] = getattr(figures.costs, name).amount
     for name in _COUNT_FIELDS:
         record[name] = _count(getattr(figures, name))
@@ -423,7 +421,7 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
         "Cost",
     ]
     cost_rows = [
-        [name.replace("_", " "), _amount(getattr(figures.costs, name))] for name in _COST_FIELDS
+        [name.replace("_", " "), _amount(getattr(figures.costs, name))] for name in COST_COMPONENTS
     ]
     cost_rows.append(["total cost", _amount(figures.cost)])
     lines += ["  " + text for text in _grid(["component", currency], cost_rows)]

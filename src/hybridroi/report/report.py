@@ -73,6 +73,7 @@ from hybridroi.report.kpis import (
 from hybridroi.statements.lines import LineKind, StatementRun
 
 __all__ = [
+    "COST_COMPONENTS",
     "AssistedSale",
     "Costs",
     "Dimension",
@@ -258,7 +259,7 @@ _COMPONENT = {
     LineKind.RECOVERY: "draws",
     LineKind.NETWORK_FEE: "network_fees",
 }
-_COMPONENTS = (
+COST_COMPONENTS: tuple[str, ...] = (
     "fees",
     "commissions",
     "bonuses",
@@ -267,6 +268,7 @@ _COMPONENTS = (
     "network_fees",
     "extra_costs",
 )
+"""The cost components of a report, in the order they are shown (fields of :class:`Costs`)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -540,7 +542,7 @@ class _Acc:
         self.sales_revenue = Decimal(0)
         self.refunds = Decimal(0)
         self.gross_profit = Decimal(0)
-        self.costs: dict[str, Decimal] = dict.fromkeys(_COMPONENTS, Decimal(0))
+        self.costs: dict[str, Decimal] = dict.fromkeys(COST_COMPONENTS, Decimal(0))
         self.conversions = Fraction(0)
         self.sales = Fraction(0)
         self.new_customers = Fraction(0)
@@ -903,7 +905,7 @@ class _Builder:
             gross_profit=(
                 UnroundedMoney(acc.gross_profit, currency) if self.margin is not None else None
             ),
-            costs=Costs(**{name: Money(acc.costs[name], currency) for name in _COMPONENTS}),
+            costs=Costs(**{name: Money(acc.costs[name], currency) for name in COST_COMPONENTS}),
             conversions=acc.conversions,
             sales=acc.sales,
             new_customers=acc.new_customers,
