@@ -188,3 +188,10 @@ def test_builtin_sum_equals_money_sum(amounts: list[Money]) -> None:
     expected = Money.sum(amounts, "EUR")
     assert (sum(amounts) if amounts else Money.zero("EUR")) == expected
     assert expected.minor_units == sum(a.minor_units for a in amounts)
+
+
+def test_rounding_large_exact_amounts_does_not_overflow_the_default_context() -> None:
+    # 28 digits is Python's default precision; amounts beyond it still round exactly.
+    assert (Money("1e27", "USD") * Decimal("0.9")).round() == Money(
+        "900000000000000000000000000.00", "USD"
+    )

@@ -58,6 +58,10 @@ _EXACT = decimal.Context(
 )
 
 
+# Rounding to the minor unit is inexact by design; only the precision must suffice.
+_ROUNDING = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.Overflow])
+
+
 class Rounding(enum.Enum):
     """Named rounding modes for turning an exact amount into payable money.
 
@@ -376,7 +380,9 @@ class UnroundedMoney:
         if not isinstance(rounding, Rounding):
             raise TypeError(f"rounding: expected a Rounding member, got {rounding!r}")
         return Money(
-            self.amount.quantize(_quantum(self.currency), rounding=rounding.value),
+            self.amount.quantize(
+                _quantum(self.currency), rounding=rounding.value, context=_ROUNDING
+            ),
             self.currency,
         )
 

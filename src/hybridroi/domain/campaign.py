@@ -106,6 +106,9 @@ class Campaign:
                         partner_id,
                         "the id of a partner in the campaign",
                     )
+        # One deal per partner: a second deal would price the same credited sale again and
+        # split caps, guarantees and draws in two. A partner's rules all live in one deal.
+        unique_ids("Campaign.deals (one deal per partner)", self.deals, "partner_id")
         contents = {c.id: c for c in self.contents}
         for fee in self.fees:
             for content_id in fee.content_ids:

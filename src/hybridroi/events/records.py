@@ -178,6 +178,16 @@ class Conversion:
                 raise InvalidValueError(
                     f"Conversion.{name}", amount, f"an amount in {self.revenue.currency}"
                 )
+        if self.gross is not None:
+            included = sum(
+                (part.amount for part in (self.tax, self.shipping) if part is not None), Decimal(0)
+            )
+            if included > self.gross.amount:
+                raise InvalidValueError(
+                    "Conversion.gross",
+                    self.gross,
+                    f"at least the tax and shipping it includes ({self.currency} {included})",
+                )
         for index, item in enumerate(self.items):
             if not isinstance(item, LineItem):
                 raise InvalidValueError(f"Conversion.items[{index}]", item, "a LineItem")

@@ -182,6 +182,9 @@ class CountryIn:
 class PromoCodeUsed:
     """A promo (discount) code was used at checkout.
 
+    Codes match without regard to letter case (``SUMMER10`` matches an order that used
+    ``summer10``), as attribution matches promo codes.
+
     Attributes:
         codes: The codes that match; an empty collection means any code. A program that pays
             a lower rate when a discount code was used puts a rule with this
@@ -189,11 +192,15 @@ class PromoCodeUsed:
     """
 
     codes: tuple[str, ...] = attrs.field(converter=_codes)
+    _folded: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_folded", frozenset(code.casefold() for code in self.codes))
 
     def matches(self, sale: SaleContext) -> bool:
-        """Whether a (listed) promo code was used."""
+        """Whether a (listed) promo code was used, ignoring letter case."""
         code = sale.conversion.promo_code
-        return code is not None and (not self.codes or code in self.codes)
+        return code is not None and (not self._folded or code.casefold() in self._folded)
 
     def describe(self) -> str:
         """The condition in words."""
