@@ -140,6 +140,7 @@ from hybridroi.events.records import (
 )
 from hybridroi.events.stats import (
     ContentStats,
+    check_stats,
     latest_stats,
 )
 from hybridroi.ledger.entries import (
@@ -202,6 +203,7 @@ from hybridroi.report.report import (
     Leg,
     Report,
     ReportRow,
+    UnattributedSales,
     build_report,
     compare_campaigns,
 )
@@ -392,6 +394,7 @@ __all__ = [
     "Touch",
     "TouchKind",
     "Triangular",
+    "UnattributedSales",
     "UnknownCurrencyError",
     "UnroundedMoney",
     "Volume",
@@ -401,6 +404,7 @@ __all__ = [
     "break_even",
     "build_report",
     "check_events",
+    "check_stats",
     "compare",
     "compare_campaigns",
     "compute_statements",

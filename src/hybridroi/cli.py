@@ -3,8 +3,12 @@
 ::
 
     hybridroi report CAMPAIGN --events FILE... [--format table|json|csv] [--as-of INSTANT]
-    hybridroi validate CAMPAIGN --events FILE...
+    hybridroi validate CAMPAIGN --events FILE... [--as-of INSTANT]
     hybridroi demo [--format table|json|csv] [--seed N] [--size N] [--write DIR]
+
+``validate`` runs the intake checks and the statement computation, as
+``report`` would, and lists every problem once, one per line; for a campaign
+file that cannot be read, every problem with its key path.
 
 Exit status: 0 on success; 1 when the input was read but holds problems (the
 report is still printed, and ``validate`` lists every problem); 2 when the
@@ -40,7 +44,9 @@ from hybridroi.files.campaign import campaign_to_json, load_campaign
 from hybridroi.files.events import LoadedEvents, format_events, read_event_files
 from hybridroi.report.render import report_to_csv, report_to_dict, report_to_table
 from hybridroi.report.report import GrossMargin, Report, build_report
+from hybridroi.serialization import DocumentError
 from hybridroi.statements.engine import compute_statements
+from hybridroi.statements.lines import StatementRun
 
 __all__ = ["main"]
 
@@ -180,11 +186,17 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate",
         help="check a campaign file and event files",
-        description="Read a campaign file and event files and list every problem.",
+        description="Read a campaign file and event files, compute the statements as "
+        "report would, and list every problem.",
     )
     validate.add_argument("campaign", metavar="CAMPAIGN", help="campaign file (.toml or .json)")
     validate.add_argument(
         "--events", nargs="+", default=[], metavar="FILE", help="event files (.csv, .jsonl)"
+    )
+    validate.add_argument(
+        "--as-of",
+        type=_instant,
+        help="compute the statements as of this instant (default: as for report)",
     )
 
     demo = commands.add_parser(
@@ -205,13 +217,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(path: str) -> Campaign:
+def _load(path: str, listing: IO[str] | None = None) -> Campaign:
+    """Read the campaign file, or fail with its first problem in one line.
+
+    With ``listing``, every problem of the file is written there first, one per
+    line with the file and the key path, for ``validate``.
+    """
     try:
         return load_campaign(path)
+    except DocumentError as error:
+        source = error.source or path
+        problems = error.problems or ["not a usable campaign file"]
+        if listing is not None:
+            for problem in problems:
+                listing.write(f"{source}: {problem}\n")
+            raise _UnusableInputError(
+                f"{source}: {len(problems)} problem(s) in the campaign file, listed above; "
+                "the event files were not checked"
+            ) from None
+        more = (
+            f" (and {len(problems) - 1} more; run hybridroi validate for the list)"
+            if len(problems) > 1
+            else ""
+        )
+        raise _UnusableInputError(f"{source}: {problems[0]}{more}") from None
     except HybridRoiError as error:
-        lines = str(error).strip().splitlines()
-        more = f" (and {len(lines) - 1} more lines)" if len(lines) > 1 else ""
-        raise _UnusableInputError(f"{lines[0]}{more}") from None
+        raise _UnusableInputError(str(error).strip().splitlines()[0]) from None
 
 
 def _read(paths: Sequence[str], stderr: IO[str]) -> LoadedEvents:
@@ -239,6 +270,17 @@ def _render(report: Report, fmt: str) -> str:
     return report_to_table(report)
 
 
+def _statements(
+    campaign: Campaign,
+    events: Sequence[Touch | Conversion | Refund],
+    stats: Sequence[ContentStats],
+    *,
+    as_of: datetime,
+) -> StatementRun:
+    views = {key: record.views for key, record in latest_stats(stats, as_of=as_of).items()}
+    return compute_statements(campaign, events, as_of=as_of, views=views)
+
+
 def _run_report(
     campaign: Campaign,
     events: Sequence[Touch | Conversion | Refund],
@@ -250,8 +292,7 @@ def _run_report(
     ltv: Money | None,
     period: PeriodKind,
 ) -> Report:
-    views = {key: record.views for key, record in latest_stats(stats, as_of=as_of).items()}
-    run = compute_statements(campaign, events, as_of=as_of, views=views)
+    run = _statements(campaign, events, stats, as_of=as_of)
     return build_report(
         campaign,
         run,
@@ -305,15 +346,25 @@ def _report(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 def _with_file_problems(report: Report, problems: Sequence[Problem]) -> Report:
     if not problems:
         return report
-    return attrs.evolve(report, problems=(*problems, *report.problems))
+    # The report checks content statistics again, without the file and line: keep the
+    # file's problem, which says where the record is.
+    located = {attrs.evolve(problem, source=None) for problem in problems}
+    rest = tuple(problem for problem in report.problems if problem not in located)
+    return attrs.evolve(report, problems=(*problems, *rest))
 
 
 def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    campaign = _load(args.campaign)
+    campaign = _load(args.campaign, listing=stdout)
     loaded = _read(args.events, stderr) if args.events else LoadedEvents()
     batch = check_events(campaign, loaded.events)
+    try:
+        run = _statements(
+            campaign, loaded.events, loaded.stats, as_of=args.as_of or _default_as_of(campaign)
+        )
+    except InvalidValueError as error:
+        raise _UnusableInputError(str(error)) from None
     known = {content.id for content in campaign.contents}
-    problems = [*loaded.problems, *batch.problems]
+    problems = [*loaded.problems, *batch.problems, *run.problems]
     problems += [
         Problem(
             kind=ProblemKind.UNKNOWN_CONTENT,
@@ -324,12 +375,15 @@ def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
         for record in loaded.stats
         if record.content_id not in known
     ]
+    # The statement run checks the events again: each problem is listed once.
+    problems = list(dict.fromkeys(problems))
     for problem in problems:
         stdout.write(f"{problem}\n")
     summary = (
         f"{campaign.id}: {len(campaign.partners)} partners; {loaded.rows} rows read: "
         f"{len(batch.touches)} touches, {len(batch.conversions)} conversions, "
-        f"{len(batch.refunds)} refunds, {len(loaded.stats)} statistics"
+        f"{len(batch.refunds)} refunds, {len(loaded.stats)} statistics; "
+        f"{len(run.statements)} statements as of {run.as_of.isoformat()}"
     )
     if problems:
         stderr.write(f"hybridroi: {len(problems)} problem(s) found; {summary}\n")

@@ -299,10 +299,9 @@ def run() -> StatementRun:
                 "hugo",
                 3,
                 _line("fee:fee-hugo", LineKind.FEE, "500.00", at(3, 10), "fee-hugo"),
-                _line("commission:s2", LineKind.COMMISSION, "15.00", at(3, 12), "s2"),
-            ),
-            _statement(
-                "hugo", 4, _line("reversal:r1", LineKind.COMMISSION, "-5.00", at(4, 10), "s2", "r1")
+                # 10% of s2: 150 x 10% = 15.00 when sold; the refund of 50 on 10 April
+                # reprices the line in the sale's period: (150 - 50) x 10% = 10.00.
+                _line("commission:s2", LineKind.COMMISSION, "10.00", at(3, 12), "s2", "r1"),
             ),
             _statement(
                 "lea", 3, _line("fee:fee-lea", LineKind.FEE, "1000.00", at(3, 5), "fee-lea")

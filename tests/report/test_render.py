@@ -7,6 +7,7 @@ import io
 import json
 from decimal import Decimal
 
+import attrs
 import pytest
 from tests.report import example
 
@@ -83,7 +84,8 @@ def test_no_float_anywhere_in_the_dict(report: Report) -> None:
 
 def test_records_and_csv_have_one_line_per_row(report: Report) -> None:
     records = report_records(report)
-    expected = 1 + sum(
+    # the total, every breakdown row, and the unattributed sales
+    expected = 2 + sum(
         len(rows)
         for rows in (
             report.by_partner,
@@ -129,3 +131,54 @@ def test_table_is_readable_plain_text(report: Report) -> None:
     assert "total cost" in table
     assert "1,949.76" in table
     assert "undefined: no customer lifetime value given" in table
+
+
+def test_unattributed_sales_are_in_the_dict_the_table_and_the_csv(report: Report) -> None:
+    # s4 (EUR 60, a returning customer) was credited to no partner.
+    data = report_to_dict(report)["unattributed"]
+    assert data == {
+        "conversions": 1,
+        "sales": 1,
+        "new_customers": 0,
+        "sales_revenue": {"amount": "60.00", "currency": "EUR"},
+        "refunds": {"amount": "0.00", "currency": "EUR"},
+        "revenue": {"amount": "60.00", "currency": "EUR"},
+    }
+    table = report_to_table(report)
+    assert "\nUnattributed (credited to no partner; in no row of this report)" in table
+    section = table.split("\nUnattributed")[1].split("\n\n")[0].splitlines()
+    assert section[-1].split() == ["1", "1", "0", "60.00", "0.00", "60.00"]
+    parsed = list(csv.DictReader(io.StringIO(report_to_csv(report))))
+    last = parsed[-1]
+    assert (last["dimension"], last["key"]) == ("unattributed", "(unattributed)")
+    assert (last["revenue"], last["sales"], last["cost"], last["roas"]) == ("60.00", "1", "", "")
+    # The unattributed revenue is in no other row: the total stays the credited revenue.
+    assert parsed[0]["revenue"] == "390.00"
+
+
+def test_text_cells_of_the_csv_cannot_run_as_formulas() -> None:
+    campaign = example.campaign()
+    evil = '=HYPERLINK("http://evil.example","x")'
+    partners = tuple(
+        attrs.evolve(p, name=evil) if p.id == "coupons" else p for p in campaign.partners
+    )
+    report = build_report(
+        attrs.evolve(campaign, partners=partners, name="+cmd|' /C calc'!A0"),
+        example.run(),
+        events=example.events(),
+    )
+    parsed = list(csv.DictReader(io.StringIO(report_to_csv(report))))
+    coupons = next(r for r in parsed if r["dimension"] == "partner" and r["key"] == "coupons")
+    assert coupons["label"] == "'" + evil
+    assert parsed[0]["label"] == "'+cmd|' /C calc'!A0"
+    # Numbers are left as numbers, negative ones included.
+    assert parsed[0]["profit"] == ""
+    assert any(r["revenue_roi"].startswith("-0.") for r in parsed)
+    for row in parsed:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@")), value
+
+
+def test_the_table_says_where_partner_pay_comes_from(report: Report) -> None:
+    assert "partner pay from the statements" in report_to_table(report)
+    assert report_to_dict(report)["cost_source"] == "statements"

@@ -61,7 +61,7 @@ def rows(report: Report, dimension: Dimension) -> dict[str, ReportRow]:
 def test_cost_by_component(report: Report) -> None:
     costs = report.total.figures.costs
     assert costs.fees == eur("1500.00")  # Léa 1,000 + Hugo 500
-    assert costs.commissions == eur("25.20")  # 8.00 + 7.20 + 15.00 - 5.00 reversal
+    assert costs.commissions == eur("25.20")  # 8.00 + 7.20 + 10.00 (s2 repriced after r1)
     assert costs.bonuses == eur("20.00")
     assert costs.network_fees == eur("4.56")  # 2.40 + 2.16
     assert costs.extra_costs == eur("400.00")  # agency 300 + seeding 100
@@ -120,7 +120,7 @@ def test_breakdown_by_partner(report: Report) -> None:
     assert lea.figures.revenue == eur("100.00")
     assert lea.figures.cost == eur("1100.00")  # fee + seeding
     assert hugo.figures.revenue == eur("100.00")  # 150 - 50
-    assert hugo.figures.cost == eur("510.00")  # 500 + 15 - 5
+    assert hugo.figures.cost == eur("510.00")  # 500 + 10
     assert coupons.figures.revenue == eur("190.00")
     assert coupons.figures.cost == eur("39.76")
     assert coupons.figures.profit == UnroundedMoney("74.24", "EUR")
@@ -147,11 +147,15 @@ def test_breakdown_by_platform_format_period_and_leg(report: Report) -> None:
     period = rows(report, Dimension.PERIOD)
     assert list(period) == ["2026-03", "2026-04"]
     march, april = period["2026-03"], period["2026-04"]
-    # March: fees 1,500 + commissions 23 + network 2.40 + extras 400 = 1,925.40
-    assert march.figures.cost == eur("1925.40")
-    # April: 7.20 - 5.00 + 2.16 + 20 = 24.36; revenue 90 - refund 50 = 40
-    assert april.figures.cost == eur("24.36")
-    assert april.figures.revenue == eur("40.00")
+    # March: fees 1,500 + commissions 8 + 10 + network 2.40 + extras 400 = 1,920.40;
+    # revenue 200 + 150 - 50 (r1 on 10 April refunds s2, a March sale) = 300
+    assert march.figures.cost == eur("1920.40")
+    assert march.figures.revenue == eur("300.00")
+    assert march.figures.refunds == eur("50.00")
+    # April: 7.20 + 2.16 + 20 = 29.36; revenue 90, no refund of an April sale
+    assert april.figures.cost == eur("29.36")
+    assert april.figures.revenue == eur("90.00")
+    assert april.figures.refunds == eur("0.00")
     assert march.figures.views == 10_000
     assert april.figures.views == 25_000
     leg = rows(report, Dimension.LEG)
@@ -191,8 +195,9 @@ def test_an_uncredited_influencer_touch_still_counts_as_an_assist() -> None:
 def test_window_keeps_only_what_happened_inside() -> None:
     april = build(window=(at(4, 1, 0), example.AS_OF), margin="0.6")
     figures = april.total.figures
-    assert figures.revenue == eur("40.00")
-    assert figures.cost == eur("24.36")
+    # s3 (90); the April refund r1 counts with its March sale, outside the window
+    assert figures.revenue == eur("90.00")
+    assert figures.cost == eur("29.36")  # 7.20 + 2.16 + 20
     assert figures.posts == 0
     assert figures.views == 25_000
 

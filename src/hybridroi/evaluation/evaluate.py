@@ -13,6 +13,20 @@ The synthetic period
     and statements as of the campaign's last instant. Fees are priced by the
     engine once, since they do not depend on sales.
 
+New and returning customers
+    When the forecast models a share of new customers
+    (:attr:`Forecast.new_customer_share`), ``k`` of the ``n`` orders are sales
+    to new customers (``new_customer=True``) and the engine prices each as the
+    deal says; returning customers' orders come first in the period, then new
+    customers' (the order matters only to tiers and caps that count earlier
+    sales). Without the share, every order is a returning customer's, and a
+    candidate whose rules have a
+    :class:`~hybridroi.statements.conditions.CustomerIs` condition is refused
+    with :class:`InvalidValueError` rather than priced as if no order came from
+    a new customer. The split is used only for deals that can read it (a
+    ``CustomerIs`` condition, or rules written in Python); for the others it
+    changes nothing, and is not priced.
+
 Pricing fast without leaving the engine
     Monte Carlo asks for tens of thousands of scenarios; pricing each one by
     running the engine on its ``n`` sales would be far too slow. The engine's
@@ -32,6 +46,10 @@ Pricing fast without leaving the engine
       recoverable draws, network fees), volume tiers and tier bonuses depend on
       the period's totals. Each distinct ``(n, a)`` is one engine run, memoized.
 
+    With new and returning customers priced apart, ``PER_SALE`` prices one
+    sale of each kind, and a ``PREFIX`` deal is priced per volume
+    (``(n, k, a)``), since new customers' orders are not a prefix of the run.
+
     Every shortcut is checked against a direct engine run by property tests,
     and the prefix path checks at run time that every line belongs to a sale.
 
@@ -48,7 +66,7 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -63,8 +81,9 @@ from hybridroi.core.problems import Problem
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import InfluencerFee
-from hybridroi.evaluation.forecast import MARGIN_SCALE, Forecast, Volume
+from hybridroi.evaluation.forecast import MARGIN_SCALE, Forecast, Scenario, Volume
 from hybridroi.events.records import Conversion
+from hybridroi.statements.conditions import CustomerIs
 from hybridroi.statements.engine import price_credits, round_minor
 from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
 from hybridroi.statements.rules import (
@@ -188,6 +207,49 @@ class Candidate:
             return PricingPath.PREFIX
         return PricingPath.PER_SALE
 
+    @property
+    def customer_rules(self) -> tuple[str, ...]:
+        """Ids of the rules with a :class:`CustomerIs` condition (new or returning customer)."""
+        if self.deal is None:
+            return ()
+        return tuple(
+            rule.id
+            for rule in (*self.deal.rules, *self.deal.program_rules)
+            if any(isinstance(c, CustomerIs) for c in getattr(rule, "conditions", ()))
+        )
+
+    @property
+    def reads_new_customers(self) -> bool:
+        """Whether pricing can depend on whether an order is a new customer's.
+
+        True for a ``CustomerIs`` condition and for rules written in Python,
+        which may read the flag.
+        """
+        return bool(self.customer_rules) or (self.deal is not None and bool(self.deal.custom_rules))
+
+    def require_new_customers(self, modelled: bool, field: str) -> None:
+        """Refuse to price a deal that pays new customers apart without knowing how many.
+
+        Args:
+            modelled: Whether the forecast or volume says how many orders are new customers'.
+            field: The name of the missing input, for the error.
+
+        Raises:
+            InvalidValueError: If a rule has a ``CustomerIs`` condition and ``modelled``
+                is false.
+        """
+        if self.customer_rules and not modelled:
+            deal = self.deal
+            assert deal is not None  # customer_rules is empty without a deal
+            raise InvalidValueError(
+                field,
+                None,
+                f"how many orders are from new customers: candidate {self.name!r} pays by "
+                f"customer (rule(s) {', '.join(self.customer_rules)} of deal {deal.id} have a "
+                "CustomerIs condition), and pricing every order as a returning customer's "
+                "would be wrong",
+            )
+
 
 @attrs.frozen(kw_only=True)
 class PricedVolume:
@@ -244,25 +306,28 @@ class _Synthetic:
     """Synthetic sales and their credits, built once per order value and shared by curves.
 
     Sale ``i`` of order value ``v`` has the id ``forecast-<v>-<i>`` (``i`` zero-padded),
-    so the engine, which orders sales by (instant, id), prices them in index order.
+    or ``forecast-<v>-new-<i>`` for a new customer's order, so the engine, which orders
+    sales by (instant, id), prices them in index order, returning customers' orders first.
     """
 
     def __init__(self) -> None:
-        self._built: dict[tuple[str, str, datetime, int], tuple[list[Conversion], list[Credit]]]
-        self._built = {}
+        self._built: dict[
+            tuple[str, str, datetime, int, bool], tuple[list[Conversion], list[Credit]]
+        ] = {}
 
     def sales(
-        self, campaign: Campaign, partner_id: str, value: int, count: int
+        self, campaign: Campaign, partner_id: str, value: int, count: int, new: bool = False
     ) -> tuple[list[Conversion], list[Credit]]:
-        key = (partner_id, campaign.currency, campaign.start, value)
+        key = (partner_id, campaign.currency, campaign.start, value, new)
         conversions, credits = self._built.setdefault(key, ([], []))
         currency = campaign.currency
         for index in range(len(conversions), count):
             conversion = Conversion(
-                id=f"forecast-{value}-{index:07d}",
+                id=_sale_id(value, index, new),
                 instant=campaign.start,
                 customer_key=_CUSTOMER,
                 revenue=Money.from_minor(value, currency),
+                new_customer=new,
             )
             conversions.append(conversion)
             credits.append(
@@ -280,22 +345,31 @@ class _Synthetic:
         return conversions[:count], credits[:count]
 
 
+def _sale_id(value: int, index: int, new: bool) -> str:
+    return f"forecast-{value}-{'new-' if new else ''}{index:07d}"
+
+
 def _run(
     campaign: Campaign,
     partner_id: str,
-    groups: Sequence[tuple[int, int]],
+    groups: Sequence[tuple[int, int, bool]],
     synthetic: _Synthetic | None = None,
 ) -> StatementRun:
-    """The engine's statements for ``count`` synthetic sales of each ``(value, count)`` group."""
+    """The engine's statements for the synthetic sales of each ``(value, count, new)`` group."""
     synthetic = synthetic or _Synthetic()
     conversions: list[Conversion] = []
     credits: list[Credit] = []
-    for value, count in groups:
-        more, credited = synthetic.sales(campaign, partner_id, value, count)
+    for value, count, new in groups:
+        more, credited = synthetic.sales(campaign, partner_id, value, count, new)
         conversions.extend(more)
         credits.extend(credited)
     attribution = AttributionResult(credits=tuple(credits), unattributed=(), problems=())
     return price_credits(campaign, attribution, conversions, as_of=_as_of(campaign))
+
+
+def _groups(sales: int, value: int, new: int) -> list[tuple[int, int, bool]]:
+    """The synthetic groups of ``sales`` orders of ``value``, ``new`` of them new customers'."""
+    return [(value, sales - new, False), (value, new, True)] if new else [(value, sales, False)]
 
 
 def _as_of(campaign: Campaign) -> datetime:
@@ -328,17 +402,21 @@ def price_volume(campaign: Campaign, candidate: Candidate, volume: Volume) -> Pr
     Args:
         campaign: The campaign that gives the partner, currency, time zone and dates.
         candidate: The deal to price.
-        volume: The volume: kept orders of one order value.
+        volume: The volume: kept orders of one order value, and how many of them
+            are new customers' (needed when the deal pays by customer).
 
     Returns:
         The cost, the creator's earnings and the engine's lines.
 
     Raises:
-        InvalidValueError: If the partner is not in the campaign, or an amount is
-            not in the campaign currency.
+        InvalidValueError: If the partner is not in the campaign, an amount is
+            not in the campaign currency, or the deal has a ``CustomerIs``
+            condition and ``volume.new_customers`` is None.
     """
     setting = _setting(campaign, candidate)
-    run = _run(setting, candidate.partner_id, [(volume.order_value.minor_units, volume.sales)])
+    candidate.require_new_customers(volume.new_customers is not None, "Volume.new_customers")
+    groups = _groups(volume.sales, volume.order_value.minor_units, volume.new_customers or 0)
+    run = _run(setting, candidate.partner_id, groups)
     lines = _lines(run, candidate.partner_id)
     cost, earnings = _totals(lines)
     currency = campaign.currency
@@ -352,8 +430,21 @@ def price_volume(campaign: Campaign, candidate: Candidate, volume: Volume) -> Pr
     )
 
 
+NewCustomers = Callable[[int], int | None]
+"""How many of a number of orders are new customers' (None: not modelled)."""
+
+
+def _not_modelled(sales: int) -> int | None:
+    return None
+
+
 class _Curve:
-    """A candidate's (cost, earnings) at any (sales, order value), from memoized engine runs."""
+    """A candidate's (cost, earnings) at any (sales, order value), from memoized engine runs.
+
+    A volume is ``(sales, value, new)``: ``new`` of the ``sales`` orders are new
+    customers'. The split is priced only when the deal can read it
+    (:attr:`Candidate.reads_new_customers`); otherwise ``new`` is ignored.
+    """
 
     def __init__(
         self, campaign: Campaign, candidate: Candidate, synthetic: _Synthetic | None = None
@@ -362,16 +453,35 @@ class _Curve:
         self.partner_id = candidate.partner_id
         self.synthetic = synthetic or _Synthetic()
         setting = _setting(campaign, candidate)
+        self.split = candidate.reads_new_customers
         self.path = candidate.path
+        if self.split and self.path is PricingPath.PREFIX:
+            # New customers' orders come after returning ones: not a prefix of one run.
+            self.path = PricingPath.PER_VOLUME
         fixed = _run(attrs.evolve(setting, deals=()), self.partner_id, ())
         self.fixed = _totals(_lines(fixed, self.partner_id))
         self.problems: list[Problem] = list(fixed.problems)
         self.deal_setting = attrs.evolve(setting, fees=())
-        self.per_sale: dict[int, tuple[int, int]] = {}
+        self.per_sale: dict[tuple[int, bool], tuple[int, int]] = {}
         self.prefix: dict[int, list[tuple[int, int]]] = {}
-        self.per_volume: dict[tuple[int, int], tuple[int, int]] = {}
+        self.per_volume: dict[tuple[int, int, int], tuple[int, int]] = {}
 
-    def _deal_run(self, groups: Sequence[tuple[int, int]]) -> list[StatementLine]:
+    def new_of(self, sales: int, new: int | None) -> int:
+        """The new customers' orders to price: 0 when the deal cannot tell them apart.
+
+        Raises:
+            InvalidValueError: If the deal pays by customer and ``new`` is None.
+        """
+        if not self.split:
+            return 0
+        if new is None:
+            self.candidate.require_new_customers(False, "Forecast.new_customer_share")
+            return 0
+        if not 0 <= new <= sales:
+            raise InvalidValueError("new customers", new, f"a number of orders from 0 to {sales}")
+        return new
+
+    def _deal_run(self, groups: Sequence[tuple[int, int, bool]]) -> list[StatementLine]:
         run = _run(self.deal_setting, self.partner_id, groups, self.synthetic)
         for problem in run.problems:
             if problem not in self.problems:
@@ -389,30 +499,35 @@ class _Curve:
             found[sale] = _add(found.get(sale, (0, 0)), _totals((line,)))
         return found
 
-    def prepare(self, volumes: Iterable[tuple[int, int]]) -> None:
+    def prepare(self, volumes: Iterable[tuple[int, int, int | None]]) -> None:
         """Run the engine once for everything ``volumes`` need that is not known yet."""
         path = self.path
         if path is PricingPath.FIXED:
             return
+        wanted = [(sales, value, self.new_of(sales, new)) for sales, value, new in volumes]
         if path is PricingPath.PER_SALE:
-            values = sorted({value for sales, value in volumes if sales} - self.per_sale.keys())
-            if values:
-                priced = self._by_sale(self._deal_run([(value, 1) for value in values]))
+            kinds = (False, True) if self.split else (False,)
+            needed = sorted(
+                {(value, fresh) for sales, value, _ in wanted if sales for fresh in kinds}
+                - self.per_sale.keys()
+            )
+            if needed:
+                priced = self._by_sale(self._deal_run([(v, 1, fresh) for v, fresh in needed]))
                 if priced is None:
                     self.path = PricingPath.PER_VOLUME
                     return
-                for value in values:
-                    self.per_sale[value] = priced.get(f"forecast-{value}-{0:07d}", (0, 0))
+                for value, fresh in needed:
+                    self.per_sale[value, fresh] = priced.get(_sale_id(value, 0, fresh), (0, 0))
             return
         if path is PricingPath.PREFIX:
             largest: dict[int, int] = {}
-            for sales, value in volumes:
+            for sales, value, _ in wanted:
                 known = self.prefix.get(value)
                 if (known is None or len(known) <= sales) and sales > largest.get(value, -1):
                     largest[value] = sales
             for value in sorted(largest):
                 count = largest[value]
-                priced = self._by_sale(self._deal_run([(value, count)]))
+                priced = self._by_sale(self._deal_run([(value, count, False)]))
                 if priced is None:
                     self.path = PricingPath.PER_VOLUME
                     return
@@ -420,35 +535,59 @@ class _Curve:
                 each = [priced.get(conversion.id, (0, 0)) for conversion in sales_ids[0]]
                 self.prefix[value] = [(0, 0), *itertools.accumulate(each, _add)]
             return
-        for key in sorted(set(volumes) - self.per_volume.keys()):
-            sales, value = key
-            self.per_volume[key] = _totals(self._deal_run([(value, sales)]))
+        for key in sorted({(sales, new, value) for sales, value, new in wanted}):
+            if key not in self.per_volume:
+                sales, new, value = key
+                self.per_volume[key] = _totals(self._deal_run(_groups(sales, value, new)))
 
-    def _variable(self, sales: int, value: int) -> tuple[int, int] | None:
+    def _variable(self, sales: int, value: int, new: int) -> tuple[int, int] | None:
         if self.path is PricingPath.PER_SALE:
-            one = self.per_sale.get(value)
-            return None if one is None else (sales * one[0], sales * one[1])
+            returning = self.per_sale.get((value, False))
+            fresh = self.per_sale.get((value, True)) if self.split else (0, 0)
+            if returning is None or fresh is None:
+                return None
+            old = sales - new
+            return (
+                old * returning[0] + new * fresh[0],
+                old * returning[1] + new * fresh[1],
+            )
         if self.path is PricingPath.PREFIX:
             sums = self.prefix.get(value)
             return None if sums is None or len(sums) <= sales else sums[sales]
-        return self.per_volume.get((sales, value))
+        return self.per_volume.get((sales, new, value))
 
-    def at(self, sales: int, value: int) -> tuple[int, int]:
-        """(cost, creator earnings) in minor units of ``sales`` orders of ``value``."""
+    def at(self, sales: int, value: int, new: int | None = None) -> tuple[int, int]:
+        """(cost, creator earnings) in minor units of ``sales`` orders of ``value``.
+
+        Args:
+            sales: Kept orders.
+            value: Order value in minor units.
+            new: How many of the orders are new customers' (None: not modelled).
+        """
         path = self.path
+        count = self.new_of(sales, new)
         if path is PricingPath.FIXED or (sales == 0 and path is not PricingPath.PER_VOLUME):
             return self.fixed
-        variable = self._variable(sales, value)
+        variable = self._variable(sales, value, count)
         while variable is None:
             # Preparing may move the curve to the per-volume path, which always fills.
-            self.prepare(((sales, value),))
-            variable = self._variable(sales, value)
+            self.prepare(((sales, value, count),))
+            variable = self._variable(sales, value, count)
         return self.fixed[0] + variable[0], self.fixed[1] + variable[1]
 
-    def series(self, value: int, upto: int) -> list[tuple[int, int]]:
-        """(cost, earnings) for 0, 1, ..., ``upto`` sales of ``value``."""
-        self.prepare(((upto, value),) if self.path is not PricingPath.PER_VOLUME else ())
-        return [self.at(sales, value) for sales in range(upto + 1)]
+    def series(
+        self, value: int, upto: int, new_customers: NewCustomers = _not_modelled
+    ) -> list[tuple[int, int]]:
+        """(cost, earnings) for 0, 1, ..., ``upto`` sales of ``value``.
+
+        Args:
+            value: Order value in minor units.
+            upto: The largest number of orders.
+            new_customers: How many of a number of orders are new customers'.
+        """
+        if self.path is not PricingPath.PER_VOLUME:
+            self.prepare(((upto, value, new_customers(upto)),))
+        return [self.at(sales, value, new_customers(sales)) for sales in range(upto + 1)]
 
 
 def _add(left: tuple[int, int], right: tuple[int, int]) -> tuple[int, int]:
@@ -556,7 +695,7 @@ def _money(value: Fraction, currency: str, rounding: Rounding) -> Money:
 
 def _summarize(
     curve: _Curve,
-    volumes: Sequence[tuple[int, int, int]],
+    volumes: Sequence[Scenario],
     seed: int | str,
     currency: str,
     rounding: Rounding,
@@ -566,8 +705,8 @@ def _summarize(
     earnings: list[int] = []
     profits: list[int] = []
     gross_total = 0
-    for sales, value, margin in volumes:
-        cost, earned = at(sales, value)
+    for sales, value, margin, new in volumes:
+        cost, earned = at(sales, value, new)
         gross = sales * value * margin
         gross_total += gross
         costs.append(cost)
@@ -599,7 +738,7 @@ def _summarize(
         seed=seed,
         expected_sales=Fraction(sum(volume[0] for volume in volumes), count),
         expected_revenue=_money(
-            Fraction(sum(sales * value for sales, value, _ in volumes), count), currency, rounding
+            Fraction(sum(volume[0] * volume[1] for volume in volumes), count), currency, rounding
         ),
         expected_gross_profit=_money(expected_gross, currency, rounding),
         fixed_cost=Money.from_minor(curve.fixed[0], currency),
@@ -677,10 +816,13 @@ def simulate(
 def _simulate(
     curves: Sequence[_Curve], forecast: Forecast, draws: int, seed: int | str, rounding: Rounding
 ) -> tuple[DealEvaluation, ...]:
-    volumes = forecast.draws(draws, seed)
-    pairs = [(sales, value) for sales, value, _ in volumes]
+    modelled = forecast.new_customer_share is not None
     for curve in curves:
-        curve.prepare(pairs)
+        curve.candidate.require_new_customers(modelled, "Forecast.new_customer_share")
+    volumes = forecast.scenarios(draws, seed)
+    wanted = [(sales, value, new) for sales, value, _, new in volumes]
+    for curve in curves:
+        curve.prepare(wanted)
     return tuple(_summarize(curve, volumes, seed, forecast.currency, rounding) for curve in curves)
 
 
@@ -724,13 +866,28 @@ def _windows(limit: int) -> Iterable[tuple[int, int]]:
         low, size = high + 1, size * 2
 
 
-def _break_even(curve: _Curve, volume: Volume, limit: int, rounding: Rounding) -> BreakEven:
+def _splitter(forecast: Forecast) -> NewCustomers:
+    """How many of a number of orders are new customers', at the forecast's mean share."""
+    share = forecast.new_customer_share
+    if share is None:
+        return _not_modelled
+    mean = share.mean()
+    return lambda sales: forecast.new_customers(sales, mean)
+
+
+def _break_even(
+    curve: _Curve,
+    volume: Volume,
+    limit: int,
+    rounding: Rounding,
+    new_customers: NewCustomers = _not_modelled,
+) -> BreakEven:
     currency = volume.order_value.currency
     value = volume.order_value.minor_units
     margin = int(volume.margin * MARGIN_SCALE)
     before: tuple[int, Fraction] | None = None
     for low, high in _windows(limit):
-        series = curve.series(value, high)
+        series = curve.series(value, high, new_customers)
         for sales in range(max(low, 1), high + 1):
             cost = series[sales][0]
             gross = _gross(sales, value, margin)
@@ -756,7 +913,7 @@ def _break_even(curve: _Curve, volume: Volume, limit: int, rounding: Rounding) -
                     reason=reason,
                 )
             before = (cost, gross)
-    cost = curve.at(limit, value)[0]
+    cost = curve.at(limit, value, new_customers(limit))[0]
     gross = _gross(limit, value, margin)
     return BreakEven(
         candidate=curve.candidate.name,
@@ -796,7 +953,16 @@ def break_even(
         The break-even volume, or None with the reason when there is none.
     """
     _check_forecast(campaign, forecast)
-    return _break_even(_Curve(campaign, candidate), forecast.expected_volume(), max_sales, rounding)
+    candidate.require_new_customers(
+        forecast.new_customer_share is not None, "Forecast.new_customer_share"
+    )
+    return _break_even(
+        _Curve(campaign, candidate),
+        forecast.expected_volume(),
+        max_sales,
+        rounding,
+        _splitter(forecast),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -829,13 +995,22 @@ def _sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
-def _indifference(first: _Curve, second: _Curve, volume: Volume, limit: int) -> Indifference:
+def _indifference(
+    first: _Curve,
+    second: _Curve,
+    volume: Volume,
+    limit: int,
+    new_customers: NewCustomers = _not_modelled,
+) -> Indifference:
     currency = volume.order_value.currency
     value = volume.order_value.minor_units
     names = first.candidate.name, second.candidate.name
-    start = _sign(first.at(0, value)[0] - second.at(0, value)[0])
+    start = _sign(
+        first.at(0, value, new_customers(0))[0] - second.at(0, value, new_customers(0))[0]
+    )
     for low, high in _windows(limit):
-        one, two = first.series(value, high), second.series(value, high)
+        one = first.series(value, high, new_customers)
+        two = second.series(value, high, new_customers)
         for sales in range(low, high + 1):
             gap = one[sales][0] - two[sales][0]
             if (sales == 0 and gap == 0) or (sales > 0 and _sign(gap) != start):
@@ -889,13 +1064,25 @@ def indifference(
         cheaper one (exact when both cost the same there).
     """
     _check_forecast(campaign, forecast)
+    modelled = forecast.new_customer_share is not None
+    for candidate in (first, second):
+        candidate.require_new_customers(modelled, "Forecast.new_customer_share")
     return _indifference(
-        _Curve(campaign, first), _Curve(campaign, second), forecast.expected_volume(), max_sales
+        _Curve(campaign, first),
+        _Curve(campaign, second),
+        forecast.expected_volume(),
+        max_sales,
+        _splitter(forecast),
     )
 
 
 def cost_by_sales(
-    campaign: Campaign, candidate: Candidate, order_value: Money, sales: Sequence[int]
+    campaign: Campaign,
+    candidate: Candidate,
+    order_value: Money,
+    sales: Sequence[int],
+    *,
+    forecast: Forecast | None = None,
 ) -> tuple[Money, ...]:
     """The engine's cost of a candidate at each number of orders of one order value.
 
@@ -904,14 +1091,26 @@ def cost_by_sales(
         candidate: The deal.
         order_value: The value of each order.
         sales: Numbers of orders (>= 0).
+        forecast: If given, its mean share of new customers splits each number
+            of orders (rounded with its rounding mode), as in :func:`break_even`.
 
     Returns:
         The cost at each number of orders, in the given order.
+
+    Raises:
+        InvalidValueError: If the deal pays by customer (a ``CustomerIs``
+            condition) and no forecast with a share of new customers is given.
     """
+    modelled = forecast is not None and forecast.new_customer_share is not None
+    candidate.require_new_customers(modelled, "Forecast.new_customer_share")
+    split = _not_modelled if forecast is None else _splitter(forecast)
     curve = _Curve(campaign, candidate)
     value = order_value.minor_units
-    curve.prepare((count, value) for count in sales)
-    return tuple(Money.from_minor(curve.at(count, value)[0], campaign.currency) for count in sales)
+    curve.prepare((count, value, split(count)) for count in sales)
+    return tuple(
+        Money.from_minor(curve.at(count, value, split(count))[0], campaign.currency)
+        for count in sales
+    )
 
 
 # Comparison -----------------------------------------------------------------------------
@@ -928,6 +1127,7 @@ class Comparison:
         break_evens: Break-even volume of each candidate at the point order value.
         indifferences: For every pair of candidates, where they cost the same.
         problems: Problems the engine reported while pricing.
+        forecast: The forecast compared on.
     """
 
     volume: Volume
@@ -936,6 +1136,7 @@ class Comparison:
     break_evens: tuple[BreakEven, ...]
     indifferences: tuple[Indifference, ...]
     problems: tuple[Problem, ...]
+    forecast: Forecast
 
     def evaluation(self, name: str) -> DealEvaluation:
         """The Monte Carlo evaluation of the candidate called ``name``.
@@ -975,11 +1176,14 @@ def compare(
 
     Raises:
         InvalidValueError: On a candidate that cannot be priced in the campaign,
-            or a forecast in another currency.
+            a forecast in another currency, or a candidate that pays by customer
+            (a ``CustomerIs`` condition) with a forecast that does not model the
+            share of new customers.
     """
     _check_forecast(campaign, forecast)
     curves = _curves(campaign, candidates)
     evaluations = _simulate(curves, forecast, draws, seed, rounding)
+    split = _splitter(forecast)
     volume = forecast.expected_volume()
     points = tuple(price_volume(campaign, candidate, volume) for candidate in candidates)
     problems: list[Problem] = []
@@ -989,10 +1193,13 @@ def compare(
         volume=volume,
         points=points,
         evaluations=evaluations,
-        break_evens=tuple(_break_even(curve, volume, max_sales, rounding) for curve in curves),
+        break_evens=tuple(
+            _break_even(curve, volume, max_sales, rounding, split) for curve in curves
+        ),
         indifferences=tuple(
-            _indifference(one, two, volume, max_sales)
+            _indifference(one, two, volume, max_sales, split)
             for one, two in itertools.combinations(curves, 2)
         ),
         problems=tuple(problems),
+        forecast=forecast,
     )

@@ -67,6 +67,10 @@ Draw: TypeAlias = float | Decimal
 Sampler: TypeAlias = Callable[[random.Random], Draw]
 """A function that draws one value from an estimate."""
 
+Scenario: TypeAlias = tuple[int, int, int, int | None]
+"""One scenario as whole numbers: kept orders, order value in minor units, margin in
+1/10,000, and how many of the orders are from new customers (``None``: not modelled)."""
+
 
 def _point_value(value: str | int | Decimal) -> Decimal:
     return to_decimal(value, "Point.value")
@@ -476,6 +480,15 @@ def _step(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value, "Forecast.order_value_step")
 
 
+def _new_customers(instance: Volume, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= instance.sales:
+        raise InvalidValueError(
+            "Volume.new_customers", value, f"a whole number of orders from 0 to {instance.sales}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Volume:
     """What one scenario sells: whole kept orders of one order value, and a margin.
@@ -485,11 +498,16 @@ class Volume:
             commission and adds no volume in the commission engine).
         order_value: The value of each order (net revenue).
         margin: Gross margin on revenue, a fraction with at most four decimals.
+        new_customers: How many of the orders are a customer's first purchase;
+            ``None`` when the forecast does not model it (every order is then
+            priced as a returning customer's, and a deal whose rules depend on
+            it cannot be priced).
     """
 
     sales: int
     order_value: Money
     margin: Decimal
+    new_customers: int | None = attrs.field(default=None, validator=_new_customers)
 
     @property
     def revenue(self) -> Money:
@@ -526,6 +544,12 @@ class Forecast:
             distinct order values for the engine to price.
         rounding: How draws become whole orders and money; half-even by default
             so that rounding adds no bias to averages.
+        new_customer_share: Share of the kept orders that are a customer's first
+            purchase (0 to 1); ``None`` (the default) means not modelled. A deal
+            that pays new and returning customers differently
+            (:class:`~hybridroi.statements.conditions.CustomerIs`) needs it:
+            each scenario's new-customer orders are ``orders x share``, rounded
+            once with :attr:`rounding`.
     """
 
     currency: str = attrs.field(validator=currency_code)
@@ -539,6 +563,9 @@ class Forecast:
     order_value_step: Decimal | None = attrs.field(default=None, converter=_step)
     rounding: Rounding = attrs.field(
         default=Rounding.HALF_EVEN, validator=attrs.validators.instance_of(Rounding)
+    )
+    new_customer_share: Estimate | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_RATE)
     )
 
     def __attrs_post_init__(self) -> None:
@@ -567,11 +594,31 @@ class Forecast:
             rng: The seeded random source.
 
         Returns:
-            ``(sales, order value in minor units, margin in 1/10,000)``.
+            ``(sales, order value in minor units, margin in 1/10,000)``; see
+            :meth:`scenarios` for the orders from new customers too.
         """
-        return self._drawer()(rng)
+        return self._drawer()(rng)[:3]
 
-    def _drawer(self) -> Callable[[random.Random], tuple[int, int, int]]:
+    def new_customers(self, sales: int, share: Draw) -> int:
+        """How many of ``sales`` orders are from new customers at ``share``, rounded once.
+
+        Args:
+            sales: Kept orders.
+            share: The share of new customers, between 0 and 1.
+
+        Returns:
+            ``sales x share`` rounded with :attr:`rounding`, between 0 and ``sales``.
+
+        >>> forecast = Forecast(currency="EUR", views=Point(value=1), click_through_rate=Point(
+        ...     value=1), conversion_rate=Point(value=1), order_value=Point(value=1),
+        ...     margin=Point(value=1))
+        >>> forecast.new_customers(7, Decimal("0.5"))  # 3.5 rounds half-even to 4
+        4
+        """
+        numerator, denominator = share.as_integer_ratio()
+        return round_minor(Fraction(sales * numerator, denominator), rounding=self.rounding)
+
+    def _drawer(self) -> Callable[[random.Random], Scenario]:
         views = self.views.sampler()
         pieces = range(self.pieces)
         click_through = self.click_through_rate.sampler()
@@ -580,9 +627,28 @@ class Forecast:
         order_value = self.order_value.sampler()
         margin = self.margin.sampler()
         rounder = self._rounder()
+        if self.new_customer_share is None:
 
-        def draw(rng: random.Random) -> tuple[int, int, int]:
-            return rounder(
+            def draw(rng: random.Random) -> Scenario:
+                return (
+                    *rounder(
+                        [views(rng) for _ in pieces],
+                        click_through(rng),
+                        conversion(rng),
+                        refunds(rng),
+                        order_value(rng),
+                        margin(rng),
+                    ),
+                    None,
+                )
+
+            return draw
+        # Drawn after the funnel, so a forecast without a share draws the same scenarios.
+        share = self.new_customer_share.sampler()
+        new_customers = self.new_customers
+
+        def draw_with_share(rng: random.Random) -> Scenario:
+            sales, value, kept_margin = rounder(
                 [views(rng) for _ in pieces],
                 click_through(rng),
                 conversion(rng),
@@ -590,8 +656,9 @@ class Forecast:
                 order_value(rng),
                 margin(rng),
             )
+            return sales, value, kept_margin, new_customers(sales, share(rng))
 
-        return draw
+        return draw_with_share
 
     def _rounder(
         self,
@@ -633,12 +700,31 @@ class Forecast:
     def draws(self, count: int, seed: int | str) -> list[tuple[int, int, int]]:
         """``count`` scenarios from ``random.Random(seed)``, reproducibly.
 
+        The scenarios of :meth:`scenarios` with the same seed, without their
+        orders from new customers.
+
         Args:
             count: Number of scenarios (>= 1).
             seed: The seed; the same seed gives the same scenarios.
 
         Returns:
             ``(sales, order value in minor units, margin in 1/10,000)`` per scenario.
+
+        Raises:
+            InvalidValueError: If ``count`` is not a positive integer.
+        """
+        return [scenario[:3] for scenario in self.scenarios(count, seed)]
+
+    def scenarios(self, count: int, seed: int | str) -> list[Scenario]:
+        """``count`` scenarios from ``random.Random(seed)``, reproducibly, with new customers.
+
+        Args:
+            count: Number of scenarios (>= 1).
+            seed: The seed; the same seed gives the same scenarios.
+
+        Returns:
+            ``(sales, order value in minor units, margin in 1/10,000, orders from new
+            customers or None)`` per scenario.
 
         Raises:
             InvalidValueError: If ``count`` is not a positive integer.
@@ -655,7 +741,16 @@ class Forecast:
         Returns:
             ``(sales, order value in minor units, margin in 1/10,000)``.
         """
-        return self._rounder()(
+        return self.expected_scenario()[:3]
+
+    def expected_scenario(self) -> Scenario:
+        """The point scenario with its orders from new customers (at the mean share).
+
+        Returns:
+            ``(sales, order value in minor units, margin in 1/10,000, orders from new
+            customers or None)``.
+        """
+        sales, value, margin = self._rounder()(
             [self.views.mean()] * self.pieces,
             self.click_through_rate.mean(),
             self.conversion_rate.mean(),
@@ -663,18 +758,28 @@ class Forecast:
             self.order_value.mean(),
             self.margin.mean(),
         )
+        share = self.new_customer_share
+        return (
+            sales,
+            value,
+            margin,
+            None if share is None else self.new_customers(sales, share.mean()),
+        )
 
     def expected_volume(self) -> Volume:
         """The point scenario as a :class:`Volume` (see :meth:`expected_units`)."""
-        return self.volume(*self.expected_units())
+        return self.volume(*self.expected_scenario())
 
-    def volume(self, sales: int, order_value: int, margin: int) -> Volume:
+    def volume(
+        self, sales: int, order_value: int, margin: int, new_customers: int | None = None
+    ) -> Volume:
         """A scenario's whole numbers as a :class:`Volume`.
 
         Args:
             sales: Kept orders.
             order_value: Order value in minor units.
             margin: Margin in 1/10,000.
+            new_customers: Orders from new customers, or None when not modelled.
 
         Returns:
             The volume.
@@ -683,4 +788,5 @@ class Forecast:
             sales=sales,
             order_value=Money.from_minor(order_value, self.currency),
             margin=Decimal(margin) / MARGIN_SCALE,
+            new_customers=new_customers,
         )

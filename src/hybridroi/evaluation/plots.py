@@ -74,7 +74,9 @@ def cost_curves_figure(
     if volume.sales:
         axes.plot(sales, gross, linestyle="--", color="grey", label="gross profit")
     for candidate in candidates:
-        costs = cost_by_sales(campaign, candidate, volume.order_value, sales)
+        costs = cost_by_sales(
+            campaign, candidate, volume.order_value, sales, forecast=comparison.forecast
+        )
         axes.plot(sales, [float(cost.amount) for cost in costs], label=candidate.name)
     for even in comparison.break_evens:
         if even.sales is not None:

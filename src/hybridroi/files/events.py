@@ -15,7 +15,11 @@ Every bad row becomes a :class:`Problem` naming the file and line, the field
 and what was expected; all the problems of a row are reported, one bad row
 does not hide the others, and a good row is never dropped. Checks that need
 the campaign (unknown partners, repeated ids, refunds above the sale) are made
-later by :func:`hybridroi.events.intake.check_events`.
+later by :func:`hybridroi.events.intake.check_events`. Content statistics are
+checked across all the files read together by
+:func:`hybridroi.events.stats.check_stats`: a cumulative figure that falls
+(views 100, then 50) or two different records of one content at one instant
+are reported, and the records are kept.
 
 >>> text = '''type,id,kind,instant,customer_key,partner_id
 ... touch,T-1,click,2026-03-07T10:15:00+01:00,cust-1,lea
@@ -57,7 +61,7 @@ from hybridroi.events.records import (
     Touch,
     TouchKind,
 )
-from hybridroi.events.stats import ContentStats
+from hybridroi.events.stats import ContentStats, check_stats
 
 __all__ = [
     "FIELDS",
@@ -294,6 +298,7 @@ class _Reader:
         self.items: list[tuple[_Row, str, LineItem]] = []
         self.refunds: list[Refund] = []
         self.stats: list[ContentStats] = []
+        self.stats_sources: list[str] = []
         self.problems: list[Problem] = []
         self.rows = 0
 
@@ -410,6 +415,7 @@ class _Reader:
         )
         if record is not None:
             self.stats.append(record)
+            self.stats_sources.append(row.source)
 
     def result(self) -> LoadedEvents:
         items: dict[str, list[LineItem]] = {}
@@ -433,6 +439,8 @@ class _Reader:
                     conversion_id,
                 )
                 self.problems.extend(row.problems)
+        # Cumulative figures that fall, or disagree at one instant, across every file.
+        self.problems.extend(check_stats(self.stats, sources=self.stats_sources))
         return LoadedEvents(
             touches=tuple(self.touches),
             conversions=tuple(conversions),

@@ -23,6 +23,7 @@ from typing import Any
 
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.problems import Problem
+from hybridroi.ledger.export import escape_cell
 from hybridroi.report.kpis import Incrementality, Kpi
 from hybridroi.report.report import (
     COST_COMPONENTS,
@@ -31,10 +32,12 @@ from hybridroi.report.report import (
     Figures,
     Report,
     ReportRow,
+    UnattributedSales,
 )
 
 __all__ = [
     "KPI_PLACES",
+    "UNATTRIBUTED",
     "report_records",
     "report_to_csv",
     "report_to_dataframe",
@@ -189,6 +192,17 @@ def _incrementality(result: Incrementality | None) -> dict[str, Any] | None:
     }
 
 
+def _unattributed(figures: UnattributedSales) -> dict[str, Any]:
+    return {
+        "conversions": figures.conversions,
+        "sales": figures.sales,
+        "new_customers": figures.new_customers,
+        "sales_revenue": _money(figures.sales_revenue),
+        "refunds": _money(figures.refunds),
+        "revenue": _money(figures.revenue),
+    }
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     """The report as plain data that ``json.dumps`` accepts as it is.
 
@@ -211,6 +225,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             else {"start": _instant(report.window[0]), "end": _instant(report.window[1])}
         ),
         "period": report.period_kind.value,
+        "cost_source": report.cost_source,
         "margin": (
             None
             if margin is None
@@ -221,6 +236,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             }
         ),
         "total": _row(report.total),
+        "unattributed": _unattributed(report.unattributed),
         "breakdowns": {
             dimension.value: [_row(row) for row in report.breakdown(dimension)]
             for dimension in _BREAKDOWNS
@@ -263,12 +279,39 @@ def _record(row: ReportRow) -> dict[str, Any]:
     return record
 
 
+UNATTRIBUTED = "unattributed"
+"""The ``dimension`` and (in parentheses) the ``key`` of the record of unattributed sales."""
+
+
+def _unattributed_record(report: Report, template: dict[str, Any]) -> dict[str, Any]:
+    """The unattributed sales as a record: revenue and counts; cost, profit and KPIs empty."""
+    figures = report.unattributed
+    record: dict[str, Any] = dict.fromkeys(template)
+    record.update(
+        dimension=UNATTRIBUTED,
+        key=f"({UNATTRIBUTED})",
+        label="Unattributed (credited to no partner)",
+        currency=figures.currency,
+        revenue=figures.revenue.amount,
+        sales_revenue=figures.sales_revenue.amount,
+        refunds=figures.refunds.amount,
+        conversions=Decimal(figures.conversions),
+        sales=Decimal(figures.sales),
+        new_customers=Decimal(figures.new_customers),
+    )
+    return record
+
+
 def report_records(report: Report) -> list[dict[str, Any]]:
-    """One flat record per row: the total, then every breakdown.
+    """One flat record per row: the total, every breakdown, then the unattributed sales.
 
     Money is a ``Decimal`` in the record's ``currency`` (gross profit and profit
     rounded half-up to the minor unit); a KPI is a ``Decimal`` with six places,
     or ``None`` when undefined (the dict from :func:`report_to_dict` says why).
+
+    The last record (``dimension`` ``"unattributed"``) holds the conversions
+    credited to no partner: their revenue, refunds and counts. They are in no
+    other row; their cost, profit and KPI fields are ``None``.
 
     Args:
         report: The report.
@@ -279,11 +322,27 @@ def report_records(report: Report) -> list[dict[str, Any]]:
     rows = [report.total]
     for dimension in _BREAKDOWNS:
         rows.extend(report.breakdown(dimension))
-    return [_record(row) for row in rows]
+    records = [_record(row) for row in rows]
+    records.append(_unattributed_record(report, records[0]))
+    return records
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        # Names come from campaign files and partners: a spreadsheet must not run them.
+        return escape_cell(value)
+    return str(value)
 
 
 def report_to_csv(report: Report) -> str:
     """The records of :func:`report_records` as CSV text with a header line.
+
+    Text cells (keys, labels, currency) are escaped against formula injection
+    with :func:`hybridroi.ledger.export.escape_cell`: a partner named
+    ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``, so a spreadsheet shows
+    it as text. Numbers are written as they are.
 
     Args:
         report: The report.
@@ -296,7 +355,7 @@ def report_to_csv(report: Report) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: "" if v is None else str(v) for k, v in record.items()})
+        writer.writerow({key: _cell(value) for key, value in record.items()})
     return buffer.getvalue()
 
 
@@ -417,6 +476,7 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
     lines = [
         f"{report.campaign_name} ({report.campaign_id})",
         f"as of {report.as_of.isoformat()}; window: {window}; amounts in {currency}",
+        f"partner pay from the {report.cost_source}",
         "",
         "Cost",
     ]
@@ -437,6 +497,25 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
                 ["gross profit", _amount(figures.gross_profit)],
                 ["profit (gross profit - cost)", _amount(figures.profit)],
             ],
+        )
+    ]
+    unattributed = report.unattributed
+    lines += ["", "Unattributed (credited to no partner; in no row of this report)"]
+    lines += [
+        "  " + text
+        for text in _grid(
+            ["conversions", "sales", "new customers", "sales revenue", "refunds", "revenue"],
+            [
+                [
+                    f"{unattributed.conversions:,}",
+                    f"{unattributed.sales:,}",
+                    f"{unattributed.new_customers:,}",
+                    _amount(unattributed.sales_revenue),
+                    _amount(-unattributed.refunds),
+                    _amount(unattributed.revenue),
+                ]
+            ],
+            text_columns=0,
         )
     ]
     lines += ["", "KPIs"]

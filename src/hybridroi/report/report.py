@@ -6,12 +6,19 @@ figures all reconcile:
 
 * **cost** = fixed fees + commissions net of reversals + bonuses + guarantee
   top-ups + draws net of recoveries + network fees (every statement line whose
-  ``earned_at`` falls in the window) + extra costs incurred in the window;
+  ``earned_at`` falls in the window; partner pay from the ledger's entries
+  instead when they are given) + extra costs incurred in the window;
 * **revenue** = the credited part of each sale's net revenue, minus the
-  credited part of each refund (a refund is netted in the period it happens,
-  split between the partners in the shares the sale was credited);
+  credited part of each refund made by ``as_of`` (split between the partners
+  in the shares the sale was credited). A refund is booked with its sale, in
+  the sale's period and window: the commission engine reprices the sale's line
+  in the sale's period, so the revenue a refund takes away lands where the
+  commission it takes away does, and each period's revenue matches its cost;
 * **gross profit** = revenue x gross margin (per sale, per product category or
   for the whole campaign: see :class:`GrossMargin`), kept exact.
+
+Conversions credited to no partner are counted apart, in
+:class:`UnattributedSales`: they belong to no row.
 
 Every breakdown (partner, platform, format, period, leg) partitions these
 figures: the rows of one breakdown add up to the total. A cost that belongs to
@@ -46,7 +53,8 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Influencer, Partner
 from hybridroi.events.intake import check_events
 from hybridroi.events.records import Conversion, ConversionKind, Refund, Touch, TouchKind
-from hybridroi.events.stats import ContentStats
+from hybridroi.events.stats import ContentStats, check_stats
+from hybridroi.ledger.entries import EntryType, LedgerEntry
 from hybridroi.report.kpis import (
     EngagementBasis,
     Holdout,
@@ -83,6 +91,7 @@ __all__ = [
     "Leg",
     "Report",
     "ReportRow",
+    "UnattributedSales",
     "build_report",
     "compare_campaigns",
 ]
@@ -459,6 +468,37 @@ class AssistedSale:
 
 
 @attrs.frozen(kw_only=True)
+class UnattributedSales:
+    """Conversions that attribution credited to no partner, kept beside the figures.
+
+    They are not in any row of the report (no partner earned them, and the
+    campaign's cost is not set against them), but they are counted here so
+    that nothing the brand sold in the window is left out silently. They obey
+    the same window and refund rules as credited sales.
+
+    Attributes:
+        currency: The reporting currency.
+        conversions: Unattributed conversions (sales and leads) in the window.
+        sales: Unattributed sales in the window.
+        new_customers: Those sales that were a customer's first purchase.
+        sales_revenue: Their net revenue, before refunds.
+        refunds: What was refunded of them, by ``as_of``.
+    """
+
+    currency: str
+    conversions: int
+    sales: int
+    new_customers: int
+    sales_revenue: Money
+    refunds: Money
+
+    @property
+    def revenue(self) -> Money:
+        """Net revenue of the unattributed sales: sales revenue minus refunds."""
+        return self.sales_revenue - self.refunds
+
+
+@attrs.frozen(kw_only=True)
 class Report:
     """The blended ROI report of a campaign.
 
@@ -483,6 +523,9 @@ class Report:
         ranking_basis: What the rankings sort by ("profit" or, without a margin,
             "revenue minus cost").
         incrementality: Lift, iROAS and incremental ROI, when a holdout is given.
+        unattributed: Conversions credited to no partner, in the window (in no row).
+        cost_source: Where partner pay comes from: ``"statements"``, or
+            ``"ledger"`` when ledger entries were given.
         problems: Bad input found by the statement run and by the report.
     """
 
@@ -505,6 +548,8 @@ class Report:
     format_ranking: tuple[ReportRow, ...]
     ranking_basis: str
     incrementality: Incrementality | None
+    unattributed: UnattributedSales
+    cost_source: str
     problems: tuple[Problem, ...]
 
     def breakdown(self, dimension: Dimension) -> tuple[ReportRow, ...]:
@@ -575,8 +620,10 @@ class _Builder:
         margin: GrossMargin | None,
         bounds: tuple[datetime, datetime] | None,
         period_kind: PeriodKind,
+        ledger_entries: tuple[LedgerEntry, ...] | None = None,
     ) -> None:
         self.campaign = campaign
+        self.ledger_entries = ledger_entries
         self.run = run
         self.currency = campaign.currency
         self.margin = margin
@@ -605,6 +652,15 @@ class _Builder:
             self.credits_by_conversion[credit.conversion_id].append(credit)
         self.credit_value: dict[tuple[str, str], Money] = {}
         self.margin_missing: dict[str, int] = defaultdict(int)
+        self.unattributed_ids = frozenset(run.attribution.unattributed)
+        self.unattributed = _Acc()
+        # The contents a partner's costs are split between, when a line names none.
+        self.by_partner: dict[str, list[str]] = defaultdict(list)
+        for content in campaign.contents:
+            self.by_partner[content.partner_id].append(content.id)
+        self.credit_content = {
+            (c.conversion_id, c.partner_id): c.content_id for c in run.attribution.credits
+        }
 
     # -- where figures land ---------------------------------------------------------------
 
@@ -714,6 +770,31 @@ class _Builder:
             for credit in self.credits_by_conversion[conversion_id]:
                 self.add_credit(conversion, credit)
 
+    def add_unattributed(self) -> None:
+        for conversion_id in sorted(self.unattributed_ids):
+            conversion = self.conversions.get(conversion_id)
+            if conversion is None:
+                self.report(
+                    ProblemKind.UNKNOWN_SALE,
+                    f"conversion:{conversion_id}",
+                    "listed as unattributed but missing from the events given to the report",
+                )
+                continue
+            if not self.inside(conversion.instant, as_of_bound=False):
+                continue
+            value = self.convert(
+                conversion.revenue, conversion.instant, f"conversion:{conversion.id}"
+            )
+            if value is None:
+                continue
+            acc = self.unattributed
+            acc.sales_revenue += value.amount
+            acc.conversions += 1
+            if conversion.kind is ConversionKind.SALE:
+                acc.sales += 1
+                if conversion.new_customer:
+                    acc.new_customers += 1
+
     def add_credit(self, conversion: Conversion, credit: Credit) -> None:
         value = self.convert(credit.revenue, conversion.instant, f"conversion:{conversion.id}")
         if value is None:
@@ -770,9 +851,17 @@ class _Builder:
                 )
                 continue
             refunded[conversion.id] += refund.amount.amount
+            # A refund counts with its sale: in the sale's period and window, where the
+            # commission engine reprices the sale's line (see add_refund).
+            if not self.inside(conversion.instant, as_of_bound=False):
+                continue
             credits = self.credits_by_conversion.get(conversion.id)
-            if credits and self.inside(refund.instant):
+            if credits:
                 self.add_refund(refund, conversion, credits)
+            elif conversion.id in self.unattributed_ids:
+                value = self.convert(refund.amount, conversion.instant, f"refund:{refund.id}")
+                if value is not None:
+                    self.unattributed.refunds += value.amount
 
     def add_refund(self, refund: Refund, conversion: Conversion, credits: list[Credit]) -> None:
         parts = allocate(refund.amount, {c.partner_id: c.share for c in credits})
@@ -783,8 +872,14 @@ class _Builder:
             if value is None:
                 continue
             gross = self.profit_of(conversion, part)
+            # Booked at the sale's instant: a refund lowers the commission of the sale's
+            # period (the engine reprices that line), so the revenue it takes away lands in
+            # the same period, and each period's revenue matches its cost.
             where = _Where(
-                credit.partner_id, credit.content_id, refund.instant, self.leg(credit.partner_id)
+                credit.partner_id,
+                credit.content_id,
+                conversion.instant,
+                self.leg(credit.partner_id),
             )
             for acc in self.accs(where):
                 acc.refunds += value.amount
@@ -813,34 +908,80 @@ class _Builder:
                 acc.costs[component] += part.amount
 
     def add_costs(self) -> None:
-        by_partner: dict[str, list[str]] = defaultdict(list)
-        for content in self.campaign.contents:
-            by_partner[content.partner_id].append(content.id)
-        credit_content = {
-            (c.conversion_id, c.partner_id): c.content_id for c in self.run.attribution.credits
-        }
+        from_ledger = self.ledger_entries is not None
         for statement in self.run.statements:
-            partner_id = statement.partner_id
             last = statement.period.end - _TICK
             for line in statement.lines:
+                if from_ledger and line.kind is not LineKind.NETWORK_FEE:
+                    continue  # partner pay comes from the ledger entries
                 # Period-level lines (bonuses, network fees) are earned at the end
                 # of their period, the first instant after it: they count in it.
-                instant = min(line.earned_at, last)
-                if not self.inside(instant, as_of_bound=False):
-                    continue
-                amount = self.convert(line.amount, line.earned_at, f"line:{partner_id}:{line.key}")
-                if amount is None:
-                    continue
-                targets = [
-                    source
-                    if source in self.contents
-                    else credit_content.get((source, partner_id)) or NO_CONTENT
-                    for source in line.source_ids
-                    if source in self.contents or (source, partner_id) in credit_content
-                ] or by_partner.get(partner_id, [])
-                leg = Leg.INFLUENCE if line.kind is LineKind.FEE else Leg.AFFILIATE
-                where = _Where(partner_id, None, instant, leg)
-                self.add_cost(amount, _COMPONENT[line.kind], where, targets)
+                self.add_line_cost(
+                    statement.partner_id,
+                    line.kind,
+                    line.amount,
+                    earned_at=line.earned_at,
+                    instant=min(line.earned_at, last),
+                    source_ids=line.source_ids,
+                    subject=f"line:{statement.partner_id}:{line.key}",
+                )
+        if self.ledger_entries is not None:
+            self.add_ledger_costs(self.ledger_entries)
+        self.add_extra_costs()
+
+    def add_ledger_costs(self, entries: tuple[LedgerEntry, ...]) -> None:
+        """Partner pay from ledger entries: what the brand paid and did not get back."""
+        periods = {(s.partner_id, s.period.label): s.period for s in self.run.statements}
+        for entry in entries:
+            # A waived clawback is money the brand does not recover: the cost stays.
+            # Network fees are not posted to the ledger; they come from the statements.
+            if entry.entry_type is EntryType.WAIVED or entry.line_kind is LineKind.NETWORK_FEE:
+                continue
+            period = periods.get((entry.partner_id, entry.period_label))
+            # Without its statement in the run (a line brought back to zero), the entry
+            # counts at its own earned_at.
+            instant = (
+                entry.earned_at if period is None else min(entry.earned_at, period.end - _TICK)
+            )
+            self.add_line_cost(
+                entry.partner_id,
+                entry.line_kind,
+                entry.amount,
+                earned_at=entry.earned_at,
+                instant=instant,
+                source_ids=entry.source_ids,
+                subject=f"ledger:{entry.id}",
+            )
+
+    def add_line_cost(
+        self,
+        partner_id: str,
+        kind: LineKind,
+        amount: Money,
+        *,
+        earned_at: datetime,
+        instant: datetime,
+        source_ids: tuple[str, ...],
+        subject: str,
+    ) -> None:
+        if not self.inside(instant, as_of_bound=False):
+            return
+        converted = self.convert(amount, earned_at, subject)
+        if converted is None:
+            return
+        credit_content = self.credit_content
+        targets = [
+            source
+            if source in self.contents
+            else credit_content.get((source, partner_id)) or NO_CONTENT
+            for source in source_ids
+            if source in self.contents or (source, partner_id) in credit_content
+        ] or self.by_partner.get(partner_id, [])
+        leg = Leg.INFLUENCE if kind is LineKind.FEE else Leg.AFFILIATE
+        where = _Where(partner_id, None, instant, leg)
+        self.add_cost(converted, _COMPONENT[kind], where, targets)
+
+    def add_extra_costs(self) -> None:
         fee_partners = {fee.partner_id for fee in self.campaign.fees}
         for extra in self.campaign.extra_costs:
             if not self.inside(extra.incurred_at):
@@ -853,10 +994,12 @@ class _Builder:
             else:
                 leg = Leg.INFLUENCE if extra.partner_id in fee_partners else Leg.AFFILIATE
             where = _Where(extra.partner_id, None, extra.incurred_at, leg)
-            targets = by_partner.get(extra.partner_id or "", [])
+            targets = self.by_partner.get(extra.partner_id or "", [])
             self.add_cost(amount, "extra_costs", where, targets)
 
     def add_contents(self, stats: Iterable[ContentStats]) -> None:
+        records = list(stats)
+        self.problems.extend(check_stats(records))
         for content in self.campaign.contents:
             if self.inside(content.published_at):
                 leg = self.leg(content.partner_id)
@@ -865,7 +1008,7 @@ class _Builder:
                     acc.posts += 1
                     acc.contents.add(content.id)
         by_content: dict[str, list[ContentStats]] = defaultdict(list)
-        for record in stats:
+        for record in records:
             if record.content_id in self.contents:
                 by_content[record.content_id].append(record)
             else:
@@ -915,6 +1058,17 @@ class _Builder:
             engagements=acc.engagements,
             followers=sum(self.audience[content_id] for content_id in acc.contents),
             posts=acc.posts,
+        )
+
+    def unattributed_sales(self) -> UnattributedSales:
+        acc, currency = self.unattributed, self.currency
+        return UnattributedSales(
+            currency=currency,
+            conversions=int(acc.conversions),
+            sales=int(acc.sales),
+            new_customers=int(acc.new_customers),
+            sales_revenue=Money(acc.sales_revenue, currency),
+            refunds=Money(acc.refunds, currency),
         )
 
     def breakdown(self, dimension: Dimension, ltv: Money | None) -> tuple[ReportRow, ...]:
@@ -1021,6 +1175,14 @@ def _window(
     return (start, end)
 
 
+def _entries(entries: Iterable[LedgerEntry]) -> tuple[LedgerEntry, ...]:
+    result = tuple(entries)
+    for index, entry in enumerate(result):
+        if not isinstance(entry, LedgerEntry):
+            raise InvalidValueError(f"ledger_entries[{index}]", entry, "a LedgerEntry")
+    return result
+
+
 def _margin(margin: GrossMargin | Decimal | str | None) -> GrossMargin | None:
     if margin is None or isinstance(margin, GrossMargin):
         return margin
@@ -1038,6 +1200,7 @@ def build_report(
     holdout: Holdout | None = None,
     ltv: Money | None = None,
     period: PeriodKind = PeriodKind.MONTH,
+    ledger_entries: Iterable[LedgerEntry] | None = None,
 ) -> Report:
     """Build the blended ROI report of a campaign.
 
@@ -1060,23 +1223,38 @@ def build_report(
         ltv: Lifetime gross profit of one new customer, in the campaign
             currency, for the LTV-based ROI.
         period: The kind of calendar period of the period breakdown.
+        ledger_entries: The campaign's ledger entries, posted from ``run`` (or
+            from the runs before it). When given, partner pay (fees,
+            commissions, bonuses, guarantee top-ups, draws) is what the ledger
+            recorded rather than what the statements say: a clawback the
+            policy waived (:attr:`EntryType.WAIVED`) is money the brand paid
+            and did not get back, so it stays a cost. Network fees, which the
+            ledger does not hold, still come from the statements. Each entry
+            counts at its line's ``earned_at``, like the line itself.
 
     Returns:
         The report. Events after ``run.as_of`` are not counted; statement lines
-        are counted as the run priced them.
+        are counted as the run priced them. A refund counts with its sale (in
+        the sale's period and window), like the commission change it causes.
 
     Raises:
-        InvalidValueError: If the window, margin or LTV is malformed.
+        InvalidValueError: If the window, margin, LTV or ledger entries are malformed.
     """
     currency = campaign.currency
     if ltv is not None and (not isinstance(ltv, Money) or ltv.currency != currency):
         raise InvalidValueError("ltv", ltv, f"Money in the campaign currency {currency}")
     gross_margin = _margin(margin)
     builder = _Builder(
-        campaign, run, margin=gross_margin, bounds=_window(window), period_kind=period
+        campaign,
+        run,
+        margin=gross_margin,
+        bounds=_window(window),
+        period_kind=period,
+        ledger_entries=None if ledger_entries is None else _entries(ledger_entries),
     )
     builder.read_events(events)
     builder.add_credits()
+    builder.add_unattributed()
     builder.add_refunds()
     builder.report_missing_margins()
     builder.add_costs()
@@ -1117,6 +1295,8 @@ def build_report(
             "profit" if gross_margin is not None else "revenue minus cost (no gross margin given)"
         ),
         incrementality=lift,
+        unattributed=builder.unattributed_sales(),
+        cost_source="statements" if ledger_entries is None else "ledger",
         problems=_unique(builder.problems),
     )
 
