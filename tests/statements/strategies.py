@@ -16,7 +16,7 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import InfluencerFee
 from hybridroi.domain.partners import Affiliate, Content, Influencer
-from hybridroi.events.records import Conversion, Refund, Touch
+from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
 from hybridroi.statements.engine import price_credits
 from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
 from hybridroi.statements.tiers import Band
@@ -200,3 +200,21 @@ def sales_batches(
             )
         result.append((conversion, refund))
     return result
+
+
+@st.composite
+def click_batches(
+    draw: st.DrawFn, max_size: int = 30, *, months: int = 2, partner_id: str = "A"
+) -> list[Touch]:
+    """Clicks of a partner over the first months of 2026."""
+    size = draw(st.integers(min_value=0, max_value=max_size))
+    return [
+        Touch(
+            id=f"K{index:03d}",
+            kind=TouchKind.CLICK,
+            instant=START + timedelta(seconds=draw(st.integers(0, months * 28 * 86400))),
+            customer_key=f"visitor-{index}",
+            partner_id=partner_id,
+        )
+        for index in range(size)
+    ]

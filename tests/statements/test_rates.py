@@ -8,6 +8,8 @@ from fractions import Fraction
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.statements.strategies import amounts, at, campaign, credit, eur, lines, run, sale
 
 from hybridroi.core.errors import InvalidValueError
@@ -579,3 +581,66 @@ def test_recurring_commission_on_a_referred_customers_repeat_purchases() -> None
     )
     with pytest.raises(InvalidValueError, match="months >= 1"):
         RecurringRate(id="rec", rate="0.05", months=0)
+
+
+class TestRecurringSharedReferral:
+    """Co-referrers split a repeat purchase's recurring commission by their credit shares."""
+
+    @staticmethod
+    def purchases(revenue: str = "100.00") -> tuple[Conversion, Conversion]:
+        first = Conversion(id="P1", instant=at(5, 3), customer_key="cust-1", revenue=eur("100.00"))
+        repeat = Conversion(id="P2", instant=at(4, 5), customer_key="cust-1", revenue=eur(revenue))
+        return first, repeat
+
+    @staticmethod
+    def deals(partners: list[str], rounding: Rounding = Rounding.HALF_UP) -> list[AffiliateDeal]:
+        rules = (PercentRate(id="pct", rate="0.10"), RecurringRate(id="rec", rate="0.05", months=6))
+        return [
+            AffiliateDeal(id=f"D-{p}", partner_id=p, rules=rules, rounding=rounding)
+            for p in partners
+        ]
+
+    def test_a_fifty_fifty_referral_pays_half_the_recurring_commission_to_each(self) -> None:
+        # Linear 50/50 first sale; the repeat purchase of 100.00 earns 5% = 5.00 once in all:
+        # 1/2 x 5.00 = 2.50 each (each used to get the full 5.00: 10.00 for one purchase).
+        first, repeat = self.purchases()
+        result = run(
+            campaign(*self.deals(["A", "B"]), partners=["A", "B"]),
+            [first, repeat],
+            credits=[credit(first, "A", Fraction(1, 2)), credit(first, "B", Fraction(1, 2))],
+        )
+        for partner in ("A", "B"):
+            line = lines(result, partner)["recurring:P2:rec"]
+            assert line.amount == eur("2.50")
+            assert line.explanation == (
+                "1/2 share x recurring 5% of EUR 100.00 (repeat purchase of a customer referred "
+                "on 2026-03-05, within 6 months; 1/2 is the partner's credit share of the "
+                "referring sale P1) = EUR 2.50"
+            )
+
+    @given(
+        st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=4),
+        st.integers(min_value=1, max_value=10_000_000),
+        st.sampled_from(Rounding),
+    )
+    @settings(max_examples=40)
+    def test_the_shares_of_a_repeat_purchase_sum_to_one_recurring_commission(
+        self, weights: list[int], cents: int, rounding: Rounding
+    ) -> None:
+        partners = [f"P{index}" for index in range(len(weights))]
+        shares = [Fraction(weight, sum(weights)) for weight in weights]
+        first, repeat = self.purchases(str(Money.from_minor(cents, "EUR").amount))
+        result = run(
+            campaign(*self.deals(partners, rounding), partners=partners),
+            [first, repeat],
+            credits=[credit(first, p, s) for p, s in zip(partners, shares, strict=True)],
+        )
+        full = Fraction(cents) * Fraction(5, 100)  # 5% of the repeat purchase, in cents
+        paid = []
+        for partner, share in zip(partners, shares, strict=True):
+            units = lines(result, partner)["recurring:P2:rec"].amount.minor_units
+            assert abs(units - share * full) < 1  # each line is its share, rounded once
+            paid.append(units)
+        if rounding is Rounding.DOWN:
+            assert sum(paid) <= full  # never paid more than once in all
+        assert abs(sum(paid) - full) < len(partners)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -143,6 +143,49 @@ def test_rolling_window_counts_the_last_n_days() -> None:
     assert found["commission:S1:T"].amount == eur("12.00")
     assert found["commission:S2:T"].amount == eur("10.00")
     assert "last 30 days" in found["commission:S2:T"].explanation
+
+
+TICK = timedelta(microseconds=1)
+OCTOBER_25 = datetime(2026, 10, 24, 22, tzinfo=UTC)  # local midnight of 25 October in Paris
+MARCH_29 = datetime(2026, 3, 28, 23, tzinfo=UTC)  # local midnight of 29 March in Paris
+
+
+@pytest.mark.parametrize(
+    ("days", "first", "second", "expected"),
+    [
+        # Europe/Paris leaves summer time on Sunday 25 October 2026: that local day lasts
+        # 25 hours, 2026-10-24 22:00 UTC to 2026-10-25 23:00 UTC. A one-day window is
+        # that local day: a sale at its first instant counts for a sale 24.5 hours later
+        # (12% of 100.00 = 12.00), and one a microsecond before it does not (10% = 10.00).
+        (1, OCTOBER_25, OCTOBER_25 + timedelta(hours=24, minutes=30), "12.00"),
+        (1, OCTOBER_25 - TICK, OCTOBER_25 + timedelta(hours=24, minutes=30), "10.00"),
+        # Summer time begins on Sunday 29 March 2026 (a 23-hour local day). A two-day
+        # window for a sale on Monday 30 March at 23:00 local covers 29 and 30 March, from
+        # 2026-03-28 23:00 UTC: 47 hours, not 48. A sale a microsecond before it, 46 hours
+        # earlier, is outside the window although it is within 2 x 24 hours.
+        (2, MARCH_29, MARCH_29 + timedelta(hours=46), "12.00"),
+        (2, MARCH_29 - TICK, MARCH_29 + timedelta(hours=46), "10.00"),
+    ],
+)
+def test_a_rolling_window_counts_local_calendar_days_across_daylight_saving(
+    days: int, first: datetime, second: datetime, expected: str
+) -> None:
+    conversions = [sale("S0", first, "10000.00"), sale("S1", second, "100.00")]
+    result = run(campaign(tiered(rolling_days=days)), conversions)
+    assert lines(result)["commission:S1:T"].amount == eur(expected)
+
+
+def test_a_rolling_window_follows_the_campaigns_time_zone() -> None:
+    # 2026-01-10 23:30 UTC is 11 January in Paris but 10 January in UTC; a one-day window
+    # for a sale at 2026-01-11 12:00 UTC includes it in Paris only.
+    conversions = [
+        sale("S0", datetime(2026, 1, 10, 23, 30, tzinfo=UTC), "10000.00"),
+        sale("S1", datetime(2026, 1, 11, 12, tzinfo=UTC), "100.00"),
+    ]
+    paris = run(campaign(tiered(rolling_days=1)), conversions)
+    utc = run(campaign(tiered(rolling_days=1), timezone="UTC"), conversions)
+    assert lines(paris)["commission:S1:T"].amount == eur("12.00")
+    assert lines(utc)["commission:S1:T"].amount == eur("10.00")
 
 
 def test_count_basis() -> None:

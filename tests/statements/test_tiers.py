@@ -162,3 +162,36 @@ def test_split_parts_sum_to_the_interval(
     parts = graduated_split(starts, low, low + extra)
     assert sum((part for _, part in parts), Decimal(0)) == extra
     assert all(part > 0 for _, part in parts)
+
+
+@pytest.mark.parametrize("value", [-1, Fraction(-1, 3), Decimal("-0.01")])
+def test_a_volume_below_the_first_band_is_refused_not_priced_at_the_last_band(
+    value: int | Fraction | Decimal,
+) -> None:
+    # bisect answered -1 for a negative volume, and index -1 is the last band.
+    starts = [Fraction(band.start) for band in BANDS]
+    with pytest.raises(InvalidValueError, match="volume: expected a volume >= the first band"):
+        band_index(starts, value)
+    with pytest.raises(InvalidValueError, match="volume: expected a volume >= the first band"):
+        graduated_split(starts, value, 100)
+    assert band_index(starts, 0) == 0
+    assert graduated_split(starts, 0, 0) == []
+
+
+def _oracle(bands: tuple[Band, ...], low: Fraction, high: Fraction) -> Fraction:
+    """Integrate band by band with plain fractions (shares nothing with the library)."""
+    total = Fraction(0)
+    for index, band in enumerate(bands):
+        end = Fraction(bands[index + 1].start) if index + 1 < len(bands) else high
+        overlap = min(high, end) - max(low, Fraction(band.start))
+        total += max(overlap, Fraction(0)) * Fraction(band.rate)
+    return total
+
+
+@given(band_schedules(), quantities, quantities)
+def test_graduated_charge_agrees_with_band_by_band_integration(
+    bands: tuple[Band, ...], quantity: Decimal, carried: Decimal
+) -> None:
+    low = Fraction(carried)
+    expected = _oracle(bands, low, low + Fraction(quantity))
+    assert graduated_charge(bands, quantity, carried_in=carried) == expected

@@ -18,10 +18,17 @@ How a credited sale is priced:
    whose conditions match; program rules are tried only when none does.
 4. The exact commission (times the credit's share) is rounded once, per line,
    by the deal's rounding mode.
-5. Caps then limit the rounded lines, in the order the lines were earned, and
-   record what they removed in ``capped``.
+5. Caps then limit the rounded lines, in the order the lines were earned: each
+   line meets the per-sale, then the period, then the lifetime caps (whatever
+   order they were declared in), and each cap is charged with what the line
+   finally pays. What they removed is recorded in ``capped``.
 6. Period rules add their lines: tier and threshold bonuses, network fees,
    guarantee top-ups, advances and recoveries.
+
+A line belongs to the period it was earned in. A period-level line (clicks,
+bonuses, network fees, guarantees, advances, recoveries) is earned at its
+period's last instant, ``Period.end`` minus one microsecond, so that caps, the
+report and the ledger, which all read ``earned_at``, file it in that period.
 
 Line keys are stable: ``commission:<conversion id>:<rule id>`` for a sale,
 ``tier-bonus:<rule id>:<period>:<tier>``, ``bonus:<rule id>:<period>``,
@@ -51,7 +58,13 @@ from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.errors import MissingRateError
 from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit
-from hybridroi.core.periods import Period, PeriodKind, period_of, periods_between
+from hybridroi.core.periods import (
+    Period,
+    PeriodKind,
+    local_midnight,
+    period_of,
+    periods_between,
+)
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware, zone
 from hybridroi.domain.campaign import Campaign
@@ -95,6 +108,8 @@ Exact = int | Fraction
 """An exact amount in minor units of the deal's currency (or a volume)."""
 
 _TICK = timedelta(microseconds=1)
+"""The smallest step between two instants."""
+_COMMISSION = LineKind.COMMISSION
 _BY_ID = operator.attrgetter("id")
 _BY_INSTANT = operator.attrgetter("instant")
 
@@ -185,6 +200,35 @@ def _money(units: int, currency: str, places: int) -> Money:
     return money
 
 
+_MEMO_LIMIT = 1 << 17
+"""How many amounts a run remembers per currency (texts and Money objects)."""
+
+
+class _Memo:
+    """Amount texts and Money objects of one run, shared by every deal.
+
+    Prices and commissions repeat across partners and periods: each amount is
+    formatted (and each Money built) once per run and currency rather than
+    once per line. Money is immutable, so lines of the same amount share one
+    object, which also saves memory on large runs. Up to ``_MEMO_LIMIT``
+    amounts are remembered per currency; the rest are built each time.
+    """
+
+    __slots__ = ("_money", "_texts")
+
+    def __init__(self) -> None:
+        self._texts: dict[str, dict[int, str]] = {}
+        self._money: dict[str, dict[int, Money]] = {}
+
+    def texts(self, currency: str) -> dict[int, str]:
+        """The remembered texts of amounts in ``currency``, by minor units."""
+        return self._texts.setdefault(currency, {})
+
+    def money(self, currency: str) -> dict[int, Money]:
+        """The remembered Money objects of ``currency``, by minor units."""
+        return self._money.setdefault(currency, {})
+
+
 def _exact_text(value: Exact, currency: str) -> str:
     if isinstance(value, int) or value.denominator == 1:
         return format_minor(int(value), currency)
@@ -238,9 +282,7 @@ class _Sale:
     remaining: Exact
     share: Exact
     source_ids: tuple[str, ...]
-
-    def __init__(self) -> None:
-        self.context: SaleContext | None = None
+    context: SaleContext | None
 
 
 class _Draft:
@@ -281,6 +323,15 @@ class _Draft:
         self.source_ids = source_ids
         self.fx = fx
         self.capped = 0
+
+
+def _last_instant(period: Period) -> datetime:
+    """The instant a period-level line is earned at: the period's last instant.
+
+    ``Period.end`` is the first instant of the next period; a line stamped there
+    would be filed, capped and locked as if it were earned in the next period.
+    """
+    return period.end - _TICK
 
 
 class _Periods:
@@ -329,9 +380,12 @@ class _Compiled:
         "default",
         "describe",
         "kind",
+        "notes",
         "numerators",
+        "price_text",
         "rate",
         "rate_text",
+        "resets_with_statements",
         "revenue_basis",
         "rolling",
         "rule",
@@ -341,12 +395,19 @@ class _Compiled:
         "volume_mode",
     )
 
-    def __init__(self, rule: Any, default: bool, currency: str, places: int) -> None:
+    def __init__(  # noqa: PLR0915 - one branch per kind of rate rule
+        self, rule: Any, default: bool, currency: str, places: int, statements: PeriodKind
+    ) -> None:
         self.rule = rule
         self.rule_id: str = rule.id
         self.default = default
         self.conditions: tuple[Any, ...] = getattr(rule, "conditions", ())
         self.describe = "; ".join(condition.describe() for condition in self.conditions)
+        # The notes every line of this rule ends with; a sale's conversion may add one.
+        self.notes = "; ".join(
+            note for note in (self.describe, "program default" if default else "") if note
+        )
+        self.price_text = ""
         self.rate = (0, 1)
         self.units = 0
         self.starts: list[Exact] = []
@@ -359,18 +420,23 @@ class _Compiled:
         self.revenue_basis = False
         self.rolling = False
         self.volume_mode = False
+        # A tier that resets with the statement period finds both periods in one look-up.
+        self.resets_with_statements = False
         if isinstance(rule, PercentRate):
             self.kind = "percent"
             self.rate = _rate_pair(rule.rate)
+            self.price_text = format_rate(rule.rate)
         elif isinstance(rule, FlatPerSale | FlatPerItem | PerLead):
             self.kind = {FlatPerSale: "sale", FlatPerItem: "item", PerLead: "lead"}[type(rule)]
             self.units = rule.amount.minor_units
+            self.price_text = format_minor(self.units, currency, places)
         elif isinstance(rule, TieredRate):
             self.kind = "tier"
             revenue = rule.basis is TierBasis.REVENUE
             self.revenue_basis = revenue
             self.rolling = rule.rolling_days is not None
             self.volume_mode = rule.mode is TierMode.VOLUME
+            self.resets_with_statements = rule.rolling_days is None and rule.reset is statements
             scale = 10**places
             self.starts = [
                 _to_exact(Fraction(band.start) * (scale if revenue else 1)) for band in rule.bands
@@ -402,11 +468,17 @@ def _gcd(left: int, right: int) -> int:
 
 
 class _TierState:
-    """Volumes of one tiered rule: per calendar period (by label), or a rolling window."""
+    """Volumes of one tiered rule: per calendar period (by label), or a rolling window.
+
+    For a rolling window, ``periods`` finds local days and ``horizon`` is the
+    first instant of the window of the day ``day``.
+    """
 
     __slots__ = (
         "buckets",
+        "day",
         "gross",
+        "horizon",
         "labels",
         "net",
         "periods",
@@ -417,6 +489,8 @@ class _TierState:
 
     def __init__(self, periods: _Periods) -> None:
         self.periods = periods
+        self.day: Period | None = None
+        self.horizon: datetime | None = None
         self.net: dict[str, Exact] = {}
         self.gross: dict[str, Exact] = {}
         self.labels: dict[str, Period] = {}
@@ -436,6 +510,8 @@ class _DealPricer:
         as_of: datetime,
         problems: list[Problem],
         contents: Mapping[str, Content],
+        *,
+        memo: _Memo,
     ) -> None:
         self.campaign = campaign
         self.campaign_contents = contents
@@ -447,14 +523,15 @@ class _DealPricer:
         self.rounding = deal.rounding
         self.statement_periods = _Periods(campaign, deal.statement_period)
         self.drafts: list[_Draft] = []
-        self.texts: dict[int, str] = {}
+        self.texts = memo.texts(self.currency)
+        self.amounts = memo.money(self.currency)
         self.partner_rules = [
-            _Compiled(rule, False, self.currency, self.places)
+            _Compiled(rule, False, self.currency, self.places, deal.statement_period)
             for rule in (*deal.custom_rules, *deal.rules)
             if self._usable(rule) and (isinstance(rule, CustomRule) or _is_rate_rule(rule))
         ]
         self.program_rules = [
-            _Compiled(rule, True, self.currency, self.places)
+            _Compiled(rule, True, self.currency, self.places, deal.statement_period)
             for rule in deal.program_rules
             if self._usable(rule)
         ]
@@ -590,13 +667,12 @@ class _DealPricer:
 
     def _simple_amount(self, sale: _Sale, compiled: _Compiled) -> tuple[Exact, int, str]:
         """Exact amount of a non-tiered rule as numerator / denominator, and its explanation."""
-        currency = self.currency
         kind = compiled.kind
         share = sale.share
         if kind == "percent":
             rate_numerator, rate_denominator = compiled.rate
             numerator: Exact = sale.base * rate_numerator * share
-            text = f"{format_rate(compiled.rule.rate)} of {self._base_text(sale)}"
+            text = f"{compiled.price_text} of {self._base_text(sale)}"
             return numerator, rate_denominator, text
         if kind == "custom":
             outcome = compiled.rule.price(sale.context)
@@ -606,22 +682,24 @@ class _DealPricer:
         if kind == "item":
             numerator = flat * sale.quantity * sale.remaining * share
             count = sale.conversion.quantity.normalize() if sale.conversion.items else Decimal(1)
-            text = f"{format_minor(flat, currency)} x {count} item{'s' if count != 1 else ''}"
+            text = f"{compiled.price_text} x {count} item{'s' if count != 1 else ''}"
         elif kind == "lead":
             numerator = flat * share
-            text = f"{format_minor(flat, currency)} per lead"
+            text = f"{compiled.price_text} per lead"
         else:
             numerator = flat * sale.remaining * share
-            text = f"{format_minor(flat, currency)} per sale"
+            text = f"{compiled.price_text} per sale"
         if sale.remaining != 1 and kind != "lead":
             text += f" x {sale.remaining} of the sale not refunded"
         return _to_exact(Fraction(numerator)), 1, text
 
     def _amount_text(self, units: int) -> str:
-        # Amounts repeat (prices, commissions): format each one once per deal.
-        text = self.texts.get(units)
+        texts = self.texts
+        text = texts.get(units)
         if text is None:
-            text = self.texts[units] = format_minor(units, self.currency, self.places)
+            text = format_minor(units, self.currency, self.places)
+            if len(texts) < _MEMO_LIMIT:
+                texts[units] = text
         return text
 
     def _base_text(self, sale: _Sale) -> str:
@@ -644,45 +722,41 @@ class _DealPricer:
         *,
         share_inside: bool = False,
     ) -> str:
-        text = body
-        if sale.share != 1:
+        share = sale.share
+        if share != 1:
             # A revenue tier prices the partner's share of the sale band by band.
-            text = (
-                f"{sale.share} share of the sale: {text}"
-                if share_inside
-                else f"{sale.share} share x {text}"
+            body = (
+                f"{share} share of the sale: {body}" if share_inside else f"{share} share x {body}"
             )
-        text = f"{text} = {self._amount_text(units)}"
+        text = f"{body} = {self._amount_text(units)}"
         if sale.fully_refunded:
             text = f"fully refunded: {text}"
-        if not (compiled.describe or compiled.default or sale.fx is not None):
-            return text
-        notes = []
-        if compiled.describe:
-            notes.append(compiled.describe)
-        if compiled.default:
-            notes.append("program default")
-        if sale.fx is not None:
-            notes.append(
-                f"converted from {sale.fx.original} at {sale.fx.rate} "
-                f"({sale.fx.rate_date.isoformat()})"
-            )
-        if notes:
-            text = f"{text} [{'; '.join(notes)}]"
-        return text
+        notes = compiled.notes
+        fx = sale.fx
+        if fx is not None:
+            converted = f"converted from {fx.original} at {fx.rate} ({fx.rate_date.isoformat()})"
+            notes = f"{notes}; {converted}" if notes else converted
+        return f"{text} [{notes}]" if notes else text
 
     def _add_sale_line(
-        self, sale: _Sale, compiled: _Compiled, units: int, explanation: str
+        self,
+        sale: _Sale,
+        compiled: _Compiled,
+        units: int,
+        explanation: str,
+        period: Period | None = None,
     ) -> None:
+        """Add a sale's commission line; ``period`` is its statement period, if known."""
+        instant = sale.instant
         self.drafts.append(
             _Draft(
                 f"commission:{sale.id}:{compiled.rule_id}",
-                LineKind.COMMISSION,
+                _COMMISSION,
                 units,
                 compiled.rule_id,
                 explanation,
-                sale.instant,
-                self.statement_periods.of(sale.instant),
+                instant,
+                period or self.statement_periods.of(instant),
                 sale.source_ids,
                 sale.fx,
             )
@@ -699,7 +773,9 @@ class _DealPricer:
         state = self.tiers.get(compiled.rule_id)
         if state is None:
             rule: TieredRate = compiled.rule
-            state = self.tiers[compiled.rule_id] = _TierState(_Periods(self.campaign, rule.reset))
+            # A rolling window is counted in local days; a calendar tier in its reset period.
+            kind = PeriodKind.DAY if rule.rolling_days is not None else rule.reset
+            state = self.tiers[compiled.rule_id] = _TierState(_Periods(self.campaign, kind))
         return state
 
     @staticmethod
@@ -714,23 +790,38 @@ class _DealPricer:
         state = self._tier_state(compiled)
         if rule.rolling_days is None:
             return state.net.get(state.periods.of(sale.instant).label, 0)
-        horizon = sale.instant - timedelta(days=rule.rolling_days)
+        horizon = self._window_start(state, sale.instant, rule.rolling_days)
         window = state.window
         total = state.window_total
         if peek:
-            return total - sum(volume for instant, volume in window if instant <= horizon)
-        while window and window[0][0] <= horizon:
+            return total - sum(volume for instant, volume in window if instant < horizon)
+        while window and window[0][0] < horizon:
             total -= window.popleft()[1]
         state.window_total = total
         return total
 
-    def _tier(self, sale: _Sale, compiled: _Compiled) -> None:  # noqa: PLR0912 - graduated, volume and rolling tiers share one pass
+    def _window_start(self, state: _TierState, instant: datetime, days: int) -> datetime:
+        """The first instant of a rolling window of ``days`` local days ending at ``instant``.
+
+        The window covers the local day of ``instant`` and the ``days - 1`` local
+        days before it, in the campaign's time zone: it starts at local midnight,
+        so across a change of daylight saving time it is an hour shorter or longer
+        than ``days`` x 24 hours.
+        """
+        day = state.periods.of(instant)
+        if day is not state.day or state.horizon is None:
+            state.day = day
+            first = day.first_day - timedelta(days=days - 1)
+            state.horizon = local_midnight(first, self.campaign.timezone)
+        return state.horizon
+
+    def _tier(self, sale: _Sale, compiled: _Compiled) -> None:  # noqa: PLR0912, PLR0915 - graduated, volume and rolling tiers share one pass
         state = self._tier_state(compiled)
+        revenue_basis = compiled.revenue_basis
         volume = (
-            sale.base * sale.share
-            if compiled.revenue_basis
-            else (0 if sale.fully_refunded else sale.share)
+            sale.base * sale.share if revenue_basis else (0 if sale.fully_refunded else sale.share)
         )
+        statement_period = None
         if compiled.rolling:
             carried = self._tier_carry(sale, compiled)
             after = carried + volume
@@ -741,6 +832,8 @@ class _DealPricer:
                 return
         else:
             period = state.periods.of(sale.instant)
+            if compiled.resets_with_statements:
+                statement_period = period
             label = period.label
             net = state.net
             carried = net.get(label, 0)
@@ -767,13 +860,13 @@ class _DealPricer:
         numerator: Exact = 0
         for index, part in parts:
             numerator += part * numerators[index]
-        if not compiled.revenue_basis:
+        if not revenue_basis:
             numerator *= sale.base
         units = _round_ratio(numerator, compiled.common, self.rounding)
         if len(parts) == 1 or not parts:
             index = parts[0][0] if parts else band_index(compiled.starts, carried)
             body = f"{compiled.band_prefix[index]}{self._base_text(sale)}"
-        elif not compiled.revenue_basis:
+        elif not revenue_basis:
             body = " + ".join(
                 f"{part} of the sale at {compiled.rate_text[i]} ({compiled.band_text[i]})"
                 for i, part in parts
@@ -790,7 +883,8 @@ class _DealPricer:
             sale,
             compiled,
             units,
-            self._describe(sale, compiled, body, units, share_inside=compiled.revenue_basis),
+            self._describe(sale, compiled, body, units, share_inside=revenue_basis),
+            statement_period,
         )
 
     def _volume_line(self, sale: _Sale, compiled: _Compiled, index: int, total: Exact) -> None:
@@ -830,7 +924,7 @@ class _DealPricer:
                         continue
                     reached = state.net.get(label, 0) >= threshold
                     units = bonus.minor_units if reached else 0
-                    earned = state.reached_at.get((label, index), period.end)
+                    earned = state.reached_at.get((label, index)) or _last_instant(period)
                     if reached:
                         text = (
                             f"bonus for reaching tier {index + 1} ({compiled.band_text[index]}) "
@@ -856,10 +950,7 @@ class _DealPricer:
                     )
 
     def statement_periods_of(self, instant: datetime) -> Period:
-        kind = self.deal.statement_period
-        if kind is PeriodKind.CAMPAIGN:
-            return self.campaign.period_of(self.campaign.start, kind)
-        return period_of(instant, kind, self.campaign.timezone)
+        return self.statement_periods.of(instant)
 
     # Activity ----------------------------------------------------------------------------
 
@@ -888,7 +979,7 @@ class _DealPricer:
                             rule.id,
                             f"{len(ids):,} click{'s' if len(ids) != 1 else ''} x "
                             f"{format_minor(flat, currency)} = {format_minor(units, currency)}",
-                            period.end,
+                            _last_instant(period),
                             period,
                             tuple(sorted(ids)),
                         )
@@ -915,8 +1006,14 @@ class _DealPricer:
                         )
                     )
 
-    def price_recurring(self, repeats: list[tuple[_Sale, datetime]]) -> None:
-        """Lines for the uncredited repeat purchases of customers this partner referred."""
+    def price_recurring(self, repeats: list[tuple[_Sale, _Referral]]) -> None:
+        """Lines for the uncredited repeat purchases of customers this partner referred.
+
+        A partner credited with a share of the referring sale earns that share of
+        the recurring commission: the co-referrers' shares sum to at most 1, so
+        together they are paid a repeat purchase at most once (before each line
+        is rounded on its own, as the lines of a shared sale are).
+        """
         rules = [
             rule
             for rule in self.deal.rules
@@ -926,16 +1023,25 @@ class _DealPricer:
         for rule in rules:
             numerator, denominator = _rate_pair(rule.rate)
             span = relativedelta(months=rule.months)
-            for sale, referred_at in repeats:
+            within = f"within {rule.months} month{'s' if rule.months != 1 else ''}"
+            for sale, referral in repeats:
+                referred_at = referral.at
                 local = referred_at.astimezone(timezone)
                 if not referred_at < sale.instant < local + span:
                     continue
-                units = _round_ratio(sale.base * numerator, denominator, self.rounding)
+                share = referral.share
+                units = _round_ratio(sale.base * numerator * share, denominator, self.rounding)
                 body = (
                     f"recurring {format_rate(rule.rate)} of {self._base_text(sale)} "
-                    f"(repeat purchase of a customer referred on {local:%Y-%m-%d}, "
-                    f"within {rule.months} month{'s' if rule.months != 1 else ''})"
+                    f"(repeat purchase of a customer referred on {local:%Y-%m-%d}, {within}"
                 )
+                if share == 1:
+                    body += ")"
+                else:
+                    body = (
+                        f"{share} share x {body}; {share} is the partner's credit share of "
+                        f"the referring sale {referral.sale_id})"
+                    )
                 self.drafts.append(
                     _Draft(
                         f"recurring:{sale.id}:{rule.id}",
@@ -953,47 +1059,66 @@ class _DealPricer:
     # Caps --------------------------------------------------------------------------------
 
     def apply_caps(self) -> None:
+        """Limit the commission lines by the deal's caps, greedily in the order earned.
+
+        Each line meets the caps in a fixed order, whatever the order they were
+        declared in: per-sale caps, then period caps, then lifetime caps (by id
+        within a scope). A line pays the least of its amount and every cap's
+        room, and each period or lifetime cap is then charged with what the line
+        finally pays, so that no cap ever counts an amount another cap removed.
+        A line belongs to its own statement period: a period cap of the same
+        kind as the statement period counts the line there; a cap of another
+        kind counts it in the cap period containing ``earned_at``, which for a
+        period-level line (clicks) is its statement period's last instant.
+        """
         caps = [rule for rule in self.deal.rules if isinstance(rule, Cap) and self._usable(rule)]
         if not caps:
             return
-        currency = self.currency
+        caps.sort(key=_cap_order)
+        sale_caps = [cap for cap in caps if cap.scope is CapScope.SALE]
+        # The drafts are visited in time order: each cap's finder keeps its current period.
+        shared = [
+            (cap, _Periods(self.campaign, cap.period), cap.period is self.deal.statement_period)
+            for cap in caps
+            if cap.scope is not CapScope.SALE
+        ]
         commissions = sorted(
-            (draft for draft in self.drafts if draft.kind is LineKind.COMMISSION),
+            (draft for draft in self.drafts if draft.kind is _COMMISSION),
             key=lambda draft: (draft.earned_at, draft.key),
         )
+        currency = self.currency
         used: dict[tuple[str, datetime], int] = {}
+        lifetime = self.campaign.start
         for draft in commissions:
-            for cap in caps:
+            units = draft.units
+            notes: list[str] = []
+            if sale_caps and draft.key.startswith(("commission:", "recurring:")):
+                for cap in sale_caps:
+                    limit = cap.amount.minor_units
+                    if units > limit:
+                        notes.append(_cap_note(cap, units - limit, "per-sale cap", currency))
+                        units = limit
+            slots: list[tuple[str, datetime]] = []
+            for cap, finder, own_period in shared:
                 limit = cap.amount.minor_units
-                if cap.scope is CapScope.SALE:
-                    if not draft.key.startswith(("commission:", "recurring:")):
-                        continue
-                    room, where = limit, "per-sale cap"
-                    slot = None
-                elif cap.scope is CapScope.PERIOD:
-                    period = self._cap_period(cap, draft.earned_at)
+                if cap.scope is CapScope.PERIOD:
+                    period = draft.period if own_period else finder.of(draft.earned_at)
                     slot = (cap.id, period.start)
-                    room = limit - used.get(slot, 0)
                     where = f"{cap.period.value} cap for {period.label}"
                 else:
-                    slot = (cap.id, self.campaign.start)
-                    room = limit - used.get(slot, 0)
+                    slot = (cap.id, lifetime)
                     where = "lifetime cap"
-                if draft.units > room:
-                    removed = draft.units - room
-                    draft.capped += removed
-                    draft.units = room
-                    draft.explanation += (
-                        f"; capped by {cap.id}: {format_minor(removed, currency)} over the "
-                        f"{where} of {format_minor(limit, currency)} not paid"
-                    )
-                if slot is not None:
-                    used[slot] = used.get(slot, 0) + draft.units
-
-    def _cap_period(self, cap: Cap, instant: datetime) -> Period:
-        if cap.period is PeriodKind.CAMPAIGN:
-            return self.campaign.period_of(self.campaign.start, cap.period)
-        return period_of(instant, cap.period, self.campaign.timezone)
+                room = limit - used.get(slot, 0)
+                if units > room:
+                    notes.append(_cap_note(cap, units - room, where, currency))
+                    units = room
+                slots.append(slot)
+            for slot in slots:
+                used[slot] = used.get(slot, 0) + units
+            if notes:
+                draft.capped += draft.units - units
+                draft.units = units
+                draft.explanation += "".join(notes)
 
     # Period rules ------------------------------------------------------------------------
 
@@ -1074,7 +1199,7 @@ class _DealPricer:
                     fee.id,
                     f"{format_rate(fee.rate)} of commissions and bonuses "
                     f"{format_minor(earned, currency)} = {format_minor(units, currency)}",
-                    period.end,
+                    _last_instant(period),
                     period,
                 )
             )
@@ -1090,7 +1215,7 @@ class _DealPricer:
                     f"guaranteed minimum {format_minor(minimum, currency)} less commissions "
                     f"and bonuses {format_minor(earned, currency)} = "
                     f"{format_minor(units, currency)} top-up (not recoverable)",
-                    period.end,
+                    _last_instant(period),
                     period,
                 )
             )
@@ -1110,7 +1235,7 @@ class _DealPricer:
                     f"{format_minor(earned, currency)} = {format_minor(advance, currency)} "
                     f"advanced (recoverable; balance now "
                     f"{format_minor(balances[draw_rule.id], currency)})",
-                    period.end,
+                    _last_instant(period),
                     period,
                 )
             )
@@ -1124,7 +1249,7 @@ class _DealPricer:
                     f"draw {format_minor(draw, currency)} recover "
                     f"{format_minor(recovered, currency)} of the advance balance "
                     f"{format_minor(balance, currency)}",
-                    period.end,
+                    _last_instant(period),
                     period,
                 )
             )
@@ -1185,7 +1310,7 @@ class _DealPricer:
                 units,
                 rule.id,
                 text,
-                period.end,
+                _last_instant(period),
                 period,
             )
         )
@@ -1198,13 +1323,13 @@ class _DealPricer:
         partner_id = self.deal.partner_id
         current: list[StatementLine] = []
         current_label = None
-        # Money is immutable: lines of the same amount share one object, which
-        # saves memory and work for the garbage collector on large runs.
-        amounts: dict[int, Money] = {}
+        amounts = self.amounts
         for draft in self.drafts:
             amount = amounts.get(draft.units)
             if amount is None:
-                amount = amounts[draft.units] = _money(draft.units, currency, places)
+                amount = _money(draft.units, currency, places)
+                if len(amounts) < _MEMO_LIMIT:
+                    amounts[draft.units] = amount
             period = draft.period
             if period.label != current_label:
                 current_label = period.label
@@ -1222,6 +1347,21 @@ class _DealPricer:
                     fx=draft.fx,
                 )
             )
+
+
+_CAP_SCOPES = {CapScope.SALE: 0, CapScope.PERIOD: 1, CapScope.LIFETIME: 2}
+
+
+def _cap_order(cap: Cap) -> tuple[int, str]:
+    """Per-sale caps first, then period caps, then lifetime caps; by id within a scope."""
+    return _CAP_SCOPES[cap.scope], cap.id
+
+
+def _cap_note(cap: Cap, removed: int, where: str, currency: str) -> str:
+    return (
+        f"; capped by {cap.id}: {format_minor(removed, currency)} over the "
+        f"{where} of {format_minor(cap.amount.minor_units, currency)} not paid"
+    )
 
 
 def _is_rate_rule(rule: object) -> bool:
@@ -1422,11 +1562,13 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
                 )
             )
             continue
-        refunded = refunded_by_sale.get(conversion.id, 0)
+        sale_id = conversion.id
+        refunded = refunded_by_sale.get(sale_id, 0)
         sale = _Sale()
+        sale.context = None
         sale.conversion = conversion
         sale.credit = credit
-        sale.id = conversion.id
+        sale.id = sale_id
         sale.instant = conversion.instant
         sale.lead = conversion.kind is lead_kind
         share = credit.share
@@ -1478,28 +1620,44 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
     return sales
 
 
+class _Referral:
+    """A customer's referral by this partner: the referring sale and the partner's share of it."""
+
+    __slots__ = ("at", "sale_id", "share")
+
+    def __init__(self, sale: _Sale) -> None:
+        self.at = sale.instant
+        self.sale_id = sale.id
+        self.share: Exact = sale.share
+
+
 def _repeat_purchases(
     pricer: _DealPricer,
     sales: list[_Sale],
     inputs: _Inputs,
     credited: set[str],
     problems: list[Problem],
-) -> list[tuple[_Sale, datetime]]:
-    """Uncredited later purchases of the customers first referred by this partner."""
-    referred: dict[str, datetime] = {}
+) -> list[tuple[_Sale, _Referral]]:
+    """Uncredited later purchases of the customers first referred by this partner.
+
+    Each comes with the referral: the customer's first credited purchase and the
+    partner's credit share of it, which the recurring commission is scaled by.
+    """
+    referred: dict[str, _Referral] = {}
     for sale in sales:
-        if not sale.lead:
-            referred.setdefault(sale.conversion.customer_key, sale.instant)
+        if not sale.lead and sale.conversion.customer_key not in referred:
+            referred[sale.conversion.customer_key] = _Referral(sale)
     by_customer = inputs.by_customer()
-    found: list[tuple[Conversion, datetime]] = []
-    for customer, first in referred.items():
+    found: list[tuple[Conversion, _Referral]] = []
+    for customer, referral in referred.items():
+        first = referral.at
         earlier = [
             c for c in by_customer.get(customer, ()) if c.instant < first and c.id in credited
         ]
         if earlier:
             continue  # another partner's credited purchase came first: not this referral
         found.extend(
-            (conversion, first)
+            (conversion, referral)
             for conversion in by_customer.get(customer, ())
             if conversion.instant > first
             and conversion.id not in credited
@@ -1518,9 +1676,9 @@ def _repeat_purchases(
         )
         for conversion, _ in found
     ]
-    firsts = {conversion.id: first for conversion, first in found}
+    referrals = {conversion.id: referral for conversion, referral in found}
     prepared = _prepare_sales(pricer, synthetic, inputs, problems)
-    return [(sale, firsts[sale.id]) for sale in prepared]
+    return [(sale, referrals[sale.id]) for sale in prepared]
 
 
 def price_credits(
@@ -1579,9 +1737,10 @@ def _price_credits(  # noqa: PLR0917 - the private body of price_credits
         if content.published_at <= as_of:
             contents_by_partner.setdefault(content.partner_id, []).append(content)
     contents = {content.id: content for content in campaign.contents}
-    credited = {credit.conversion_id for credit in attribution.credits}
+    credited: set[str] | None = None
     statement_kind: dict[str, PeriodKind] = {}
     groups = _Groups()
+    memo = _Memo()
     for deal in sorted(campaign.deals, key=lambda item: item.id):
         known_kind = statement_kind.setdefault(deal.partner_id, deal.statement_period)
         if known_kind is not deal.statement_period:
@@ -1596,7 +1755,7 @@ def _price_credits(  # noqa: PLR0917 - the private body of price_credits
                     ),
                 )
             )
-        pricer = _DealPricer(campaign, deal, as_of, problems, contents)
+        pricer = _DealPricer(campaign, deal, as_of, problems, contents, memo=memo)
         sales = _prepare_sales(
             pricer, credits_by_partner.get(deal.partner_id, ()), inputs, problems
         )
@@ -1608,6 +1767,8 @@ def _price_credits(  # noqa: PLR0917 - the private body of price_credits
             views or {},
         )
         if any(isinstance(rule, RecurringRate) for rule in deal.rules):
+            if credited is None:
+                credited = {credit.conversion_id for credit in attribution.credits}
             pricer.price_recurring(_repeat_purchases(pricer, sales, inputs, credited, problems))
         pricer.apply_caps()
         pricer.price_periods(sales)

@@ -56,8 +56,9 @@ class StatementLine:
         rule_id: The id of the rule that fired.
         explanation: Why the amount is what it is, in words, for example
             ``"12% (tier 2, EUR 10,000 to 50,000 month to date) of EUR 84.00 = EUR 10.08"``.
-        earned_at: When the amount was earned (the sale's instant, the fee's due
-            instant, the end of the period for period-level lines).
+        earned_at: When the amount was earned: the sale's instant, the fee's due
+            instant, or, for period-level lines, the period's last instant
+            (``Period.end`` minus one microsecond), so every line lies inside its period.
         source_ids: Ids of the events or objects the line comes from.
         capped: What a cap removed from this line, if a cap applied (the amount
             is already net of it).

@@ -236,8 +236,11 @@ class TieredRate:
             (commissionable base) priced by this rule.
         reset: The calendar period after which the volume starts again from
             zero, in the campaign's time zone.
-        rolling_days: When set, the volume is that of the last N days before
-            each sale instead of a calendar period (``reset`` is then ignored).
+        rolling_days: When set, the volume is that of a rolling window instead
+            of a calendar period (``reset`` is then ignored): the sale's local day
+            and the N - 1 local days before it, in the campaign's time zone, from
+            local midnight (a day of a change of daylight saving time lasts 23
+            or 25 hours, and the window with it).
         conditions: All must match for the rule to fire.
     """
 
@@ -292,8 +295,10 @@ class RecurringRate:
     A customer is referred by the partner credited with the customer's first
     credited purchase. Their later purchases that attribution credits to no
     partner earn this rate for ``months`` calendar months (in the campaign's
-    time zone) after that first purchase. Purchases credited to a partner are
-    priced by the rate rules as usual, so a sale is never paid twice.
+    time zone) after that first purchase, times the partner's credit share of
+    that first purchase: co-referrers split a repeat purchase's commission as
+    they split the referring sale. Purchases credited to a partner are priced by
+    the rate rules as usual, so a sale is never paid twice.
 
     Attributes:
         id: Rule id, unique within the deal.
@@ -337,6 +342,10 @@ class CpmViews:
 @attrs.frozen(kw_only=True)
 class Cap:
     """A ceiling on commission lines; what exceeds it is marked, not dropped.
+
+    Caps apply to each line in the order lines were earned, per-sale caps first,
+    then period caps, then lifetime caps, whatever order they are declared in;
+    each cap counts what the line finally pays.
 
     Attributes:
         id: Rule id, unique within the deal.

@@ -163,17 +163,40 @@ def _quantity(value: Quantity, field: str) -> Fraction:
     return result
 
 
+def _below_first_band(starts: Sequence[Any], value: Any) -> InvalidValueError:
+    expected = (
+        f"a volume >= the first band start {starts[0]} (a volume below every band is refused)"
+        if starts
+        else "a schedule with at least one band"
+    )
+    return InvalidValueError("volume", value, expected)
+
+
 def band_index(starts: Sequence[Any], value: Any) -> int:
     """The index of the band that contains ``value`` (half-open bands).
 
     Args:
         starts: The band starts, increasing, the first one 0.
-        value: A volume >= 0, comparable with the starts.
+        value: A volume >= the first start, comparable with the starts.
 
     Returns:
         ``i`` such that ``starts[i] <= value < starts[i + 1]``.
+
+    Raises:
+        InvalidValueError: If ``value`` lies below the first band (a negative
+            volume), rather than answering ``-1``, which would pick the last band.
+
+    >>> band_index([0, 250], 250)
+    1
+    >>> band_index([0, 250], -1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hybridroi.core.errors.InvalidValueError: volume: expected a volume >= the first band start 0...
     """
-    return bisect.bisect_right(starts, value) - 1
+    index = bisect.bisect_right(starts, value) - 1
+    if index < 0:
+        raise _below_first_band(starts, value)
+    return index
 
 
 def graduated_split(starts: Sequence[Any], low: Any, high: Any) -> list[tuple[int, Any]]:
@@ -184,16 +207,21 @@ def graduated_split(starts: Sequence[Any], low: Any, high: Any) -> list[tuple[in
 
     Args:
         starts: The band starts, increasing, the first one 0.
-        low: The volume before (carry-in attainment), >= 0.
+        low: The volume before (carry-in attainment), >= the first start.
         high: The volume after, >= ``low``.
 
     Returns:
         ``(band index, part of the volume in that band)`` pairs with positive
         parts, in band order; the parts sum to ``high - low``.
+
+    Raises:
+        InvalidValueError: If ``low`` lies below the first band (a negative volume).
     """
+    index = bisect.bisect_right(starts, low) - 1
+    if index < 0:
+        raise _below_first_band(starts, low)
     if high <= low:
         return []
-    index = bisect.bisect_right(starts, low) - 1
     last = len(starts) - 1
     parts: list[tuple[int, Any]] = []
     cursor = low
