@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hybridroi.core.errors import InvalidValueError
@@ -14,17 +14,27 @@ from hybridroi.core.money import Money
 from hybridroi.core.problems import ProblemKind
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
-from hybridroi.ledger.lifecycle import Balance, LockAfterSale, status_at
+from hybridroi.ledger.lifecycle import Balance, LockAfterMonthEnd, LockAfterSale, status_at
 from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
-from hybridroi.ledger.posting import statement_summaries
+from hybridroi.ledger.posting import (
+    Difference,
+    _post_increase,
+    _Writer,
+    changed_groups,
+    plan_entries,
+    statement_summaries,
+)
 from hybridroi.ledger.sqlite import SqliteLedgerStore
 from hybridroi.ledger.store import Ledger, LedgerStore
-from hybridroi.statements.lines import LineKind, StatementRun
+from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
 
 from .strategies import (
     LINE_KEYS,
+    MARCH,
+    PARTNERS,
     Snapshot,
+    earned_at_of,
     eur,
     gaps,
     histories,
@@ -435,3 +445,117 @@ def test_a_status_only_moves_forward_in_time(history: list[Snapshot], day_gaps: 
         seen = [status_at(entry, entry.posted_at + timedelta(days=d)) for d in range(0, 120, 7)]
         if EntryStatus.LOCKED in seen:
             assert EntryStatus.PENDING not in seen[seen.index(EntryStatus.LOCKED) :]
+
+
+# Lines as (partner, key, cents, currency, kind, month): zero amounts, network fees, a key
+# holding a separator, a key repeated, two currencies and two months in one run.
+_line_specs = st.lists(
+    st.tuples(
+        st.sampled_from(PARTNERS),
+        st.sampled_from((*LINE_KEYS[:3], "commission:C-4:R\x1epct")),
+        st.integers(min_value=-500, max_value=5_000) | st.just(0),
+        st.sampled_from(("EUR", "USD")),
+        st.sampled_from((LineKind.COMMISSION, LineKind.NETWORK_FEE)),
+        st.sampled_from((0, 31)),
+    ),
+    max_size=10,
+)
+
+
+def _spec_run(specs: list[tuple[str, str, int, str, LineKind, int]]) -> StatementRun:
+    lines: dict[str, list[StatementLine]] = {}
+    for partner_id, key, cents, currency, kind, shift in specs:
+        earned_at = earned_at_of(key) + timedelta(days=shift)
+        lines.setdefault(partner_id, []).append(
+            make_line(key, Money.from_minor(cents, currency), earned_at, kind=kind)
+        )
+    return make_run(datetime(2026, 6, 1, tzinfo=UTC), lines)
+
+
+@given(before=_line_specs, after=_line_specs)
+@example(
+    before=[("aff-1", LINE_KEYS[0], 100, "EUR", LineKind.COMMISSION, 0)],
+    after=[("aff-1", LINE_KEYS[0], 0, "EUR", LineKind.COMMISSION, 0)],
+)
+@example(before=[], after=[("aff-2", LINE_KEYS[1], 0, "EUR", LineKind.COMMISSION, 31)])
+def test_changed_groups_are_those_whose_summaries_differ(
+    before: list[tuple[str, str, int, str, LineKind, int]],
+    after: list[tuple[str, str, int, str, LineKind, int]],
+) -> None:
+    store = MemoryLedgerStore()
+    Ledger(store, make_campaign()).post(_spec_run(before))
+    posted = store.posted_summaries()
+    run = _spec_run(after)
+    expected = statement_summaries(run)
+    # The definition: every partner-period whose whole summary differs, or is gone.
+    compared = {group for group, text in expected.items() if text != posted.get(group, "")}
+    compared |= {group for group, text in posted.items() if text and group not in expected}
+    assert changed_groups(run, posted) == compared
+
+
+# A first posting (nothing posted for the key) takes a shorter path than other increases.
+_first_lines = st.lists(
+    st.tuples(
+        st.sampled_from(LINE_KEYS),
+        st.integers(min_value=1, max_value=100_000),
+        st.integers(min_value=0, max_value=90 * 24),
+        st.sampled_from((LineKind.COMMISSION, LineKind.FEE, LineKind.BONUS)),
+        st.lists(st.sampled_from(("C-1", "C-2", "R-3")), max_size=2, unique=True),
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda spec: spec[0],
+)
+
+
+@given(
+    specs=_first_lines,
+    lock=st.sampled_from(
+        (LockAfterSale(after="30 days"), LockAfterSale(after="1 hour"), LockAfterMonthEnd(days=10))
+    ),
+    posted_after=st.integers(min_value=0, max_value=120 * 24),
+)
+# Posted at the very instant the entry locks: locked, not pending.
+@example(
+    specs=[(LINE_KEYS[0], 100, 0, LineKind.COMMISSION, [])],
+    lock=LockAfterSale(after="1 hour"),
+    posted_after=1,
+)
+def test_a_first_posting_is_the_entry_the_general_increase_posts(
+    specs: list[tuple[str, int, int, LineKind, list[str]]],
+    lock: LockAfterSale | LockAfterMonthEnd,
+    posted_after: int,
+) -> None:
+    posted_at = MARCH + timedelta(hours=posted_after)
+    found = sorted(
+        Difference(
+            LedgerKey("aff-1", "2026-03", key, "EUR"),
+            make_line(
+                key,
+                Money.from_minor(cents, "EUR"),
+                MARCH + timedelta(hours=hours),
+                kind=kind,
+                sources=tuple(sources),
+            ),
+            0,
+            cents,
+        )
+        for key, cents, hours, kind, sources in specs
+    )
+    planned = plan_entries(
+        found,
+        {},
+        set(),
+        policies=LedgerPolicies(default=LedgerPolicy(lock=lock)),
+        timezone="Europe/Paris",
+        run_id="run-1",
+        posted_at=posted_at,
+        first_sequence=7,
+    )
+    general = _Writer(
+        run_id="run-1", posted_at=posted_at, timezone="Europe/Paris", first_sequence=7
+    )
+    for difference in found:
+        assert difference.line is not None
+        _post_increase(general, difference, difference.line, (), lock)
+    assert planned == tuple(general.entries)

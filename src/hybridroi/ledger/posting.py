@@ -28,7 +28,8 @@ result in one transaction (see :func:`hybridroi.ledger.store.post_run`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import NamedTuple
@@ -45,6 +46,7 @@ from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
 __all__ = [
     "Difference",
     "Group",
+    "changed_groups",
     "differences",
     "plan_entries",
     "posted_summary",
@@ -117,6 +119,47 @@ def posted_summary(totals: Iterable[tuple[str, str, int]]) -> str:
     )
 
 
+class _UnsummarisableError(Exception):
+    """A line that a summary cannot hold: its partner-period is compared line by line."""
+
+
+def _summary_items(
+    lines: Iterable[StatementLine], exponents: dict[str, int]
+) -> Iterator[tuple[str, str, int]]:
+    """``(line key, currency, minor units)`` of the lines a posting run posts.
+
+    Args:
+        lines: Statement lines of one partner and period.
+        exponents: Currency to minor-unit exponent, filled as currencies are
+            met: ``Money.minor_units`` looks the currency up in ISO 4217 for
+            every amount, and a run has one or a few currencies.
+
+    Raises:
+        _UnsummarisableError: If a line is not Money or its key holds a separator.
+    """
+    network_fee = LineKind.NETWORK_FEE
+    for line in lines:
+        if line.kind is network_fee:
+            continue
+        key = line.key
+        try:
+            if _UNIT in key or _RECORD in key:
+                raise ValueError(key)
+            money = line.amount
+            currency = money.currency
+            if type(money) is Money:
+                exponent = exponents.get(currency)
+                if exponent is None:
+                    exponent = exponents[currency] = minor_unit(currency)
+                # What Money.minor_units computes, without looking the currency up again.
+                units = int(money.amount.scaleb(exponent))
+            else:
+                units = money.minor_units
+        except (AttributeError, TypeError, ValueError) as error:
+            raise _UnsummarisableError(key) from error
+        yield key, currency, units
+
+
 def statement_summaries(run: StatementRun) -> dict[Group, str | None]:
     """The :func:`posted_summary` each partner-period of ``run`` would have once posted.
 
@@ -129,26 +172,54 @@ def statement_summaries(run: StatementRun) -> dict[Group, str | None]:
         partner-period is compared line by line.
     """
     items: dict[Group, list[tuple[str, str, int]] | None] = {}
-    network_fee = LineKind.NETWORK_FEE
+    exponents: dict[str, int] = {}
     for statement in run.statements:
         group = (statement.partner_id, statement.period.label)
         found = items.setdefault(group, [])
         if found is None:
             continue
-        for line in statement.lines:
-            if line.kind is network_fee:
-                continue
-            key = line.key
-            try:
-                if _UNIT in key or _RECORD in key:
-                    raise ValueError(key)
-                found.append((key, line.amount.currency, line.amount.minor_units))
-            except (AttributeError, TypeError, ValueError):
-                items[group] = None
-                break
+        try:
+            found.extend(_summary_items(statement.lines, exponents))
+        except _UnsummarisableError:
+            items[group] = None
     return {
         group: None if found is None else posted_summary(found) for group, found in items.items()
     }
+
+
+def changed_groups(run: StatementRun, posted: Mapping[Group, str]) -> set[Group]:
+    """The partner-periods a posting run must compare line by line.
+
+    The same as comparing :func:`statement_summaries` with ``posted``, but a
+    partner-period with nothing posted yet (a first posting, a new month) is
+    known to have changed at its first amount to post: the rest of its lines
+    are not summarised.
+
+    Args:
+        run: The statement run: the complete state of the campaign.
+        posted: Every partner-period's posted summary (see
+            :meth:`~hybridroi.ledger.store.LedgerStore.posted_summaries`).
+
+    Returns:
+        The partner-periods whose summary differs from the posted one or cannot
+        be trusted, and those with something posted that the run no longer has.
+    """
+    lines: dict[Group, list[Iterable[StatementLine]]] = {}
+    for statement in run.statements:
+        lines.setdefault((statement.partner_id, statement.period.label), []).append(statement.lines)
+    exponents: dict[str, int] = {}
+    changed: set[Group] = set()
+    for group, parts in lines.items():
+        text = posted.get(group, "")
+        items = _summary_items(itertools.chain.from_iterable(parts), exponents)
+        try:
+            differs = posted_summary(items) != text if text else any(t for _, _, t in items)
+        except _UnsummarisableError:
+            differs = True
+        if differs:
+            changed.add(group)
+    changed.update(group for group, text in posted.items() if text and group not in lines)
+    return changed
 
 
 def _problem(kind: ProblemKind, key: tuple[str, str, str, str], message: str) -> Problem:
@@ -264,6 +335,36 @@ class _Writer:
             found = rule.lock_at(earned_at, self.timezone)
             self._locks[cache_key] = found
         return found
+
+    def first_posting(self, line: StatementLine, key: LedgerKey, rule: LockRule) -> None:
+        """Post a line's whole amount, nothing being posted for its key yet.
+
+        The entry :func:`_post_increase` posts for it, built without its general
+        bookkeeping: most lines of a run of new sales are first postings.
+        """
+        lock_at = self.lock_at(rule, line.earned_at)
+        posted_at = self.posted_at
+        run_id = self.run_id
+        sequence = self.sequence
+        self.sequence = sequence + 1
+        self.entries.append(
+            LedgerEntry._checked(
+                id=f"{run_id}:{sequence}",
+                run_id=run_id,
+                key=key,
+                line_kind=line.kind,
+                entry_type=EntryType.EARNED,
+                amount=line.amount,
+                status=EntryStatus.PENDING if lock_at > posted_at else EntryStatus.LOCKED,
+                lock_at=lock_at,
+                earned_at=line.earned_at,
+                posted_at=posted_at,
+                rule_id=line.rule_id,
+                explanation=line.explanation,
+                source_ids=line.source_ids,
+                reason=f"earned: {key.line_key} first posted",
+            )
+        )
 
     def add(
         self,
@@ -491,9 +592,14 @@ def plan_entries(
         run_id=run_id, posted_at=posted_at, timezone=timezone, first_sequence=first_sequence
     )
     for difference in found:
-        past = history.get(difference.key, ())
-        policy = policies.for_partner(difference.key.partner_id)
-        template = difference.line if difference.line is not None else past[-1]
+        key = difference.key
+        past = history.get(key, ())
+        policy = policies.for_partner(key.partner_id)
+        line = difference.line
+        if line is not None and not past and difference.posted == 0 < difference.target:
+            writer.first_posting(line, key, policy.lock)
+            continue
+        template = line if line is not None else past[-1]
         if difference.delta > 0:
             _post_increase(writer, difference, template, past, policy.lock)
         else:

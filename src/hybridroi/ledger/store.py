@@ -31,7 +31,7 @@ from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.lifecycle import Balance, balances
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun, plan_payouts
 from hybridroi.ledger.policy import LedgerPolicies
-from hybridroi.ledger.posting import Group, differences, plan_entries, statement_summaries
+from hybridroi.ledger.posting import Group, changed_groups, differences, plan_entries
 from hybridroi.statements.lines import StatementRun
 
 __all__ = ["Ledger", "LedgerStore", "PostingResult", "PostingRun"]
@@ -210,10 +210,7 @@ class Ledger:
         run_id = run_id or f"posting-{number:06d}"
         # Compare whole partner-periods first, from one bulk read of posted sums; only
         # those that changed are compared line by line.
-        posted = self.store.posted_summaries()
-        expected = statement_summaries(run)
-        changed = {group for group, text in expected.items() if text != posted.get(group, "")}
-        changed.update(group for group, text in posted.items() if text and group not in expected)
+        changed = changed_groups(run, self.store.posted_summaries())
         totals = self.store.posted_totals(changed) if changed else {}
         found, problems = differences(
             attrs.evolve(
