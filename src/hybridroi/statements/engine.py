@@ -927,12 +927,12 @@ class _DealPricer:
                     earned = state.reached_at.get((label, index)) or _last_instant(period)
                     if reached:
                         text = (
-                            f"bonus for reaching tier {index + 1} ({compiled.band_text[index]}) "
+                            f"bonus for reaching {compiled.band_text[index]} "
                             f"in {label} = {format_minor(units, currency)}"
                         )
                     else:
                         text = (
-                            f"tier {index + 1} ({compiled.band_text[index]}) was reached in "
+                            f"{compiled.band_text[index]} was reached in "
                             f"{label} but refunds took the volume back under it: "
                             f"bonus {format_minor(bonus.minor_units, currency)} "
                             f"withdrawn = {format_minor(0, currency)}"
