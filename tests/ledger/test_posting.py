@@ -553,7 +553,11 @@ def test_a_first_posting_is_the_entry_the_general_increase_posts(
         first_sequence=7,
     )
     general = _Writer(
-        run_id="run-1", posted_at=posted_at, timezone="Europe/Paris", first_sequence=7
+        run_id="run-1",
+        posted_at=posted_at,
+        timezone="Europe/Paris",
+        first_sequence=7,
+        statement_kinds={},
     )
     for difference in found:
         assert difference.line is not None

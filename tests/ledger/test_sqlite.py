@@ -14,9 +14,10 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import ProblemKind
 from hybridroi.events.records import Conversion, LineItem, Refund
+from hybridroi.ledger.entries import EntryType, LedgerEntry
 from hybridroi.ledger.memory import MemoryLedgerStore
-from hybridroi.ledger.sqlite import SCHEMA_VERSION, SqliteLedgerStore
-from hybridroi.ledger.store import Ledger, LedgerStore
+from hybridroi.ledger.sqlite import SCHEMA_VERSION, SqliteLedgerStore, _entry_row, _instant
+from hybridroi.ledger.store import Ledger, LedgerStore, PostingRun
 from hybridroi.statements.lines import StatementRun
 
 from .strategies import eur, make_campaign, make_line, make_run
@@ -79,6 +80,28 @@ class TestEvents:
         assert store.events() == (_sale(), refund)
 
 
+def _write_at_version(
+    path: Path, version: int, runs: list[tuple[PostingRun, tuple[LedgerEntry, ...]]]
+) -> None:
+    """A database at an older schema ``version``, holding ``runs`` as that version stored them."""
+    with SqliteLedgerStore(path, target_version=version) as old:
+        assert old.schema_version() == version
+        old.bind_campaign("CMP-1")
+    connection = sqlite3.connect(path)
+    with connection:
+        for run, entries in runs:
+            connection.execute(
+                "INSERT INTO posting_runs VALUES (?, ?, ?, ?, ?)",
+                (run.id, run.number, _instant(run.as_of), _instant(run.posted_at), run.entry_count),
+            )
+            # Before version 4 an entry row ended with its reason: no statement period.
+            connection.executemany(
+                f"INSERT INTO entries VALUES ({', '.join('?' * 17)})",
+                [_entry_row(entry)[:17] for entry in entries],
+            )
+    connection.close()
+
+
 class TestSchema:
     def test_wal_mode_and_the_schema_version(self, tmp_path: Path) -> None:
         with SqliteLedgerStore(tmp_path / "ledger.db") as store:
@@ -92,10 +115,7 @@ class TestSchema:
     def test_an_old_database_is_migrated_and_keeps_its_entries(self, tmp_path: Path) -> None:
         path = tmp_path / "ledger.db"
         posted = Ledger(MemoryLedgerStore(), make_campaign()).post(_run(3, 100, SALE))
-        with SqliteLedgerStore(path, target_version=1) as old:
-            assert old.schema_version() == 1
-            old.bind_campaign("CMP-1")
-            old.write_posting(posted.run, posted.entries)
+        _write_at_version(path, 1, [(posted.run, posted.entries)])
         with SqliteLedgerStore(path) as store:
             assert store.schema_version() == SCHEMA_VERSION
             assert store.campaign_id() == "CMP-1"
@@ -104,6 +124,36 @@ class TestSchema:
             assert ledger.post(_run(3, 100, SALE + timedelta(days=1))).entries == ()
             assert store.payout_status() == {}
             assert sum(store.posted_totals().values()) == 100 + 101 + 102
+
+    def test_a_version_3_database_gets_the_statement_period_of_its_old_clawbacks(
+        self, tmp_path: Path
+    ) -> None:
+        # A ledger written before entries knew their statement period: a March sale of
+        # 20.00 posted on 11 March, locked on 9 April, refunded in part on 1 May in Paris.
+        memory = Ledger(MemoryLedgerStore(), make_campaign())
+        line = make_line("commission:C-1:R", eur("20.00"), SALE)
+        first = memory.post(make_run(SALE + timedelta(days=1), {"aff-1": [line]}))
+        refunded = make_line("commission:C-1:R", eur("15.00"), SALE, sources=("C-1", "R-1"))
+        may_1 = datetime(2026, 4, 30, 22, 30, tzinfo=UTC)  # 00:30 on 1 May in Paris
+        second = memory.post(make_run(may_1, {"aff-1": [refunded]}))
+        path = tmp_path / "ledger.db"
+        _write_at_version(path, 3, [(first.run, first.entries), (second.run, second.entries)])
+        with SqliteLedgerStore(path) as store:
+            assert store.schema_version() == 4
+            # Until a Ledger tells the store the campaign's calendar, an old clawback shows
+            # on its line's period, as before.
+            assert [e.statement_period for e in store.entries()] == ["2026-03", "2026-03"]
+            ledger = Ledger(store, make_campaign())
+            earned, clawback = store.entries()
+            assert clawback.entry_type is EntryType.CLAWBACK
+            assert (earned.statement_period, clawback.statement_period) == ("2026-03", "2026-05")
+            # The upgraded entries are those a new ledger would have written.
+            assert store.entries() == memory.store.entries()
+            assert store.fill_statement_periods(ledger.statement_period) == 0
+            assert ledger.post(make_run(may_1, {"aff-1": [refunded]})).entries == ()
+        with SqliteLedgerStore(path) as store:
+            # Filled once, kept: a store opened again needs no Ledger to show it.
+            assert [e.statement_period for e in store.entries()] == ["2026-03", "2026-05"]
 
     def test_a_newer_database_is_refused(self, tmp_path: Path) -> None:
         path = tmp_path / "ledger.db"

@@ -82,9 +82,33 @@ def test_input_order_never_changes_a_statement(
 
 @given(sales_batches(), band_schedules(), st.integers(min_value=1, max_value=500_000))
 @settings(max_examples=40)
-def test_adding_a_sale_never_lowers_a_graduated_commission(
+def test_adding_a_later_sale_never_lowers_a_graduated_commission(
     batch: Batch, bands: tuple[Band, ...], cents: int
 ) -> None:
+    # A sale after every other one leaves the earlier lines as they were (graduated tiers
+    # never reprice) and adds a line >= 0, so even the rounded total cannot drop.
+    conversions, refunds = split(batch)
+    the_campaign = campaign(tier_deal(bands, TierMode.GRADUATED))
+    before = commissions(run(the_campaign, conversions, refunds))
+    last = max(c.instant for c in conversions)
+    extra = Conversion(
+        id="ZZZ-extra",
+        instant=last + timedelta(seconds=1),
+        customer_key="extra",
+        revenue=eur(Decimal(cents).scaleb(-2)),
+    )
+    after = commissions(run(the_campaign, [*conversions, extra], refunds))
+    assert after >= before
+
+
+@given(sales_batches(), band_schedules(), st.integers(min_value=1, max_value=500_000))
+@settings(max_examples=40)
+def test_adding_a_sale_anywhere_never_lowers_a_graduated_commission_beyond_rounding(
+    batch: Batch, bands: tuple[Band, ...], cents: int
+) -> None:
+    # A sale slipped in before others moves their carry-in: the exact commission still
+    # rises, but each line is rounded on its own, so the rounded total may lose up to half a
+    # cent per line that moved.
     conversions, refunds = split(batch)
     the_campaign = campaign(tier_deal(bands, TierMode.GRADUATED))
     before = commissions(run(the_campaign, conversions, refunds))
@@ -95,7 +119,7 @@ def test_adding_a_sale_never_lowers_a_graduated_commission(
         revenue=eur(Decimal(cents).scaleb(-2)),
     )
     after = commissions(run(the_campaign, [*conversions, extra], refunds))
-    assert after >= before
+    assert after >= before - Decimal("0.005") * len(conversions)
 
 
 def graduated_oracle(bands: tuple[Band, ...], low: Fraction, high: Fraction) -> Fraction:

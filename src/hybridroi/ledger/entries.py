@@ -8,6 +8,12 @@ Every entry comes from one statement line, identified by its
 :class:`LedgerKey` (partner, period label, line key and currency), and keeps
 the line's rule id, explanation and source ids, plus a ``reason`` that says
 why this entry was posted ("earned", "adjustment", "reversal", "clawback").
+
+An entry also names the statement period it appears on. For most entries it
+is the line's own period; a clawback appears on the statement of the period it
+was posted in (the next statement), not on the old statement of the sale, while
+its key still names the line it corrects so that posting by difference keeps
+adding up line by line.
 """
 
 from __future__ import annotations
@@ -104,6 +110,10 @@ class LedgerEntry:
         source_ids: The events the line came from when the entry was posted.
         reason: Why this entry was posted, in words
             (``"reversal: commission:C-17 fell from EUR 10.08 to EUR 4.03 (new sources: R-3)"``).
+        statement_period: The label of the partner statement the entry appears on:
+            for a clawback, the statement period (in the campaign's calendar and
+            the partner's statement period kind) that contains its posting
+            instant; for any other entry, the line's own period (the default).
     """
 
     id: str = attrs.field(validator=identifier)
@@ -120,6 +130,10 @@ class LedgerEntry:
     explanation: str = attrs.field(validator=text)
     source_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     reason: str = attrs.field(validator=text)
+    statement_period: str = attrs.field(
+        default=attrs.Factory(lambda entry: entry.key.period_label, takes_self=True),
+        validator=identifier,
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.amount.currency != self.key.currency:
@@ -149,6 +163,7 @@ class LedgerEntry:
         explanation: str,
         source_ids: tuple[str, ...],
         reason: str,
+        statement_period: str,
     ) -> LedgerEntry:
         """Build an entry from fields the caller has already checked, without validators.
 
@@ -174,6 +189,7 @@ class LedgerEntry:
             set_explanation,
             set_source_ids,
             set_reason,
+            set_statement_period,
         ) = _SLOT_SETTERS
         set_id(entry, id)
         set_run_id(entry, run_id)
@@ -189,6 +205,7 @@ class LedgerEntry:
         set_explanation(entry, explanation)
         set_source_ids(entry, source_ids)
         set_reason(entry, reason)
+        set_statement_period(entry, statement_period)
         return entry
 
     @property

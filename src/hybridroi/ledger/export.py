@@ -1,5 +1,11 @@
 """A partner's ledger statement as CSV and JSON: every entry, with its explanation.
 
+A statement covers one statement period, or every period when none is
+named. An entry is on the statement of its ``statement_period``: a clawback on
+the statement of the period it was posted in (the next statement after the
+sale's), every other entry on its line's period. The ``period`` column keeps
+the line's own period, so a clawback still says which line it corrects.
+
 Both formats carry the same columns: the entry, its key, amount and currency,
 its status at the statement's instant, its lock instant and payout batch, the
 rule that fired, the line's explanation, its source events and the reason it
@@ -37,6 +43,7 @@ COLUMNS = (
     "entry_id",
     "run_id",
     "partner_id",
+    "statement_period",
     "period",
     "line_key",
     "line_kind",
@@ -84,13 +91,15 @@ class PartnerStatement:
 
     Attributes:
         partner_id: The partner.
+        period: The label of the statement period covered; None for every period.
         at: The instant statuses are given at.
-        entries: The partner's entries, in posting order.
+        entries: The partner's entries on the statement, in posting order.
         statuses: Entry id to status at ``at``.
         batch_of: Entry id to the id of its payout batch, for entries in one.
     """
 
     partner_id: str
+    period: str | None = None
     at: datetime
     entries: tuple[LedgerEntry, ...]
     statuses: Mapping[str, EntryStatus]
@@ -103,6 +112,8 @@ class PartnerStatement:
         entries: Sequence[LedgerEntry],
         batches: Sequence[PayoutBatch],
         at: datetime,
+        *,
+        period: str | None = None,
     ) -> PartnerStatement:
         """Gather a partner's entries and their statuses at ``at``.
 
@@ -111,6 +122,9 @@ class PartnerStatement:
             entries: Ledger entries (other partners' are left out).
             batches: Payout batches (other partners' are left out).
             at: The instant (timezone-aware).
+            period: The label of one statement period: only the entries whose
+                ``statement_period`` it is (a clawback on the statement of the
+                period it was posted in). None lists every entry.
 
         Returns:
             The statement.
@@ -131,9 +145,15 @@ class PartnerStatement:
             )
             for entry_id, batch_id in batch_of.items()
         }
-        mine = tuple(entry for entry in entries if entry.partner_id == partner_id)
+        mine = tuple(
+            entry
+            for entry in entries
+            if entry.partner_id == partner_id
+            and (period is None or entry.statement_period == period)
+        )
         return cls(
             partner_id=partner_id,
+            period=period,
             at=at,
             entries=mine,
             statuses={entry.id: status_at(entry, at, payout_status) for entry in mine},
@@ -147,6 +167,7 @@ class PartnerStatement:
                 "entry_id": entry.id,
                 "run_id": entry.run_id,
                 "partner_id": entry.partner_id,
+                "statement_period": entry.statement_period,
                 "period": entry.period_label,
                 "line_key": entry.line_key,
                 "line_kind": entry.line_kind.value,
@@ -178,7 +199,7 @@ def to_csv(statement: PartnerStatement) -> str:
 
 
 def to_json(statement: PartnerStatement) -> str:
-    """The statement as JSON: the partner, the instant, and every entry with its explanation.
+    """The statement as JSON: the partner, the period, the instant, every entry and its explanation.
 
     Amounts are decimal strings, never floats; source ids are a list.
     """
@@ -187,6 +208,7 @@ def to_json(statement: PartnerStatement) -> str:
         entries.append({**row, "source_ids": list(entry.source_ids)})
     document = {
         "partner_id": statement.partner_id,
+        "period": statement.period,
         "at": _instant(statement.at),
         "entries": entries,
     }

@@ -6,7 +6,7 @@ that fails half-way leaves the previous state as it was.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -116,6 +116,14 @@ class MemoryLedgerStore:
         self._by_key = by_key
         self._totals = totals
         self._runs = [*self._runs, run]
+
+    def fill_statement_periods(self, label_of: Callable[[LedgerEntry], str]) -> int:
+        """Fill missing statement periods: none are missing in memory, so nothing to do.
+
+        Returns:
+            0: every entry held in memory was built with its statement period.
+        """
+        return 0
 
     def batches(self, partner_id: str | None = None) -> tuple[PayoutBatch, ...]:
         """Payout batches (of one partner), in creation order."""

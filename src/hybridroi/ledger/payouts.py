@@ -7,70 +7,28 @@ reaches the partner's minimum payout. A group below its minimum, or whose
 clawbacks bring it to zero or below, is carried over: its entries stay locked
 and join the next run. A batch is *payable* until it is marked paid.
 
-Batch ids are ``"<payout run id>:<partner id>:<currency>"``.
+Batch ids are ``"<payout run id>:<partner id>:<currency>"``. When the ledger's
+policies have a :class:`~hybridroi.ledger.schedule.PayoutSchedule` (re-exported
+here), a payout run must be dated at one of its payout instants.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from hybridroi.core.checks import aware, identifier, optional, to_tuple
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
-from hybridroi.core.periods import local_midnight
-from hybridroi.core.timezones import require_aware, zone
+from hybridroi.core.timezones import require_aware
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry
 from hybridroi.ledger.lifecycle import status_at
 from hybridroi.ledger.policy import LedgerPolicies
+from hybridroi.ledger.schedule import PayoutSchedule
 
 __all__ = ["CarryOver", "PayoutBatch", "PayoutRun", "PayoutSchedule", "plan_payouts"]
-
-
-@attrs.frozen(kw_only=True)
-class PayoutSchedule:
-    """Payout runs on a fixed day of every month, at local midnight.
-
-    Attributes:
-        day: Day of the month, 1 to 31; in a shorter month, its last day.
-    """
-
-    day: int = attrs.field(default=1)
-
-    @day.validator
-    def _check_day(self, _attribute: object, value: object) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 31:
-            raise InvalidValueError("PayoutSchedule.day", value, "a day of the month, 1 to 31")
-
-    def _in_month(self, first: date) -> date:
-        return first.replace(day=min(self.day, calendar.monthrange(first.year, first.month)[1]))
-
-    def next_payout(self, on_or_after: datetime, timezone: str) -> datetime:
-        """The first scheduled payout instant at or after ``on_or_after`` (UTC).
-
-        Args:
-            on_or_after: A timezone-aware instant, such as a lock instant.
-            timezone: The campaign's IANA time zone.
-
-        Returns:
-            Local midnight of the next payout day, as a UTC instant.
-
-        >>> from datetime import UTC
-        >>> PayoutSchedule(day=15).next_payout(
-        ...     datetime(2026, 2, 15, 0, 30, tzinfo=UTC), "Europe/Paris").isoformat()
-        '2026-03-14T23:00:00+00:00'
-        """
-        require_aware(on_or_after, "on_or_after")
-        first = on_or_after.astimezone(zone(timezone)).date().replace(day=1)
-        while True:
-            candidate = local_midnight(self._in_month(first), timezone)
-            if candidate >= on_or_after:
-                return candidate
-            first += relativedelta(months=1)
 
 
 @attrs.frozen(kw_only=True)

@@ -3,7 +3,8 @@
 A policy is separate from the commission deal: the same deal can be booked
 under different holding periods. :class:`LedgerPolicies` maps partners (or
 deals, through the campaign) to their policy, with a default for everyone
-else.
+else, and holds the ledger's payout schedule (payout runs cover every
+partner, so there is one schedule per ledger).
 
 >>> policy = LedgerPolicy(lock=LockAfterSale(after="30 days"),
 ...                       minimum_payouts=(Money("50.00", "EUR"),))
@@ -23,6 +24,7 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.domain.campaign import Campaign
 from hybridroi.ledger.lifecycle import LockAfterMonthEnd, LockAfterSale, LockOnDayOfMonth, LockRule
+from hybridroi.ledger.schedule import PayoutSchedule
 
 __all__ = ["LedgerPolicies", "LedgerPolicy"]
 
@@ -82,15 +84,26 @@ def _policy_map(value: Mapping[str, LedgerPolicy]) -> dict[str, LedgerPolicy]:
 
 @attrs.frozen(kw_only=True)
 class LedgerPolicies:
-    """The ledger policy of every partner: specific ones, and a default.
+    """The ledger policy of every partner, specific ones and a default, and the payout schedule.
 
     Attributes:
         default: The policy of partners without a specific one.
         by_partner: Partner id to policy.
+        schedule: When payout runs happen. With a schedule, a payout run must be
+            dated at one of its payout instants (local midnight of the payout
+            day in the campaign's time zone) and any other instant is refused.
+            None (the default) allows a payout run at any instant, for
+            platforms that pay on demand.
     """
 
     default: LedgerPolicy = attrs.field(factory=LedgerPolicy)
     by_partner: Mapping[str, LedgerPolicy] = attrs.field(factory=dict, converter=_policy_map)
+    schedule: PayoutSchedule | None = attrs.field(default=None)
+
+    @schedule.validator
+    def _check_schedule(self, _attribute: object, value: object) -> None:
+        if value is not None and not isinstance(value, PayoutSchedule):
+            raise InvalidValueError("LedgerPolicies.schedule", value, "a PayoutSchedule or None")
 
     def __attrs_post_init__(self) -> None:
         for partner_id, policy in self.by_partner.items():
@@ -110,6 +123,7 @@ class LedgerPolicies:
         by_deal: Mapping[str, LedgerPolicy],
         *,
         default: LedgerPolicy | None = None,
+        schedule: PayoutSchedule | None = None,
     ) -> LedgerPolicies:
         """Policies declared per deal, applied to the deals' partners.
 
@@ -117,6 +131,7 @@ class LedgerPolicies:
             campaign: The campaign whose deals are named.
             by_deal: Deal id to policy.
             default: The policy of partners whose deals have none.
+            schedule: The ledger's payout schedule (None: payout runs at any instant).
 
         Returns:
             The policies keyed by partner.
@@ -139,4 +154,4 @@ class LedgerPolicies:
                     f"the same policy as the other deals of partner {deal.partner_id}",
                 )
             by_partner[deal.partner_id] = policy
-        return cls(default=default or LedgerPolicy(), by_partner=by_partner)
+        return cls(default=default or LedgerPolicy(), by_partner=by_partner, schedule=schedule)

@@ -11,9 +11,11 @@ only the difference:
   ``earned_at``, so an increase that arrives after that date is locked at once;
 * a decrease first *reverses* what is still pending (so it never locks), and
   the rest is a *clawback*: a negative entry locked at once, due on the next
-  payout. A partial refund decreases the line pro rata, so it claws back pro
-  rata. If the policy does not claw back paid commissions, the part of the
-  clawback beyond the line's locked, unpaid amount is recorded as *waived*;
+  payout, which appears on the statement of the period it is posted in (its
+  key still names the line it corrects). A partial refund decreases the line
+  pro rata, so it claws back pro rata. If the policy does not claw back paid
+  commissions, the part of the clawback beyond the line's locked, unpaid
+  amount is recorded as *waived*;
 * an increase of a line with a waived clawback first offsets the waived
   amount, so a sale refunded after payout and then re-entered is not paid twice.
 
@@ -36,10 +38,12 @@ from typing import NamedTuple
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, minor_unit
+from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.lifecycle import LockRule
+from hybridroi.ledger.periods import statement_period_label
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
 from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
 
@@ -318,7 +322,13 @@ class _Writer:
     """Builds one run's entries, numbering them and caching lock instants."""
 
     def __init__(
-        self, *, run_id: str, posted_at: datetime, timezone: str, first_sequence: int
+        self,
+        *,
+        run_id: str,
+        posted_at: datetime,
+        timezone: str,
+        first_sequence: int,
+        statement_kinds: Mapping[str, PeriodKind],
     ) -> None:
         self.run_id = run_id
         self.posted_at = posted_at
@@ -327,6 +337,17 @@ class _Writer:
         self.entries: list[LedgerEntry] = []
         # Keyed by the rule's identity: hashing a rule's fields for every line is slow.
         self._locks: dict[tuple[int, datetime], datetime] = {}
+        self._statement_kinds = statement_kinds
+        self._posting_periods: dict[PeriodKind, str] = {}
+
+    def posting_period(self, partner_id: str) -> str:
+        """The label of the partner's statement period that contains the posting instant."""
+        kind = self._statement_kinds.get(partner_id, PeriodKind.MONTH)
+        found = self._posting_periods.get(kind)
+        if found is None:
+            found = statement_period_label(self.posted_at, kind, self.timezone)
+            self._posting_periods[kind] = found
+        return found
 
     def lock_at(self, rule: LockRule, earned_at: datetime) -> datetime:
         cache_key = (id(rule), earned_at)
@@ -363,6 +384,7 @@ class _Writer:
                 explanation=line.explanation,
                 source_ids=line.source_ids,
                 reason=f"earned: {key.line_key} first posted",
+                statement_period=key.period_label,
             )
         )
 
@@ -383,6 +405,13 @@ class _Writer:
         else:
             status = EntryStatus.LOCKED
         line_kind = template.kind if isinstance(template, StatementLine) else template.line_kind
+        key = difference.key
+        # A clawback is due on the next statement, not on the closed one of the sale.
+        statement_period = (
+            self.posting_period(key.partner_id)
+            if entry_type is EntryType.CLAWBACK
+            else key.period_label
+        )
         self.entries.append(
             LedgerEntry._checked(
                 id=f"{self.run_id}:{self.sequence}",
@@ -403,6 +432,7 @@ class _Writer:
                 explanation=template.explanation,
                 source_ids=template.source_ids,
                 reason=reason,
+                statement_period=statement_period,
             )
         )
         self.sequence += 1
@@ -563,6 +593,7 @@ def plan_entries(
     run_id: str,
     posted_at: datetime,
     first_sequence: int = 1,
+    statement_kinds: Mapping[str, PeriodKind] | None = None,
 ) -> tuple[LedgerEntry, ...]:
     """The entries that post the differences.
 
@@ -577,6 +608,11 @@ def plan_entries(
         posted_at: The posting instant: entries whose lock instant is past it
             are locked already.
         first_sequence: The number of the run's first entry.
+        statement_kinds: Partner id to statement period kind (see
+            :func:`~hybridroi.ledger.periods.statement_kinds`); monthly for a
+            partner not listed. A clawback appears on the partner's statement of
+            the period that contains ``posted_at``; every other entry on its
+            line's own period.
 
     Returns:
         The new entries, in key order.
@@ -589,7 +625,11 @@ def plan_entries(
     if not isinstance(run_id, str) or not run_id or run_id != run_id.strip() or ":" in run_id:
         raise InvalidValueError("run_id", run_id, "a non-empty id without spaces around or ':'")
     writer = _Writer(
-        run_id=run_id, posted_at=posted_at, timezone=timezone, first_sequence=first_sequence
+        run_id=run_id,
+        posted_at=posted_at,
+        timezone=timezone,
+        first_sequence=first_sequence,
+        statement_kinds=statement_kinds or {},
     )
     for difference in found:
         key = difference.key

@@ -22,7 +22,7 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -107,6 +107,19 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        4,
+        "the statement period each entry appears on",
+        (
+            "ALTER TABLE entries ADD COLUMN statement_period TEXT",
+            # Every entry but a clawback appears on its line's own period. A clawback's
+            # period depends on the campaign's calendar, which the store does not know:
+            # it stays NULL until a Ledger opens the store and fills it.
+            "UPDATE entries SET statement_period = period_label WHERE entry_type != 'clawback'",
+            """CREATE INDEX entries_without_statement_period
+                ON entries (statement_period) WHERE statement_period IS NULL""",
+        ),
+    ),
 )
 """The schema migrations, in order: ``(version, description, statements)``."""
 
@@ -117,7 +130,8 @@ _PAGE_SIZE = 65_536
 
 _ENTRY_COLUMNS = (
     "run_id, seq, partner_id, period_label, line_key, currency, amount_minor, line_kind, "
-    "entry_type, status, lock_at, earned_at, posted_at, rule_id, explanation, source_ids, reason"
+    "entry_type, status, lock_at, earned_at, posted_at, rule_id, explanation, source_ids, reason, "
+    "statement_period"
 )
 
 
@@ -174,6 +188,7 @@ def _entry_row(entry: LedgerEntry) -> tuple[object, ...]:
         entry.explanation,
         _source_ids_text(entry.source_ids),
         entry.reason,
+        entry.statement_period,
     )
 
 
@@ -196,6 +211,7 @@ def _entry_from_row(row: Sequence[object]) -> LedgerEntry:
         explanation,
         source_ids,
         reason,
+        statement_period,
     ) = row
     return LedgerEntry(
         id=f"{run_id}:{seq}",
@@ -212,6 +228,9 @@ def _entry_from_row(row: Sequence[object]) -> LedgerEntry:
         explanation=str(explanation),
         source_ids=tuple(json.loads(str(source_ids))),
         reason=str(reason),
+        # NULL only for a clawback written before schema version 4 and not yet filled
+        # by a Ledger (see fill_statement_periods): shown on its line's period until then.
+        statement_period=str(period_label if statement_period is None else statement_period),
     )
 
 
@@ -426,9 +445,32 @@ class SqliteLedgerStore:
                 (run.id, run.number, _instant(run.as_of), _instant(run.posted_at), run.entry_count),
             )
             self._connection.executemany(
-                f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * 17)})",
+                f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * 18)})",
                 map(_entry_row, entries),
             )
+
+    def fill_statement_periods(self, label_of: Callable[[LedgerEntry], str]) -> int:
+        """Give each entry stored without a statement period the one ``label_of`` returns.
+
+        Only clawbacks written before schema version 4 lack one. A partial index
+        holds exactly those rows, so a store without any is checked at no cost.
+
+        Args:
+            label_of: The statement period of an entry (see
+                :meth:`hybridroi.ledger.store.Ledger.statement_period`).
+
+        Returns:
+            How many entries were filled (all in one transaction).
+        """
+        with self._transaction():
+            rows = self._connection.execute(
+                f"SELECT rowid, {_ENTRY_COLUMNS} FROM entries WHERE statement_period IS NULL"
+            ).fetchall()
+            self._connection.executemany(
+                "UPDATE entries SET statement_period = ? WHERE rowid = ?",
+                [(label_of(_entry_from_row(row[1:])), row[0]) for row in rows],
+            )
+        return len(rows)
 
     # --- payouts --------------------------------------------------------
 

@@ -15,21 +15,23 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 import attrs
 
 from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem
 from hybridroi.core.timezones import UTC, require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.intake import Event
-from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
+from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.lifecycle import Balance, balances
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun, plan_payouts
+from hybridroi.ledger.periods import statement_kinds, statement_period_label
 from hybridroi.ledger.policy import LedgerPolicies
 from hybridroi.ledger.posting import Group, changed_groups, differences, plan_entries
 from hybridroi.statements.lines import StatementRun
@@ -114,6 +116,16 @@ class LedgerStore(Protocol):
     def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
         """Store a posting run and its entries in one transaction."""
 
+    def fill_statement_periods(self, label_of: Callable[[LedgerEntry], str]) -> int:
+        """Give each entry stored without a statement period the one ``label_of`` returns.
+
+        Only entries written before the store recorded statement periods (SQLite
+        schema version 3 or older) lack one; they are filled in one transaction.
+
+        Returns:
+            How many entries were filled.
+        """
+
     def batches(self, partner_id: str | None = None) -> tuple[PayoutBatch, ...]:
         """Payout batches (of one partner), by creation then id."""
 
@@ -156,8 +168,14 @@ class Ledger:
     Args:
         store: Where the ledger lives (:class:`~hybridroi.ledger.memory.MemoryLedgerStore`
             or :class:`~hybridroi.ledger.sqlite.SqliteLedgerStore`).
-        campaign: The campaign; its time zone sets lock dates and payout days.
-        policies: Lock rules, minimum payouts and clawback policy per partner.
+        campaign: The campaign; its time zone sets lock dates and payout days, and
+            its deals' statement period kinds the statement a clawback appears on.
+        policies: Lock rules, minimum payouts and clawback policy per partner, and
+            the payout schedule.
+
+    Opening a store written before entries recorded their statement period
+    (SQLite schema version 3 or older) fills the statement period of its old
+    clawbacks, once (see :meth:`statement_period`).
 
     Raises:
         InvalidValueError: If the store already holds another campaign's ledger.
@@ -174,6 +192,25 @@ class Ledger:
         self.store = store
         self.campaign = campaign
         self.policies = policies if policies is not None else LedgerPolicies()
+        self._statement_kinds = statement_kinds(campaign)
+        if bound is not None:
+            store.fill_statement_periods(self.statement_period)
+
+    def statement_period(self, entry: LedgerEntry) -> str:
+        """The label of the partner statement ``entry`` belongs on, by the campaign's rules.
+
+        Args:
+            entry: A ledger entry.
+
+        Returns:
+            For a clawback, the partner's statement period (in the campaign's
+            calendar and the partner's deal's statement period kind) that
+            contains its posting instant; for any other entry, its line's period.
+        """
+        if entry.entry_type is not EntryType.CLAWBACK:
+            return entry.period_label
+        kind = self._statement_kinds.get(entry.partner_id, PeriodKind.MONTH)
+        return statement_period_label(entry.posted_at, kind, self.campaign.timezone)
 
     def _check_forward(self, at: datetime, field: str) -> datetime:
         require_aware(at, field)
@@ -233,6 +270,7 @@ class Ledger:
             timezone=self.campaign.timezone,
             run_id=run_id,
             posted_at=posted_at,
+            statement_kinds=self._statement_kinds,
         )
         record = PostingRun(
             id=run_id,
@@ -253,23 +291,57 @@ class Ledger:
     def run_payouts(self, at: datetime, *, run_id: str | None = None) -> PayoutRun:
         """Make payout batches of everything locked at ``at`` and store them.
 
+        What is locked at ``at`` is paid; a partner's amount in a currency that
+        is below its minimum payout, or not positive, is carried over to the
+        next run (see :func:`~hybridroi.ledger.payouts.plan_payouts`).
+
         Args:
-            at: The payout instant (usually a day of the payout schedule).
+            at: The payout instant. With a payout schedule (``policies.schedule``),
+                it must be one of the schedule's payout instants (see
+                :meth:`next_payout`).
             run_id: The payout run id (default ``"payout-<number>"``).
 
         Returns:
             The batches made and the amounts carried over.
 
         Raises:
-            InvalidValueError: If ``at`` is before the ledger's last run.
+            InvalidValueError: If ``at`` is before the ledger's last run, or is
+                not a payout instant of the schedule (the message names the
+                scheduled instants before and after it).
         """
         at = self._check_forward(at, "at")
+        schedule = self.policies.schedule
+        timezone = self.campaign.timezone
+        if schedule is not None and not schedule.is_payout(at, timezone):
+            before = schedule.previous_payout(at, timezone)
+            after = schedule.next_payout(at, timezone)
+            raise InvalidValueError(
+                "at",
+                at,
+                f"a payout instant of the schedule, {schedule.describe()} at midnight in "
+                f"{timezone}: the nearest are {before.isoformat()} and {after.isoformat()}",
+            )
         run_id = run_id or f"payout-{self.store.payout_run_count() + 1:06d}"
         payout = plan_payouts(
             self.store.entries(), self.store.payout_status(), self.policies, at=at, run_id=run_id
         )
         self.store.write_payouts(payout)
         return payout
+
+    def next_payout(self, on_or_after: datetime) -> datetime | None:
+        """The first scheduled payout instant at or after ``on_or_after``.
+
+        Args:
+            on_or_after: A timezone-aware instant.
+
+        Returns:
+            The instant to pass to :meth:`run_payouts`, in the campaign's
+            calendar; None when the ledger has no payout schedule.
+        """
+        schedule = self.policies.schedule
+        if schedule is None:
+            return None
+        return schedule.next_payout(on_or_after, self.campaign.timezone)
 
     def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
         """Record that a payable batch was paid at ``at``."""
