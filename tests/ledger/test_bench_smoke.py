@@ -15,7 +15,8 @@ def test_the_ledger_benchmark_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     figures = module.main(["200"])
-    assert set(figures) == {"first", "again"}
+    assert set(figures) == {"first", "again", "baseline_first", "baseline_again"}
     output = capsys.readouterr().out
     assert "first posting:" in output
     assert "second posting:" in output
+    assert "baseline" in output
