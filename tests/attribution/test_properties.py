@@ -5,11 +5,12 @@ from collections import defaultdict
 from datetime import timedelta
 from fractions import Fraction
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from tests.attribution.strategies import CAMPAIGN, journeys
 
-from hybridroi.attribution.engine import attribute
+from hybridroi.attribution.credits import Credit
+from hybridroi.attribution.engine import _Context, _general, _grouped, attribute, attribute_batch
 from hybridroi.attribution.models import (
     AttributionModel,
     FirstTouch,
@@ -21,7 +22,7 @@ from hybridroi.attribution.models import (
 )
 from hybridroi.attribution.policy import AttributionPolicy, TieBreak
 from hybridroi.core.money import Money
-from hybridroi.events.intake import Event
+from hybridroi.events.intake import Event, check_events
 from hybridroi.events.records import Conversion, Touch, TouchKind
 
 MODELS = [
@@ -206,3 +207,63 @@ def test_the_last_touch_sweep_agrees_with_the_general_path(
         return (credits, result.unattributed)
 
     assert run(LastTouch()) == run(PositionBased(first=0, last=1))
+
+
+@given(
+    journeys(),
+    st.booleans(),
+    st.sampled_from([(), ("paid_search",), ("paid_search", "email")]),
+    st.sampled_from(TieBreak),
+)
+def test_the_last_touch_sweep_gives_the_general_path_credits_word_for_word(
+    events: list[Event], precedence: bool, dedupe: tuple[str, ...], tie_break: TieBreak
+) -> None:
+    # The general path, one conversion at a time, is the reference for the sweep:
+    # same credits, down to the touch, the content and the reason.
+    policy = AttributionPolicy(
+        windows=WINDOWS,
+        promo_code_precedence=precedence,
+        dedupe_channels=dedupe,
+        tie_break=tie_break,
+    )
+    batch = check_events(CAMPAIGN, events)
+    context = _Context(CAMPAIGN, policy)
+    groups = _grouped(context, batch.touches)
+    clicks = {
+        t.id: t for t in batch.touches if t.kind is TouchKind.CLICK and t.partner_id is not None
+    }
+    credits: list[Credit] = []
+    unattributed = []
+    for conversion in batch.conversions:
+        group = groups.get(conversion.customer_key, ())
+        if not _general(context, conversion, group, clicks, credits):
+            unattributed.append(conversion.id)
+    result = attribute_batch(CAMPAIGN, batch, policy)
+    assert result.credits == tuple(sorted(credits, key=lambda credit: credit.conversion_id))
+    assert result.unattributed == tuple(sorted(unattributed))
+
+
+# Few distinct parts, so that gaps sharing a cache key (and gaps almost sharing one) are common.
+gaps = st.builds(
+    timedelta,
+    days=st.integers(0, 2),
+    hours=st.integers(0, 2),
+    minutes=st.integers(0, 2),
+    seconds=st.sampled_from([0, 1, 59]),
+    microseconds=st.integers(0, 1),
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(TouchKind), gaps), max_size=30))
+@example([(TouchKind.CLICK, timedelta(days=1)), (TouchKind.CLICK, timedelta(seconds=5))])
+@example([(TouchKind.VIEW, timedelta(hours=2)), (TouchKind.VIEW, timedelta(hours=3))])
+@example(
+    [(TouchKind.VIEW, timedelta(minutes=2)), (TouchKind.VIEW, timedelta(minutes=2, seconds=30))]
+)
+@example([(TouchKind.VIEW, timedelta(0)), (TouchKind.VIEW, timedelta(microseconds=1))])
+def test_cached_last_touch_reasons_read_as_freshly_written_ones(
+    credited: list[tuple[TouchKind, timedelta]],
+) -> None:
+    context = _Context(CAMPAIGN, AttributionPolicy(windows=WINDOWS))
+    for kind, gap in credited:
+        assert context.last_touch_reason(kind, gap) == context._last_touch_reason(kind, gap)

@@ -28,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_not
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -52,7 +53,9 @@ _KIND_NOUN = {TouchKind.VIEW: "view", TouchKind.CLICK: "click", TouchKind.PROMO_
 _KIND_RANK = {TouchKind.VIEW: 0, TouchKind.CLICK: 1, TouchKind.PROMO_CODE: 2}
 _NO_RANK = dict.fromkeys(TouchKind, 0)
 _BY_CONVERSION = attrgetter("conversion_id")
+_CLICK_ID = attrgetter("click_id")
 _PROMO = TouchKind.PROMO_CODE
+_NO_GAP = timedelta(0)
 
 # Credit is a slotted attrs class: each field is a member descriptor whose __set__
 # writes the slot directly (attrs has no validators on Credit to bypass).
@@ -127,6 +130,14 @@ def _ago(gap: timedelta) -> str:
     return "at the instant of the order"
 
 
+def _gap_key(gap: timedelta) -> int:
+    """What the words of :func:`_ago` depend on: whole days, else minus whole minutes.
+
+    Zero (a gap under a minute, rare) means the words are not worth caching.
+    """
+    return gap.days or -(gap.seconds // 60)
+
+
 def _window_text(kind: TouchKind, window: relativedelta) -> str:
     text = format_duration(window)
     number, _, unit = text.partition(" ")
@@ -174,7 +185,8 @@ class _Context:
         self.rank = _KIND_RANK if policy.tie_break is TieBreak.KIND_THEN_ID else _NO_RANK
         self.dedupe = frozenset(policy.dedupe_channels)
         # Enum members hash in Python code; hot lookups are keyed by the member's value.
-        self.reasons: dict[tuple[str, int], str] = {}
+        # Last-touch reasons by kind, then by the key of the gap (see _gap_key).
+        self.reasons: dict[TouchKind, dict[int, str]] = {kind: {} for kind in TouchKind}
         self.shares_text: dict[Fraction, str] = {}
 
     def order_key(self, touch: Touch) -> tuple[datetime, int, str]:
@@ -195,16 +207,16 @@ class _Context:
             text = self.shares_text[share] = _share_text(share)
         return text
 
-    def last_touch_reason(self, touch: Touch, instant: datetime) -> str:
-        gap = instant - touch.instant
-        if gap.days:
-            key = (touch.kind._value_, gap.days)
-            reason = self.reasons.get(key)
-            if reason is None:
-                reason = self._last_touch_reason(touch.kind, gap)
-                self.reasons[key] = reason
-            return reason
-        return self._last_touch_reason(touch.kind, gap)
+    def last_touch_reason(self, kind: TouchKind, gap: timedelta) -> str:
+        """The reason of a last-touch credit won by a touch of ``kind`` ``gap`` before the order."""
+        key = _gap_key(gap)
+        texts = self.reasons[kind]
+        reason = texts.get(key) if key else None
+        if reason is None:
+            reason = self._last_touch_reason(kind, gap)
+            if key:
+                texts[key] = reason
+        return reason
 
     def _last_touch_reason(self, kind: TouchKind, gap: timedelta) -> str:
         return f"last {_KIND_NOUN[kind]} {_ago(gap)}, within the {self.window_text[kind]}"
@@ -273,7 +285,7 @@ def _split(
         ((partner, positions),) = credited.items()
         decisive = touches[positions[-1]]
         if isinstance(context.model, LastTouch):
-            reason = context.last_touch_reason(decisive, instant)
+            reason = context.last_touch_reason(decisive.kind, instant - decisive.instant)
         else:
             reason = (
                 f"{context.label}: the whole sale, {_of(len(positions), count)}; latest "
@@ -381,7 +393,7 @@ def _promo_credit(context: _Context, conversion: Conversion, winner: Touch) -> C
     )
 
 
-def _sweep_last_touch(  # noqa: PLR0912, PLR0915 - one inlined loop on purpose (speed)
+def _sweep_last_touch(  # noqa: PLR0915 - one inlined loop on purpose (speed)
     context: _Context,
     touches: Sequence[Touch],
     conversions: Sequence[Conversion],
@@ -401,110 +413,144 @@ def _sweep_last_touch(  # noqa: PLR0912, PLR0915 - one inlined loop on purpose (
     promo-code touch per code. Memory is read in time order, which is what makes
     it fast on millions of events.
     """
-    # Slots: 0 view, 1 click, 2 promo code (also their tie-break rank); a channel adds 3.
-    lengths = [context.fixed.get(kind) for kind in (TouchKind.VIEW, TouchKind.CLICK, _PROMO)]
-    window = [length or timedelta(0) for length in lengths]
-    dedupe = context.dedupe
-    width = 6 if dedupe else 3
-    kind_ties = context.rank is _KIND_RANK
-    precedence = context.policy.promo_code_precedence
     view_kind, click_kind = TouchKind.VIEW, TouchKind.CLICK
-    states: dict[str, list[Touch | None]] = {}
-    codes: dict[str, dict[str | None, Touch]] = {}
-    reason_of = context.last_touch_reason
+    # The latest touch of each kind by customer key: one dict per kind (partners and
+    # de-duplicated channels apart) rather than one record per customer, so that
+    # storing a touch is a single dict write and no container is allocated per
+    # customer (millions of them would keep the garbage collector busy).
+    latest: dict[TouchKind, dict[str, Touch]] = {kind: {} for kind in TouchKind}
+    outside: dict[str, dict[str, Touch]] = {kind.value: {} for kind in TouchKind}
+    latest_view, latest_click, latest_promo = latest[view_kind], latest[click_kind], latest[_PROMO]
+    kind_ties = context.rank is _KIND_RANK
+    # What a conversion reads, per kind with a window: the latest touches by customer,
+    # the window, the tie-break rank and the reasons cache (None for outside channels,
+    # which take the sale away from partners).
+    lanes: list[tuple[dict[str, Touch], timedelta, int, dict[int, str] | None]] = [
+        (latest[kind], length, _KIND_RANK[kind] if kind_ties else 0, context.reasons[kind])
+        for kind, length in context.fixed.items()
+    ]
+    dedupe = context.dedupe
+    if dedupe:
+        lanes += [
+            (outside[kind.value], length, _KIND_RANK[kind] if kind_ties else 0, None)
+            for kind, length in context.fixed.items()
+        ]
+    click_window = context.fixed.get(click_kind)
+    click_rank = _KIND_RANK[click_kind] if kind_ties else 0
+    click_texts = context.reasons[click_kind]
+    promo_window = context.fixed.get(_PROMO)
+    record_codes = context.policy.promo_code_precedence and promo_window is not None
+    # The latest partner promo-code touch by (customer key, code folded, or None when
+    # the touch carries no code). Keyed by pairs for the same reason as ``latest``.
+    codes: dict[tuple[str, str | None], Touch] = {}
+    sole = CreditRole.SOLE
     add_credit = credits.append
-    stream = iter(touches)
-    pending = next(stream, None)
-    for conversion in conversions:
+
+    def settle(conversion: Conversion) -> None:
+        """Credit ``conversion`` from the touches stored so far (those at or before it)."""
         instant = conversion.instant
-        while pending is not None and pending.instant <= instant:
-            touch = pending
-            pending = next(stream, None)
-            kind = touch.kind
-            slot = 1 if kind is click_kind else 0 if kind is view_kind else 2
-            if lengths[slot] is None:
-                continue
-            if touch.channel is not None:
-                if touch.channel not in dedupe:
-                    continue
-                slot += 3
-            key = touch.customer_key
-            state = states.get(key)
-            if state is None:
-                states[key] = state = [None] * width
-            state[slot] = touch
-            if slot == 2 and precedence:
-                code = touch.link_id
-                codes.setdefault(key, {})[None if code is None else code.casefold()] = touch
         key = conversion.customer_key
-        if precedence and conversion.promo_code is not None and key in codes:
-            by_code = codes[key]
-            coded = by_code.get(conversion.promo_code.casefold())
-            winner = by_code.get(None)
+        if record_codes and conversion.promo_code is not None and key in latest_promo:
+            coded = codes.get((key, conversion.promo_code.casefold()))
+            winner = codes.get((key, None))
             if coded is not None and (
                 winner is None or (coded.instant, coded.id) > (winner.instant, winner.id)
             ):
                 winner = coded
-            if winner is not None and winner.instant >= instant - window[2]:
+            assert promo_window is not None  # codes are recorded only with a promo window
+            if winner is not None and instant - winner.instant <= promo_window:
                 add_credit(_promo_credit(context, conversion, winner))
-                continue
+                return
+        # The last eligible touch is the one with the smallest gap to the order;
+        # at equal gaps, the higher rank, then the larger id, counts as later.
         best: Touch | None = None
-        best_at = instant
-        best_rank = 0
-        best_slot = 0
-        state = states.get(key)
-        if state is not None:
-            for slot in range(width):
-                candidate = state[slot]
-                if candidate is None:
-                    continue
-                at = candidate.instant
-                if at < instant - window[slot % 3]:
-                    continue
-                rank = slot % 3 if kind_ties else 0
-                if (
-                    best is None
-                    or at > best_at
-                    or (
-                        at == best_at
-                        and (rank > best_rank or (rank == best_rank and candidate.id > best.id))
-                    )
-                ):
-                    best, best_at, best_rank, best_slot = candidate, at, rank, slot
-        if conversion.click_id is not None:
-            click = clicks.get(conversion.click_id)
+        best_gap, best_rank = _NO_GAP, 0
+        texts: dict[int, str] | None = None
+        for by_customer, window, rank, lane_texts in lanes:
+            candidate = by_customer.get(key)
+            if candidate is None:
+                continue
+            gap = instant - candidate.instant
+            if gap > window:
+                continue
             if (
-                click is not None
-                and click.customer_key != key
-                and lengths[1] is not None
-                and instant - window[1] <= click.instant <= instant
+                best is None
+                or gap < best_gap
+                or (
+                    gap == best_gap
+                    and (rank > best_rank or (rank == best_rank and candidate.id > best.id))
+                )
             ):
-                at = click.instant
-                rank = 1 if kind_ties else 0
-                if (
+                best, best_gap, best_rank, texts = candidate, gap, rank, lane_texts
+        if conversion.click_id is not None and click_window is not None:
+            # The click the order was tracked to, when recorded under another key.
+            click = clicks.get(conversion.click_id)
+            if click is not None and click.customer_key != key:
+                gap = instant - click.instant
+                if _NO_GAP <= gap <= click_window and (
                     best is None
-                    or at > best_at
+                    or gap < best_gap
                     or (
-                        at == best_at
-                        and (rank > best_rank or (rank == best_rank and click.id > best.id))
+                        gap == best_gap
+                        and (
+                            click_rank > best_rank
+                            or (click_rank == best_rank and click.id > best.id)
+                        )
                     )
                 ):
-                    best, best_slot = click, 1
-        if best is None or best_slot >= 3:
+                    best, best_gap, texts = click, gap, click_texts
+        if best is None or texts is None:
             unattributed.append(conversion.id)
-            continue
+            return
+        # context.last_touch_reason, with its cache lookup inlined.
+        gap_key = best_gap.days or -(best_gap.seconds // 60)
+        reason = texts.get(gap_key) if gap_key else None
+        if reason is None:
+            reason = context.last_touch_reason(best.kind, best_gap)
         add_credit(
             _credit(
                 conversion.id,
-                best.partner_id,  # type: ignore[arg-type]  # channel slots were excluded
+                best.partner_id,  # type: ignore[arg-type]  # only partner touches are credited
                 _ONE,
-                CreditRole.SOLE,
+                sole,
                 best.id,
                 best.content_id,
                 conversion.revenue,
-                reason_of(best, instant),
+                reason,
             )
         )
+
+    # Touches drive the loop (there are more of them); each conversion is settled
+    # once every touch at or before it is stored, before any later touch is.
+    pending = iter(conversions)
+    conversion = next(pending, None)
+    if conversion is None:
+        return
+    due = conversion.instant
+    for touch in touches:
+        at = touch.instant
+        while at > due:
+            settle(conversion)
+            conversion = next(pending, None)
+            if conversion is None:
+                return
+            due = conversion.instant
+        if touch.channel is None:
+            kind = touch.kind
+            if kind is click_kind:
+                latest_click[touch.customer_key] = touch
+            elif kind is view_kind:
+                latest_view[touch.customer_key] = touch
+            else:
+                latest_promo[touch.customer_key] = touch
+                if record_codes:
+                    code = touch.link_id
+                    codes[touch.customer_key, None if code is None else code.casefold()] = touch
+        elif touch.channel in dedupe:
+            outside[touch.kind._value_][touch.customer_key] = touch
+    settle(conversion)
+    for conversion in pending:
+        settle(conversion)
 
 
 def attribute_batch(
@@ -535,7 +581,8 @@ def attribute_batch(
     if as_of is not None:
         require_aware(as_of, "as_of")
         conversions = [c for c in conversions if c.instant <= as_of]
-    tracked = any(conversion.click_id is not None for conversion in conversions)
+    # Whether any conversion names a click, without a Python-level loop over them.
+    tracked = any(map(is_not, map(_CLICK_ID, conversions), repeat(None)))
     clicks = (
         {t.id: t for t in batch.touches if t.kind is TouchKind.CLICK and t.partner_id is not None}
         if tracked

@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, eq
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
@@ -45,7 +46,8 @@ E = TypeVar("E", Touch, Conversion, Refund)
 
 _BY_ID = attrgetter("id")
 _BY_INSTANT = attrgetter("instant")
-_PARTNER_AND_CONTENT = attrgetter("partner_id", "content_id")
+_PARTNER = attrgetter("partner_id")
+_CONTENT = attrgetter("content_id")
 _CURRENCY = attrgetter("revenue.currency")
 _NOUN = {Touch: "touch", Conversion: "conversion", Refund: "refund"}
 
@@ -53,9 +55,21 @@ _NOUN = {Touch: "touch", Conversion: "conversion", Refund: "refund"}
 def _chronological(events: Iterable[E]) -> tuple[E, ...]:
     # Two stable passes give the order (instant, id) without building a tuple
     # key per event; logs that arrive roughly in time order sort in near-linear time.
-    ordered = sorted(events, key=_BY_ID)
-    ordered.sort(key=_BY_INSTANT)
-    return tuple(ordered)
+    return _by_instant(sorted(events, key=_BY_ID))
+
+
+def _by_instant(by_id: list[E]) -> tuple[E, ...]:
+    """Events sorted by id, now sorted by (instant, id): the second stable pass."""
+    by_id.sort(key=_BY_INSTANT)
+    return tuple(by_id)
+
+
+def _repeats_an_id(by_id: list[E]) -> bool:
+    """Whether two events of ``by_id`` (sorted by id) share an id."""
+    # Repeats are neighbours once sorted; comparing neighbours is cheaper than
+    # hashing millions of ids into a set, and the sort is needed anyway.
+    ids = list(map(_BY_ID, by_id))
+    return any(map(eq, ids, islice(ids, 1, None)))
 
 
 def _sorted_touches(touches: Iterable[Touch]) -> tuple[Touch, ...]:
@@ -269,7 +283,8 @@ def _check_touches(
     partners = {partner.id for partner in campaign.partners}
     owners = {content.id: content.partner_id for content in campaign.contents}
     # Few distinct (partner, content) pairs hold millions of touches: check those first.
-    pairs = set(map(_PARTNER_AND_CONTENT, touches))
+    # (zip reuses its pair when the set already holds an equal one: no tuple per touch.)
+    pairs = set(zip(map(_PARTNER, touches), map(_CONTENT, touches), strict=True))
     if all(
         (partner is None or partner in partners)
         and (content is None or (content in owners and partner in (None, owners[content])))
@@ -466,7 +481,11 @@ def check_events(campaign: Campaign, events: Iterable[Event]) -> EventBatch:
                     message=f"expected a Touch, Conversion or Refund, got {event!r}",
                 )
             )
-    touches, _ = _unique(touches, problems)
+    # Touches are put in id order first: it shows repeated ids and is the first
+    # pass of the chronological sort; filtering keeps that order.
+    touches = sorted(touches, key=_BY_ID)
+    if _repeats_an_id(touches):
+        touches, _ = _unique(touches, problems)
     touches = _check_touches(campaign, touches, problems)
     # The id index doubles as the uniqueness check of conversions.
     index = dict(zip(map(_BY_ID, conversions), conversions, strict=True))
@@ -482,7 +501,7 @@ def check_events(campaign: Campaign, events: Iterable[Event]) -> EventBatch:
         refunds, _ = _unique(refunds, problems)
         refunds = _check_refunds(refunds, index, rejected, problems)
     return EventBatch._trusted(
-        _chronological(touches),
+        _by_instant(touches),
         _chronological(valid_conversions),
         _chronological(refunds),
         tuple(problems),
