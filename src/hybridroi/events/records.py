@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+import sys
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,12 @@ __all__ = [
 ]
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _customer_key(value: object) -> object:
+    # One string object per customer: attribution looks every event up by its customer key,
+    # and interned keys compare by identity instead of character by character.
+    return sys.intern(value) if type(value) is str else value
 
 
 class TouchKind(enum.Enum):
@@ -65,7 +72,7 @@ class Touch:
     id: str = attrs.field(validator=identifier)
     kind: TouchKind = attrs.field(validator=attrs.validators.instance_of(TouchKind))
     instant: datetime = attrs.field(validator=aware)
-    customer_key: str = attrs.field(validator=identifier)
+    customer_key: str = attrs.field(converter=_customer_key, validator=identifier)
     partner_id: str | None = attrs.field(default=None, validator=optional(identifier))
     channel: str | None = attrs.field(default=None, validator=optional(identifier))
     content_id: str | None = attrs.field(default=None, validator=optional(identifier))
@@ -154,7 +161,7 @@ class Conversion:
 
     id: str = attrs.field(validator=identifier)
     instant: datetime = attrs.field(validator=aware)
-    customer_key: str = attrs.field(validator=identifier)
+    customer_key: str = attrs.field(converter=_customer_key, validator=identifier)
     revenue: Money = attrs.field(validator=attrs.validators.instance_of(Money))
     new_customer: bool = False
     kind: ConversionKind = attrs.field(
