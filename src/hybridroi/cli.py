@@ -121,6 +121,16 @@ def _rate(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"expected a rate such as 0.7, got {text!r}") from None
 
 
+def _amount(text: str) -> Decimal:
+    try:
+        value = to_decimal(text, "ltv")
+    except (InvalidValueError, TypeError):
+        value = Decimal(-1)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an amount such as 120.00, >= 0, got {text!r}")
+    return value
+
+
 def _category_rate(text: str) -> tuple[str, Decimal]:
     category, _, rate = text.partition("=")
     if not category or not rate:
@@ -180,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", type=_instant, help="start of the report window")
     report.add_argument("--to", dest="end", type=_instant, help="end of the report window")
     report.add_argument(
-        "--ltv", type=_rate, help="lifetime gross profit of one new customer, for LTV ROI"
+        "--ltv", type=_amount, help="lifetime gross profit of one new customer, for LTV ROI"
     )
 
     validate = commands.add_parser(

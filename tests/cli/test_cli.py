@@ -203,3 +203,16 @@ def test_progress_bar_draws_in_place() -> None:
     assert text.count("\r") == 3
     assert "[#####-----]  50% of 2.0 MB" in text
     assert text.endswith("[##########] 100% of 2.0 MB\n")
+
+
+@pytest.mark.parametrize("value", ["-5", "abc"])
+def test_ltv_must_be_a_non_negative_amount(
+    example: tuple[Path, dict[str, object]], value: str
+) -> None:
+    folder, _ = example
+    result = hybridroi(
+        "report", folder / "campaign.json", "--events", folder / "events.csv", "--ltv", value
+    )
+    assert result.returncode == 2
+    assert "--ltv: expected an amount such as 120.00, >= 0" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

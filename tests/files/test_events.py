@@ -328,3 +328,31 @@ def test_statistics_that_fall_or_disagree_are_reported_with_their_line(tmp_path:
     ]
     assert "views 50 < 100" in loaded.problems[0].message
     assert "views 5 vs 7" in loaded.problems[1].message
+
+
+def test_the_same_sale_read_twice_keeps_its_items_once(tmp_path: Path) -> None:
+    # Items attach to the sale of their own file: reading a file twice (a retry, a copy)
+    # gives two identical sales, which intake uses once, not one sale with doubled items.
+    sales = tmp_path / "sales.csv"
+    sales.write_text(CSV, encoding="utf-8")
+    loaded = read_event_files([sales, sales])
+    sale = [c for c in loaded.conversions if c.id == "S-1"]
+    assert len(sale) == 2
+    assert sale[0] == sale[1]
+    assert [item.sku for item in sale[0].items] == ["SERUM-30", "LIP-01"]
+    assert not loaded.problems
+
+
+def test_items_in_another_file_than_their_sale_are_reported(tmp_path: Path) -> None:
+    sales = tmp_path / "sales.csv"
+    header, *rows = CSV.splitlines()
+    sales.write_text(
+        "\n".join([header, *[r for r in rows if not r.startswith("item")]]) + "\n", encoding="utf-8"
+    )
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "\n".join([header, *[r for r in rows if r.startswith("item")]]) + "\n", encoding="utf-8"
+    )
+    loaded = read_event_files([sales, items])
+    assert [p.field for p in loaded.problems] == ["conversion_id", "conversion_id"]
+    assert all("same event file" in p.message for p in loaded.problems)

@@ -415,6 +415,16 @@ def test_the_order_of_statements_and_lines_does_not_matter(snapshot: Snapshot, s
     refunded_to=st.integers(min_value=0, max_value=100),
     keep_paid=st.booleans(),
 )
+# A paid line that went below zero, back to zero and below again: the increase must restore
+# the below-zero part before offsetting the waived clawback, and the decrease must not waive
+# what the restore added.
+@example(
+    history=[{}, {("aff-1", "commission:C-1:R-pct"): 1}, {("aff-1", "commission:C-1:R-pct"): -1}],
+    day_gaps=[0, 31, 0, 0, 0],
+    refund_key="commission:C-1:R-pct",
+    refunded_to=0,
+    keep_paid=True,
+)
 def test_a_refund_then_the_same_sale_re_entered_restores_the_balance(
     history: list[Snapshot],
     day_gaps: list[int],

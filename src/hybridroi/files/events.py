@@ -294,8 +294,11 @@ class _Reader:
 
     def __init__(self) -> None:
         self.touches: list[Touch] = []
-        self.sales: list[tuple[_Row, dict[str, Any], list[LineItem]]] = []
-        self.items: list[tuple[_Row, str, LineItem]] = []
+        # Item rows belong to the sale with their id in the same file: the same sale read
+        # from two files (a retry, a copy) must not collect the items of both.
+        self.file = 0
+        self.sales: list[tuple[_Row, dict[str, Any], list[LineItem], int]] = []
+        self.items: list[tuple[_Row, str, LineItem, int]] = []
         self.refunds: list[Refund] = []
         self.stats: list[ContentStats] = []
         self.stats_sources: list[str] = []
@@ -367,7 +370,7 @@ class _Reader:
             if item is not None:
                 inline.append(item)
         if not row.problems:
-            self.sales.append((row, fields, inline))
+            self.sales.append((row, fields, inline, self.file))
 
     def line_item(self, row: _Row, currency: str | None) -> LineItem | None:
         own = row.currency(required=False)
@@ -386,7 +389,7 @@ class _Reader:
         conversion_id = row.text("conversion_id", required=True)
         item = self.line_item(row, row.currency(required=True))
         if item is not None and conversion_id is not None:
-            self.items.append((row, conversion_id, item))
+            self.items.append((row, conversion_id, item, self.file))
 
     def refund(self, row: _Row) -> None:
         currency = row.currency(required=True)
@@ -418,24 +421,24 @@ class _Reader:
             self.stats_sources.append(row.source)
 
     def result(self) -> LoadedEvents:
-        items: dict[str, list[LineItem]] = {}
-        for _row, conversion_id, item in self.items:
-            items.setdefault(conversion_id, []).append(item)
+        items: dict[tuple[int, str], list[LineItem]] = {}
+        for _row, conversion_id, item, file in self.items:
+            items.setdefault((file, conversion_id), []).append(item)
         conversions: list[Conversion] = []
         sale_ids = set()
-        for row, fields, inline in self.sales:
-            sale_ids.add(fields["id"])
-            found = [*inline, *items.get(fields["id"], [])]
+        for row, fields, inline, file in self.sales:
+            sale_ids.add((file, fields["id"]))
+            found = [*inline, *items.get((file, fields["id"]), [])]
             conversion = row.build(Conversion, **fields, items=tuple(found))
             self.problems.extend(row.problems)
             if conversion is not None:
                 conversions.append(conversion)
-        for row, conversion_id, _item in self.items:
-            if conversion_id not in sale_ids:
+        for row, conversion_id, _item, file in self.items:
+            if (file, conversion_id) not in sale_ids:
                 row.fail(
                     "conversion_id",
-                    "the id of a sale in the event files (this item's sale is missing or was "
-                    "refused)",
+                    "the id of a sale in the same event file (this item's sale is missing or "
+                    "was refused)",
                     conversion_id,
                 )
                 self.problems.extend(row.problems)
@@ -611,7 +614,8 @@ def read_event_files(
     total = sum(file.stat().st_size for file in files)
     done = [0]
     reader = _Reader()
-    for file in files:
+    for index, file in enumerate(files):
+        reader.file = index
         try:
             with file.open(encoding="utf-8", newline="") as handle:
                 lines: Iterable[str] = handle

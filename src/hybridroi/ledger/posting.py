@@ -16,7 +16,8 @@ only the difference:
   pro rata, so it claws back pro rata. If the policy does not claw back paid
   commissions, the part of the clawback beyond the line's locked, unpaid
   amount is recorded as *waived*;
-* an increase of a line with a waived clawback first offsets the waived
+* an increase of a line that went below zero first restores that part; then,
+  on a line with a waived clawback, it offsets the waived
   amount, so a sale refunded after payout and then re-entered is not paid twice.
 
 A statement run is read as the complete state of the campaign: a line posted
@@ -481,7 +482,11 @@ def _post_increase(
         return
     change = _change_text(difference, past)
     waived = _sum(entry for entry in past if entry.entry_type is EntryType.WAIVED)
-    offset = min(delta, -waived) if waived < 0 else 0
+    # An increase undoes the latest decrease first: the part of the line that went below
+    # zero (owed by the partner) is restored before a waived clawback is offset.
+    below_zero = max(-_sum(past), 0)
+    restore = min(delta, below_zero)
+    offset = min(delta - restore, -waived) if waived < 0 else 0
     if offset:
         writer.add(
             difference,
@@ -517,7 +522,9 @@ def _post_decrease(
     change = _change_text(difference, past)
     posted_at = writer.posted_at
     counted = [entry for entry in past if entry.entry_type is not EntryType.WAIVED]
-    reduce = min(-difference.delta, max(_sum(counted), 0))
+    # Only the part of the line above zero can be reversed, clawed back or waived; the rest
+    # takes the line below zero (a recovery line, or undoing an earlier restore).
+    reduce = min(-difference.delta, max(_sum(past), 0))
     pending: dict[datetime, int] = {}
     for entry in counted:
         if entry.lock_at > posted_at:
