@@ -32,8 +32,6 @@ class ProblemKind(enum.Enum):
     """A refund larger than what remains of the sale."""
     CURRENCY = "currency"
     """An amount in a currency that cannot be used here (no FX rate, mismatch)."""
-    OUTSIDE_CAMPAIGN = "outside_campaign"
-    """An event outside the campaign's dates."""
 
 
 @attrs.frozen(kw_only=True)
