@@ -23,6 +23,7 @@ engine and the ledger reverse commissions on refunds).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -54,6 +55,7 @@ _KIND_RANK = {TouchKind.VIEW: 0, TouchKind.CLICK: 1, TouchKind.PROMO_CODE: 2}
 _NO_RANK = dict.fromkeys(TouchKind, 0)
 _BY_CONVERSION = attrgetter("conversion_id")
 _CLICK_ID = attrgetter("click_id")
+_INSTANT = attrgetter("instant")
 _PROMO = TouchKind.PROMO_CODE
 _NO_GAP = timedelta(0)
 
@@ -580,7 +582,8 @@ def attribute_batch(
     conversions: Sequence[Conversion] = batch.conversions
     if as_of is not None:
         require_aware(as_of, "as_of")
-        conversions = [c for c in conversions if c.instant <= as_of]
+        # The batch is sorted by instant: the conversions up to as_of are a prefix.
+        conversions = conversions[: bisect_right(conversions, as_of, key=_INSTANT)]
     # Whether any conversion names a click, without a Python-level loop over them.
     tracked = any(map(is_not, map(_CLICK_ID, conversions), repeat(None)))
     clicks = (

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from itertools import islice
 from operator import attrgetter, eq
 from typing import Any, TypeAlias, TypeVar
@@ -50,6 +51,7 @@ _PARTNER = attrgetter("partner_id")
 _CONTENT = attrgetter("content_id")
 _CURRENCY = attrgetter("revenue.currency")
 _NOUN = {Touch: "touch", Conversion: "conversion", Refund: "refund"}
+_NOTHING = Decimal(0)
 
 
 def _chronological(events: Iterable[E]) -> tuple[E, ...]:
@@ -366,7 +368,11 @@ def _check_refunds(
     problems: list[Problem],
 ) -> list[Refund]:
     kept = []
-    refunded: dict[str, Money] = {}
+    # Amounts refunded so far, by conversion id. Money amounts are Decimals already
+    # at the currency's minor unit, and the currencies are checked equal first, so
+    # adding and comparing the amounts is exact and the same as Money's arithmetic;
+    # Money objects are built only for the message of a refund that is too large.
+    refunded: dict[str, Decimal] = {}
     for refund in _chronological(refunds):
         subject = f"refund:{refund.id}"
         conversion = conversions.get(refund.conversion_id)
@@ -407,21 +413,23 @@ def _check_refunds(
                 )
             )
             continue
-        already = refunded.get(conversion.id, Money.zero(conversion.currency))
-        remaining = conversion.revenue - already
-        if refund.amount > remaining:
+        already = refunded.get(conversion.id, _NOTHING)
+        remaining = conversion.revenue.amount - already
+        if refund.amount.amount > remaining:
+            currency = conversion.currency
             problems.append(
                 Problem(
                     kind=ProblemKind.REFUND_EXCEEDS_SALE,
                     subject=subject,
                     field="amount",
-                    message=f"the refund of {refund.amount} is larger than the {remaining} "
-                    f"that remains of conversion {conversion.id!r} (revenue "
-                    f"{conversion.revenue}, already refunded {already})",
+                    message=f"the refund of {refund.amount} is larger than the "
+                    f"{Money(remaining, currency)} that remains of conversion "
+                    f"{conversion.id!r} (revenue {conversion.revenue}, already refunded "
+                    f"{Money(already, currency)})",
                 )
             )
             continue
-        refunded[conversion.id] = already + refund.amount
+        refunded[conversion.id] = already + refund.amount.amount
         kept.append(refund)
     return kept
 
@@ -496,8 +504,10 @@ def check_events(campaign: Campaign, events: Iterable[Event]) -> EventBatch:
     if valid_conversions is not conversions or rejected:
         index = {conversion.id: conversion for conversion in valid_conversions}
     if refunds:
-        rejected.update(c.id for c in conversions)
-        rejected.difference_update(index)
+        if valid_conversions is not conversions:
+            # Conversions the currency check dropped; when it dropped none, every
+            # remaining conversion is in the index and there is nothing to add.
+            rejected.update(c.id for c in conversions if c.id not in index)
         refunds, _ = _unique(refunds, problems)
         refunds = _check_refunds(refunds, index, rejected, problems)
     return EventBatch._trusted(
