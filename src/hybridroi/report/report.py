@@ -914,8 +914,9 @@ class _Builder:
             for line in statement.lines:
                 if from_ledger and line.kind is not LineKind.NETWORK_FEE:
                     continue  # partner pay comes from the ledger entries
-                # Period-level lines (bonuses, network fees) are earned at the end
-                # of their period, the first instant after it: they count in it.
+                # Every line counts in its statement's period. The engine dates lines inside
+                # it, except a sale or content dated after a campaign-long statement's end,
+                # which the clamp brings back into that statement's period.
                 self.add_line_cost(
                     statement.partner_id,
                     line.kind,
