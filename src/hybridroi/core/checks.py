@@ -6,20 +6,23 @@ offending value and what was expected.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, is_currency, validate_currency
 from hybridroi.core.timezones import require_aware
 
 __all__ = [
     "aware",
     "currency_code",
+    "enum_member",
     "identifier",
+    "instance_of",
     "non_negative_int",
     "non_negative_money",
     "optional",
@@ -30,6 +33,7 @@ __all__ = [
 ]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+E = TypeVar("E", bound=enum.Enum)
 
 
 def _name(instance: object, attribute: attrs.Attribute[Any]) -> str:
@@ -90,11 +94,70 @@ def optional(validator: Validator) -> Validator:
     return check
 
 
+def instance_of(types: type | tuple[type, ...], expected: str) -> Validator:
+    """A validator that accepts instances of ``types`` only.
+
+    Unlike ``attrs.validators.instance_of``, the error is the library's own
+    :class:`InvalidTypeError`, naming ``Class.field``, the value and ``expected``.
+
+    Args:
+        types: The accepted type or types.
+        expected: What the field accepts, in words (``"a Money amount"``).
+    """
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, types):
+            raise InvalidTypeError(_name(instance, attribute), value, expected)
+
+    return check
+
+
+def enum_member(enum_type: type[E]) -> attrs.Converter[Any, E]:
+    """A converter that takes a member of ``enum_type`` or its value (``"click"``).
+
+    Text is matched without regard to case or surrounding spaces. Anything else
+    raises :class:`InvalidValueError` naming ``Class.field`` and the accepted values.
+
+    Args:
+        enum_type: The enumeration the field holds.
+    """
+    by_value = {member.value: member for member in enum_type}
+    by_text = {str(member.value).lower(): member for member in enum_type}
+    choices = ", ".join(repr(member.value) for member in enum_type)
+
+    def convert(value: Any, instance: Any, field: attrs.Attribute[Any]) -> E:
+        if type(value) is enum_type:
+            return value
+        member = by_value.get(value) if not isinstance(value, bool) and _hashable(value) else None
+        if member is None and isinstance(value, str):
+            member = by_text.get(value.strip().lower())
+        if member is None:
+            raise InvalidValueError(_name(instance, field), value, f"one of {choices}")
+        return member
+
+    return attrs.Converter(convert, takes_self=True, takes_field=True)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def to_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    """Converter: any iterable (but not a string) to a tuple."""
+    """Converter: any iterable (but not a string) to a tuple.
+
+    Raises:
+        InvalidTypeError: For a string, bytes or a value that is not iterable.
+    """
     if isinstance(values, str | bytes):
-        raise TypeError(f"expected a collection, got the string {values!r}")
-    return tuple(values)
+        raise InvalidTypeError("collection", values, "a collection, not a string")
+    try:
+        return tuple(values)
+    except TypeError:
+        raise InvalidTypeError("collection", values, "a collection (list or tuple)") from None
 
 
 def unique_ids(owner: str, items: Iterable[Any], attribute: str = "id") -> None:

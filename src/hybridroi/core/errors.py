@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "CurrencyMismatchError",
     "HybridRoiError",
+    "InvalidTypeError",
     "InvalidValueError",
     "MissingRateError",
     "NaiveDatetimeError",
@@ -43,6 +44,15 @@ class InvalidValueError(HybridRoiError, ValueError):
         self.value = value
         self.expected = expected
         super().__init__(f"{field}: expected {expected}, got {value!r}")
+
+
+class InvalidTypeError(InvalidValueError, TypeError):
+    """A value of the wrong type for a field: a float for money, a string for a record.
+
+    It is an :class:`InvalidValueError` (so a ``ValueError``) and a ``TypeError``, so
+    callers may catch either; the message names the field, the value and what was
+    expected.
+    """
 
 
 class UnknownCurrencyError(InvalidValueError):

@@ -26,12 +26,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
+from hybridroi.core.text import escape_cell
 from hybridroi.core.timezones import UTC, require_aware
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry
 from hybridroi.ledger.lifecycle import status_at
@@ -61,24 +61,6 @@ COLUMNS = (
     "reason",
 )
 """The columns of a partner statement, in order."""
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def escape_cell(value: str) -> str:
-    """Escape a CSV cell that a spreadsheet could read as a formula.
-
-    Args:
-        value: The cell's text.
-
-    Returns:
-        The text prefixed with ``'`` if it begins with ``=``, ``+``, ``-``,
-        ``@``, a tab or a carriage return and is not a plain decimal number.
-    """
-    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def _instant(value: datetime) -> str:

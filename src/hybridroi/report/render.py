@@ -23,7 +23,7 @@ from typing import Any
 
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.problems import Problem
-from hybridroi.ledger.export import escape_cell
+from hybridroi.core.text import escape_cell
 from hybridroi.report.kpis import Incrementality, Kpi
 from hybridroi.report.report import (
     COST_COMPONENTS,
@@ -340,7 +340,7 @@ def report_to_csv(report: Report) -> str:
     """The records of :func:`report_records` as CSV text with a header line.
 
     Text cells (keys, labels, currency) are escaped against formula injection
-    with :func:`hybridroi.ledger.export.escape_cell`: a partner named
+    with :func:`hybridroi.core.text.escape_cell`: a partner named
     ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``, so a spreadsheet shows
     it as text. Numbers are written as they are.
 
