@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import TypeVar, overload
 
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, minor_unit
+from hybridroi.core.money import Money
 
 __all__ = ["Weight", "allocate", "allocate_minor_units"]
 
@@ -124,19 +124,16 @@ def allocate(
     """
     if not isinstance(total, Money):
         raise TypeError(f"total: expected Money, got {type(total).__name__}")
-    exponent = minor_unit(total.currency)
     if isinstance(weights, Mapping):
         keys = sorted(weights, key=_sort_key)
         parts = allocate_minor_units(
             total.minor_units, [_weight(weights[key], key) for key in keys]
         )
         by_key = dict(zip(keys, parts, strict=True))
-        return {
-            key: Money(Decimal(by_key[key]).scaleb(-exponent), total.currency) for key in weights
-        }
+        return {key: Money.from_minor(by_key[key], total.currency) for key in weights}
     fractions = [_weight(weight, index) for index, weight in enumerate(weights)]
     return tuple(
-        Money(Decimal(part).scaleb(-exponent), total.currency)
+        Money.from_minor(part, total.currency)
         for part in allocate_minor_units(total.minor_units, fractions)
     )
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import attrs
 
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, is_currency, validate_currency
-from hybridroi.core.timezones import require_aware
+from hybridroi.core.timezones import in_range, require_aware
 
 __all__ = [
     "aware",
@@ -55,8 +55,8 @@ def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 
 def aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A timezone-aware datetime."""
-    if not is_instant(value):
+    """A timezone-aware datetime between ``EARLIEST`` and ``LATEST``."""
+    if not (is_instant(value) and in_range(value)):
         require_aware(value, _name(instance, attribute))
 
 
@@ -174,6 +174,6 @@ def unique_ids(owner: str, items: Iterable[Any], attribute: str = "id") -> None:
         seen.add(key)
 
 
-def is_instant(value: object) -> bool:
+def is_instant(value: object) -> TypeGuard[datetime]:
     """Whether ``value`` is a timezone-aware datetime."""
     return isinstance(value, datetime) and value.utcoffset() is not None

@@ -12,6 +12,11 @@ Two types carry amounts:
 Floats are refused everywhere. Amounts in different currencies never combine:
 adding, subtracting or ordering them raises :class:`CurrencyMismatchError`.
 
+Arithmetic is exact up to :data:`MAX_DIGITS` (60) significant digits, far above
+any amount a campaign meets; an amount or a result beyond that is refused with
+:class:`InvalidValueError`, never rounded silently. Amounts are written with ASCII
+digits (``"1234.50"``; ``"1_234.50"`` is accepted too).
+
 >>> Money("84.00", "EUR") * Decimal("0.12")
 UnroundedMoney('10.0800', 'EUR')
 >>> (Money("0.05", "EUR") * Decimal("0.5")).round()
@@ -25,7 +30,7 @@ from __future__ import annotations
 import decimal
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -35,6 +40,7 @@ import iso4217
 from hybridroi.core.errors import CurrencyMismatchError, InvalidValueError, UnknownCurrencyError
 
 __all__ = [
+    "MAX_DIGITS",
     "Money",
     "Rate",
     "Rounding",
@@ -48,18 +54,42 @@ __all__ = [
 Rate: TypeAlias = Decimal | int
 """A multiplier for money: an ``int`` or an exact ``Decimal`` (never a float)."""
 
-# Products of money and rates are computed in this context. Its precision is far
-# above any amount the library meets, and Inexact is trapped, so a product is
-# either exact or an error, never silently rounded.
+MAX_DIGITS = 60
+"""The significant digits an amount may have; arithmetic is exact up to this precision."""
+
+# All arithmetic on amounts is computed in this context. Its precision is far above
+# any amount the library meets, and Inexact is trapped, so a result is either exact
+# or an error, never silently rounded (the default context would keep 28 digits).
 _EXACT = decimal.Context(
-    prec=60,
+    prec=MAX_DIGITS,
     rounding=decimal.ROUND_HALF_UP,
     traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
 )
 
 
 # Rounding to the minor unit is inexact by design; only the precision must suffice.
-_ROUNDING = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.Overflow])
+_ROUNDING = decimal.Context(prec=MAX_DIGITS, traps=[decimal.InvalidOperation, decimal.Overflow])
+_TOO_LONG = (
+    f"an amount of at most {MAX_DIGITS} significant digits (amounts are exact to that precision)"
+)
+
+
+def _exactly(operation: Callable[..., Decimal], *operands: object, field: str) -> Decimal:
+    """``operation(*operands)`` in the exact context, or an error naming ``field``."""
+    try:
+        return operation(*operands)
+    except (decimal.DecimalException, ValueError, OverflowError):
+        raise InvalidValueError(field, operands[0], _TOO_LONG) from None
+
+
+def _check_digits(value: Decimal, field: str, places: int | None = None) -> Decimal:
+    """``value`` if it fits in :data:`MAX_DIGITS` digits (with ``places`` decimals when given)."""
+    integer = value.adjusted() + 1 if value else 0
+    exponent = value.as_tuple().exponent
+    fraction = places if places is not None else -exponent if isinstance(exponent, int) else 0
+    if max(integer, 0) + max(fraction, 0) > MAX_DIGITS:
+        raise InvalidValueError(field, value, _TOO_LONG)
+    return value
 
 
 class Rounding(enum.Enum):
@@ -162,9 +192,13 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        if not value.isascii():
+            raise InvalidValueError(
+                field, value, "a decimal number in ASCII digits such as '12.50'"
+            )
         try:
             result = Decimal(value.strip().replace("_", ""))
-        except decimal.InvalidOperation:
+        except (decimal.InvalidOperation, ValueError):
             raise InvalidValueError(field, value, "a decimal number such as '12.50'") from None
     elif isinstance(value, float):
         raise TypeError(
@@ -218,6 +252,7 @@ class Money:
     def __init__(self, amount: str | int | Decimal, currency: str) -> None:
         validate_currency(currency, "Money.currency")
         value = to_decimal(amount, "Money.amount")
+        _check_digits(value, "Money.amount", minor_unit(currency))
         quantum = _quantum(currency)
         try:
             exact = value.quantize(quantum, context=_EXACT)
@@ -245,12 +280,15 @@ class Money:
         """
         if not isinstance(units, int) or isinstance(units, bool):
             raise TypeError(f"Money.from_minor: expected int minor units, got {units!r}")
-        return cls(Decimal(units).scaleb(-minor_unit(currency)), currency)
+        exponent = -minor_unit(currency)
+        return cls(
+            _exactly(Decimal(units).scaleb, exponent, _EXACT, field="Money.amount"), currency
+        )
 
     @property
     def minor_units(self) -> int:
         """The amount as an integer count of minor units."""
-        return int(self.amount.scaleb(minor_unit(self.currency)))
+        return int(self.amount.scaleb(minor_unit(self.currency), context=_EXACT))
 
     def exact(self) -> UnroundedMoney:
         """This amount as :class:`UnroundedMoney`, to combine with exact products."""
@@ -272,7 +310,10 @@ class Money:
     def __add__(self, other: object) -> Money:
         if isinstance(other, Money):
             _check_same(self.currency, other.currency, "add")
-            return Money(self.amount + other.amount, self.currency)
+            return Money(
+                _exactly(_EXACT.add, self.amount, other.amount, field="Money.amount"),
+                self.currency,
+            )
         return NotImplemented
 
     def __radd__(self, other: object) -> Money:
@@ -284,23 +325,29 @@ class Money:
     def __sub__(self, other: object) -> Money:
         if isinstance(other, Money):
             _check_same(self.currency, other.currency, "subtract")
-            return Money(self.amount - other.amount, self.currency)
+            return Money(
+                _exactly(_EXACT.subtract, self.amount, other.amount, field="Money.amount"),
+                self.currency,
+            )
         return NotImplemented
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money(_EXACT.minus(self.amount), self.currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return Money(_EXACT.abs(self.amount), self.currency)
 
     def __mul__(self, other: object) -> UnroundedMoney:
         if isinstance(other, float):
             raise TypeError("cannot multiply Money by a float; pass the rate as a Decimal or str")
         if isinstance(other, Decimal | int) and not isinstance(other, bool):
-            return UnroundedMoney(_EXACT.multiply(self.amount, Decimal(other)), self.currency)
+            return UnroundedMoney(
+                _exactly(_EXACT.multiply, self.amount, Decimal(other), field="money product"),
+                self.currency,
+            )
         return NotImplemented
 
     __rmul__ = __mul__
@@ -337,7 +384,7 @@ class Money:
         total = Decimal(0)
         for item in amounts:
             _check_same(currency, item.currency, "add")
-            total += item.amount
+            total = _exactly(_EXACT.add, total, item.amount, field="Money.sum")
         return Money(total, currency)
 
 
@@ -359,7 +406,8 @@ class UnroundedMoney:
 
     def __init__(self, amount: str | int | Decimal, currency: str) -> None:
         validate_currency(currency, "UnroundedMoney.currency")
-        object.__setattr__(self, "amount", to_decimal(amount, "UnroundedMoney.amount"))
+        value = _check_digits(to_decimal(amount, "UnroundedMoney.amount"), "UnroundedMoney.amount")
+        object.__setattr__(self, "amount", value)
         object.__setattr__(self, "currency", currency)
 
     @classmethod
@@ -379,12 +427,13 @@ class UnroundedMoney:
         """
         if not isinstance(rounding, Rounding):
             raise TypeError(f"rounding: expected a Rounding member, got {rounding!r}")
-        return Money(
-            self.amount.quantize(
+        try:
+            rounded = self.amount.quantize(
                 _quantum(self.currency), rounding=rounding.value, context=_ROUNDING
-            ),
-            self.currency,
-        )
+            )
+        except decimal.DecimalException:
+            raise InvalidValueError("UnroundedMoney.amount", self.amount, _TOO_LONG) from None
+        return Money(rounded, self.currency)
 
     def __repr__(self) -> str:
         return f"UnroundedMoney('{self.amount}', '{self.currency}')"
@@ -402,7 +451,9 @@ class UnroundedMoney:
         amount = self._other_amount(other, "add")
         if amount is None:
             return NotImplemented
-        return UnroundedMoney(_EXACT.add(self.amount, amount), self.currency)
+        return UnroundedMoney(
+            _exactly(_EXACT.add, self.amount, amount, field="UnroundedMoney.amount"), self.currency
+        )
 
     def __radd__(self, other: object) -> UnroundedMoney:
         if isinstance(other, int) and not isinstance(other, bool) and other == 0:
@@ -413,22 +464,31 @@ class UnroundedMoney:
         amount = self._other_amount(other, "subtract")
         if amount is None:
             return NotImplemented
-        return UnroundedMoney(_EXACT.subtract(self.amount, amount), self.currency)
+        return UnroundedMoney(
+            _exactly(_EXACT.subtract, self.amount, amount, field="UnroundedMoney.amount"),
+            self.currency,
+        )
 
     def __rsub__(self, other: object) -> UnroundedMoney:
         amount = self._other_amount(other, "subtract")
         if amount is None:
             return NotImplemented
-        return UnroundedMoney(_EXACT.subtract(amount, self.amount), self.currency)
+        return UnroundedMoney(
+            _exactly(_EXACT.subtract, amount, self.amount, field="UnroundedMoney.amount"),
+            self.currency,
+        )
 
     def __neg__(self) -> UnroundedMoney:
-        return UnroundedMoney(-self.amount, self.currency)
+        return UnroundedMoney(_EXACT.minus(self.amount), self.currency)
 
     def __mul__(self, other: object) -> UnroundedMoney:
         if isinstance(other, float):
             raise TypeError("cannot multiply money by a float; pass the rate as a Decimal or str")
         if isinstance(other, Decimal | int) and not isinstance(other, bool):
-            return UnroundedMoney(_EXACT.multiply(self.amount, Decimal(other)), self.currency)
+            return UnroundedMoney(
+                _exactly(_EXACT.multiply, self.amount, Decimal(other), field="money product"),
+                self.currency,
+            )
         return NotImplemented
 
     __rmul__ = __mul__

@@ -15,15 +15,30 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hybridroi.core.errors import InvalidValueError, NaiveDatetimeError
 
-__all__ = ["UTC", "require_aware", "zone"]
+__all__ = ["EARLIEST", "LATEST", "UTC", "in_range", "require_aware", "zone"]
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""The earliest instant the library accepts (1900-01-01T00:00Z)."""
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""The first instant after the accepted range (9000-01-01T00:00Z).
+
+Inside ``[EARLIEST, LATEST)`` every window, period and lock date the library computes
+stays within what ``datetime`` can hold; an instant outside (a click dated in year 1)
+is refused rather than overflowing later.
+"""
+_RANGE = (
+    "an instant between 1900-01-01T00:00Z and 9000-01-01T00:00Z (the range the library "
+    "computes periods and windows in)"
+)
 
 
 def require_aware(value: object, field: str) -> datetime:
-    """Return ``value`` if it is a timezone-aware datetime, else raise naming ``field``.
+    """Return ``value`` if it is a timezone-aware instant in range, else raise naming ``field``.
 
     Raises:
         NaiveDatetimeError: If ``value`` is a naive datetime.
-        InvalidValueError: If ``value`` is not a datetime at all.
+        InvalidValueError: If ``value`` is not a datetime at all, or lies outside
+            ``[EARLIEST, LATEST)``.
     """
     if not isinstance(value, datetime):
         raise InvalidValueError(field, value, "a timezone-aware datetime")
@@ -34,7 +49,22 @@ def require_aware(value: object, field: str) -> datetime:
             "a timezone-aware datetime (naive datetimes are ambiguous; attach a tzinfo such "
             "as ZoneInfo('Europe/Paris') or timezone.utc)",
         )
+    if not in_range(value):
+        raise InvalidValueError(field, value, _RANGE)
     return value
+
+
+def in_range(value: datetime) -> bool:
+    """Whether the aware ``value`` lies in ``[EARLIEST, LATEST)``.
+
+    >>> in_range(datetime(2026, 3, 1, tzinfo=UTC)), in_range(datetime(1, 1, 1, tzinfo=UTC))
+    (True, False)
+    """
+    # Years well inside the range need no offset arithmetic (the hot path); near the
+    # bounds the exact comparison is made, without adding anything to ``value``.
+    if EARLIEST.year < value.year < LATEST.year - 1:
+        return True
+    return EARLIEST <= value < LATEST
 
 
 @functools.cache
