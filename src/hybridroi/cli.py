@@ -10,19 +10,29 @@
 ``report`` would, and lists every problem once, one per line; for a campaign
 file that cannot be read, every problem with its key path.
 
+``validate`` takes the options of ``report`` that can cause problems
+(margins, window, LTV) and runs the same computation: it finds every problem
+``report`` would. A problem about the campaign file (a fee, a rule, an extra
+cost) names the file; one caused by an option names the option.
+
 Exit status: 0 on success; 1 when the input was read but holds problems (the
 report is still printed, and ``validate`` lists every problem); 2 when the
 input cannot be used at all (a missing or invalid campaign file, an unreadable
-event file, a bad option). Every failure ends with one line on stderr saying
-why. A progress bar is drawn on stderr while event files are read, only when
-stderr is a terminal.
+event file, a bad option); 70 (``EX_SOFTWARE``) for an internal error of the
+library, with a one-line message (the traceback only with ``--debug``). Every
+failure ends with one line on stderr saying why. A progress bar is drawn on
+stderr while event files are read, only when stderr is a terminal. Everything
+printed from the input (names, ids, problems) goes through
+:func:`hybridroi.core.text.printable`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,10 +44,11 @@ import attrs
 from hybridroi.core.errors import HybridRoiError, InvalidValueError
 from hybridroi.core.money import Money, to_decimal
 from hybridroi.core.periods import PeriodKind
-from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.problems import Problem
+from hybridroi.core.text import printable
 from hybridroi.demo.cosmetics import DEMO_SEED, DEMO_SIZE, demo_data
 from hybridroi.domain.campaign import Campaign
-from hybridroi.events.intake import check_events
+from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.events.stats import ContentStats, latest_stats
 from hybridroi.files.campaign import campaign_to_json, load_campaign
@@ -53,6 +64,8 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
+EXIT_INTERNAL = 70
+"""``EX_SOFTWARE`` of sysexits.h: a defect of the library, not of the input."""
 
 _PERIODS = {kind.value: kind for kind in PeriodKind}
 
@@ -146,7 +159,45 @@ def _parser() -> argparse.ArgumentParser:
         description="Blended ROI of influencer and affiliate campaigns: fixed fees and "
         "commissions against attributed revenue and gross profit.",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback of an internal error"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def debug_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print the traceback of an internal error",
+        )
+
+    def report_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--as-of",
+            type=_instant,
+            help="compute as of this instant "
+            "(default: the campaign's end, or now if it has not ended)",
+        )
+        command.add_argument(
+            "--margin", type=_rate, help="gross margin of the campaign, such as 0.7"
+        )
+        command.add_argument(
+            "--category-margin",
+            type=_category_rate,
+            action="append",
+            default=[],
+            metavar="CATEGORY=RATE",
+            help="gross margin of a product category (repeatable)",
+        )
+        command.add_argument(
+            "--from", dest="start", type=_instant, help="start of the report window"
+        )
+        command.add_argument("--to", dest="end", type=_instant, help="end of the report window")
+        command.add_argument(
+            "--ltv", type=_amount, help="lifetime gross profit of one new customer, for LTV ROI"
+        )
+        debug_option(command)
 
     def output_options(command: argparse.ArgumentParser) -> None:
         command.add_argument(
@@ -173,25 +224,7 @@ def _parser() -> argparse.ArgumentParser:
         "--events", nargs="+", required=True, metavar="FILE", help="event files (.csv, .jsonl)"
     )
     output_options(report)
-    report.add_argument(
-        "--as-of",
-        type=_instant,
-        help="compute as of this instant (default: the campaign's end, or now if it has not ended)",
-    )
-    report.add_argument("--margin", type=_rate, help="gross margin of the campaign, such as 0.7")
-    report.add_argument(
-        "--category-margin",
-        type=_category_rate,
-        action="append",
-        default=[],
-        metavar="CATEGORY=RATE",
-        help="gross margin of a product category (repeatable)",
-    )
-    report.add_argument("--from", dest="start", type=_instant, help="start of the report window")
-    report.add_argument("--to", dest="end", type=_instant, help="end of the report window")
-    report.add_argument(
-        "--ltv", type=_amount, help="lifetime gross profit of one new customer, for LTV ROI"
-    )
+    report_options(report)
 
     validate = commands.add_parser(
         "validate",
@@ -203,11 +236,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--events", nargs="+", default=[], metavar="FILE", help="event files (.csv, .jsonl)"
     )
-    validate.add_argument(
-        "--as-of",
-        type=_instant,
-        help="compute the statements as of this instant (default: as for report)",
-    )
+    report_options(validate)
 
     demo = commands.add_parser(
         "demo",
@@ -216,6 +245,7 @@ def _parser() -> argparse.ArgumentParser:
         "campaign, about 50,000 events from a fixed seed) and print its report.",
     )
     output_options(demo)
+    debug_option(demo)
     demo.add_argument("--seed", type=int, default=None, help="seed of the generated events")
     demo.add_argument("--size", type=int, default=None, help="about how many events")
     demo.add_argument(
@@ -315,9 +345,19 @@ def _run_report(
     )
 
 
-def _report(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    campaign = _load(args.campaign)
-    loaded = _read(args.events, stderr)
+@attrs.frozen(kw_only=True)
+class _Options:
+    """The report's options, read from the command line."""
+
+    as_of: datetime
+    margin: GrossMargin | None
+    window: tuple[datetime, datetime] | None
+    ltv: Money | None
+    period: PeriodKind
+
+
+def _options(args: argparse.Namespace, campaign: Campaign) -> _Options:
+    """The report's options from the command line, checked against the campaign."""
     margin = None
     if args.margin is not None or args.category_margin:
         try:
@@ -329,22 +369,78 @@ def _report(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         window = (args.start or campaign.start, args.end or campaign.end)
     try:
         ltv = None if args.ltv is None else Money(args.ltv, campaign.currency)
-        report = _run_report(
+    except InvalidValueError as error:
+        raise _UnusableInputError(str(error)) from None
+    return _Options(
+        as_of=args.as_of or _default_as_of(campaign),
+        margin=margin,
+        window=window,
+        ltv=ltv,
+        period=_PERIODS[getattr(args, "period", "month")],
+    )
+
+
+# Subjects of problems about objects of the campaign file (not about events).
+_CAMPAIGN_SUBJECTS = (
+    "campaign:",
+    "content:",
+    "deal:",
+    "extra_cost:",
+    "fee:",
+    "line:",
+    "partner:",
+    "statement:",
+)
+
+
+def _locate(problems: Sequence[Problem], args: argparse.Namespace) -> tuple[Problem, ...]:
+    """Name where each problem without a source comes from: the campaign file or an option."""
+    margin_option = "--category-margin" if args.category_margin else "--margin"
+
+    def source(problem: Problem) -> str | None:
+        if problem.source is not None:
+            return problem.source
+        if problem.subject.startswith(_CAMPAIGN_SUBJECTS):
+            return str(args.campaign)
+        return margin_option if problem.subject == "margin" else None
+
+    return tuple(attrs.evolve(problem, source=source(problem)) for problem in problems)
+
+
+def _check(
+    args: argparse.Namespace, campaign: Campaign, loaded: LoadedEvents
+) -> tuple[StatementRun, Report]:
+    """The statements and the report of the files, with every problem located.
+
+    ``report`` and ``validate`` both run this, so ``validate`` finds every problem
+    ``report`` would.
+    """
+    options = _options(args, campaign)
+    try:
+        run = _statements(campaign, loaded.events, loaded.stats, as_of=options.as_of)
+        report = build_report(
             campaign,
-            loaded.events,
-            loaded.stats,
-            as_of=args.as_of or _default_as_of(campaign),
-            margin=margin,
-            window=window,
-            ltv=ltv,
-            period=_PERIODS[args.period],
+            run,
+            events=loaded.events,
+            stats=loaded.stats,
+            margin=options.margin,
+            window=options.window,
+            ltv=options.ltv,
+            period=options.period,
         )
     except InvalidValueError as error:
         raise _UnusableInputError(str(error)) from None
     report = _with_file_problems(report, loaded.problems)
+    return run, attrs.evolve(report, problems=_locate(loaded.locate(report.problems), args))
+
+
+def _report(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    campaign = _load(args.campaign)
+    loaded = _read(args.events, stderr)
+    _, report = _check(args, campaign, loaded)
     stdout.write(_render(report, args.format))
     if report.problems:
-        first = report.problems[0]
+        first = printable(str(report.problems[0]))
         stderr.write(
             f"hybridroi: {len(report.problems)} problem(s) in the input, first: {first}; "
             "run hybridroi validate for the list\n"
@@ -366,30 +462,14 @@ def _with_file_problems(report: Report, problems: Sequence[Problem]) -> Report:
 def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     campaign = _load(args.campaign, listing=stdout)
     loaded = _read(args.events, stderr) if args.events else LoadedEvents()
-    batch = check_events(campaign, loaded.events)
-    try:
-        run = _statements(
-            campaign, loaded.events, loaded.stats, as_of=args.as_of or _default_as_of(campaign)
-        )
-    except InvalidValueError as error:
-        raise _UnusableInputError(str(error)) from None
-    known = {content.id for content in campaign.contents}
-    problems = [*loaded.problems, *batch.problems, *run.problems]
-    problems += [
-        Problem(
-            kind=ProblemKind.UNKNOWN_CONTENT,
-            subject=f"stats:{record.content_id}",
-            message="statistics for content that is not in the campaign",
-            field="content_id",
-        )
-        for record in loaded.stats
-        if record.content_id not in known
-    ]
-    # The statement run checks the events again: each problem is listed once.
-    problems = list(dict.fromkeys(problems))
+    run, report = _check(args, campaign, loaded)
+    # Checked again only to count what was accepted; its problems are in the report's.
+    batch: EventBatch = check_events(campaign, loaded.events)
+    # The statement run and the report check the events again: each problem is listed once.
+    problems = list(dict.fromkeys(report.problems))
     for problem in problems:
-        stdout.write(f"{problem}\n")
-    summary = (
+        stdout.write(f"{printable(str(problem))}\n")
+    summary = printable(
         f"{campaign.id}: {len(campaign.partners)} partners; {loaded.rows} rows read: "
         f"{len(batch.touches)} touches, {len(batch.conversions)} conversions, "
         f"{len(batch.refunds)} refunds, {len(loaded.stats)} statistics; "
@@ -460,16 +540,38 @@ def main(
         stderr: Where progress and errors go (``sys.stderr`` when None).
 
     Returns:
-        The exit status: 0 success, 1 input with problems, 2 unusable input.
+        The exit status: 0 success, 1 input with problems, 2 unusable input or a
+        usage error, 70 an internal error (a defect of the library).
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         try:
-            args = _parser().parse_args(argv)
+            # --help writes to the caller's stdout, not the process's.
+            with contextlib.redirect_stdout(out):
+                args = _parser().parse_args(arguments)
         except SystemExit as exit_:  # --help
             return int(exit_.code or 0)
         return _COMMANDS[args.command](args, out, err)
     except _UnusableInputError as error:
-        err.write(f"hybridroi: error: {error}\n")
+        err.write(f"hybridroi: error: {printable(str(error))}\n")
         return EXIT_UNUSABLE
+    except HybridRoiError as error:
+        # A library error is about the input it was given; its first line says why.
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        err.write(f"hybridroi: error: {printable(lines[0])}\n")
+        return EXIT_UNUSABLE
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        err.write(f"hybridroi: error: {printable(where + (error.strerror or str(error)))}\n")
+        return EXIT_UNUSABLE
+    except Exception as error:
+        if "--debug" in arguments:
+            traceback.print_exc(file=err)
+        message = printable(f"{type(error).__name__}: {error}".splitlines()[0][:300])
+        err.write(
+            f"hybridroi: internal error ({message}); this is a defect of hybridroi, "
+            "please report it (run with --debug for the traceback)\n"
+        )
+        return EXIT_INTERNAL

@@ -14,6 +14,10 @@ One cattrs converter turns records into JSON-safe dictionaries and back:
 * durations as text (``"30 days"``), fractions as ``"1/3"``, enums by value;
 * partners as a tagged union (``"type": "influencer"`` or ``"affiliate"``).
 
+Types are strict: a boolean is only ``true`` or ``false``, an integer only a whole number
+written as one (not a boolean, a text or a number with a fraction point), a text only a text
+(not a number, ``null`` or a list), a collection only a list and a record only a table.
+
 Validation belongs here: :func:`structure` collects every error of a document and raises
 :class:`DocumentError`, whose messages carry the key path (``$.deals[0].rules[1].rate``) and
 what was expected.
@@ -29,7 +33,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
@@ -41,7 +47,7 @@ from dateutil.relativedelta import relativedelta
 
 from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.durations import format_duration, parse_duration
-from hybridroi.core.errors import HybridRoiError, InvalidValueError
+from hybridroi.core.errors import HybridRoiError, InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney, to_decimal
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.partners import Affiliate, Influencer
@@ -70,8 +76,64 @@ class DocumentError(HybridRoiError, ValueError):
 
 def _decimal(value: Any, _type: Any) -> Decimal:
     if isinstance(value, float):
-        raise TypeError(f"float {value!r} is refused; write the number as a string such as '0.12'")
-    return to_decimal(value, "value")
+        raise InvalidTypeError(
+            "number", value, "an exact number; write it as a string such as '0.12'"
+        )
+    if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
+        raise InvalidTypeError("number", value, "a number such as '0.12' or 12")
+    return to_decimal(value, "number")
+
+
+def _bool(value: Any, _type: Any) -> bool:
+    if value is True or value is False:
+        return bool(value)
+    raise InvalidTypeError("boolean", value, "true or false")
+
+
+def _int(value: Any, _type: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InvalidTypeError(
+        "integer", value, "a whole number written without a fraction, such as 12"
+    )
+
+
+def _str(value: Any, _type: Any) -> str:
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidValueError("text", value, "text without lone surrogates") from None
+        return value
+    raise InvalidTypeError("text", value, "a text (a quoted string)")
+
+
+def _is_homogeneous_tuple(type_: Any) -> bool:
+    args: tuple[Any, ...] = getattr(type_, "__args__", ())
+    return getattr(type_, "__origin__", None) is tuple and args[1:] == (Ellipsis,)
+
+
+def _sequence_hook(type_: Any, conv: cattrs.Converter) -> Any:
+    base = homogenous_tuple_structure_factory(type_, conv)
+
+    def structure_sequence(value: Any, type_: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise InvalidTypeError("collection", value, "a list (an array)")
+        return base(value, type_)
+
+    return structure_sequence
+
+
+def _record_hook(hook: Any) -> Any:
+    """``hook``, refusing anything but a table (a dict) before it looks inside."""
+
+    def structure_record(value: Any, type_: Any) -> Any:
+        if not isinstance(value, dict):
+            raise InvalidTypeError("record", value, "a table (an object with keys)")
+        return hook(value, type_)
+
+    return structure_record
 
 
 def _money(value: Any, _type: Any) -> Money:
@@ -93,7 +155,15 @@ def _money(value: Any, _type: Any) -> Money:
 def _unrounded(value: Any, _type: Any) -> UnroundedMoney:
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:
         return UnroundedMoney(_decimal(value["amount"], Decimal), value["currency"])
-    raise InvalidValueError("money", value, "{'amount': '10.0800', 'currency': 'EUR'}")
+    # Exact unit prices in rules are written like money, and may be finer: "0.0005 EUR".
+    if isinstance(value, str) and len(value.split()) == 2:
+        amount, currency = value.split()
+        if amount.isalpha():
+            amount, currency = currency, amount
+        return UnroundedMoney(_decimal(amount, Decimal), currency)
+    raise InvalidValueError(
+        "money", value, "{'amount': '10.0800', 'currency': 'EUR'} or '0.0005 EUR'"
+    )
 
 
 def _instant(value: Any, _type: Any) -> dt.datetime:
@@ -163,7 +233,11 @@ def _format_error(exc: BaseException, type_: Any) -> str:
         return f"unexpected field(s): {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, KeyError):
         return f"required field missing, or unknown type: {exc.args[0]!r}"
-    if isinstance(exc, HybridRoiError | ValueError | TypeError):
+    if isinstance(exc, RecursionError):
+        return "the document is nested too deeply"
+    if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+        return "a number with too many digits"
+    if isinstance(exc, HybridRoiError | ValueError | TypeError | ArithmeticError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
@@ -178,6 +252,14 @@ def _union(name: str, module: str) -> Any:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+    conv.register_structure_hook(bool, _bool)
+    conv.register_structure_hook(int, _int)
+    conv.register_structure_hook(str, _str)
+    conv.register_structure_hook_factory(_is_homogeneous_tuple, lambda t: _sequence_hook(t, conv))
+    conv.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and attrs.has(t),
+        lambda t: _record_hook(make_dict_structure_fn(t, conv)),
+    )
     conv.register_structure_hook(Decimal, _decimal)
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(Money, _money)
@@ -204,8 +286,10 @@ def _make_converter() -> cattrs.Converter:
     # Windows read as a table ({"click": "30 days"}) or as pairs; the policy parses them.
     conv.register_structure_hook(
         AttributionPolicy,
-        make_dict_structure_fn(
-            AttributionPolicy, conv, windows=override(struct_hook=lambda v, _t: v)
+        _record_hook(
+            make_dict_structure_fn(
+                AttributionPolicy, conv, windows=override(struct_hook=lambda v, _t: v)
+            )
         ),
     )
     conv.register_unstructure_hook(
@@ -220,12 +304,17 @@ def _make_converter() -> cattrs.Converter:
         tag_name="type",
         tag_generator=lambda cls: cls.__name__.lower(),
     )
-    condition_union = _union("CONDITION_TYPES", "hybridroi.statements.conditions")
-    if condition_union is not None:
-        configure_tagged_union(condition_union, conv, tag_name="type")
-    rule_union = _union("RULE_TYPES", "hybridroi.statements.rules")
-    if rule_union is not None:
-        configure_tagged_union(rule_union, conv, tag_name="type")
+    conv.register_structure_hook(
+        Influencer | Affiliate, _record_hook(conv.get_structure_hook(Influencer | Affiliate))
+    )
+    for name, module in (
+        ("CONDITION_TYPES", "hybridroi.statements.conditions"),
+        ("RULE_TYPES", "hybridroi.statements.rules"),
+    ):
+        union = _union(name, module)
+        if union is not None:
+            configure_tagged_union(union, conv, tag_name="type")
+            conv.register_structure_hook(union, _record_hook(conv.get_structure_hook(union)))
     return conv
 
 
@@ -247,7 +336,8 @@ def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
         The record.
 
     Raises:
-        DocumentError: Listing every problem found, each with its key path.
+        DocumentError: Listing every problem found, each with its key path. Nothing else
+            escapes: whatever ``data`` holds, the outcome is the record or this error.
     """
     try:
         return converter().structure(data, cls)
@@ -255,7 +345,7 @@ def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
         raise DocumentError(
             cattrs.transform_error(error, path="$", format_exception=_format_error), source
         ) from None
-    except (HybridRoiError, ValueError, TypeError, KeyError) as error:
+    except Exception as error:  # any failure of the data is a located problem
         raise DocumentError([f"{_format_error(error, cls)} @ $"], source) from None
 
 

@@ -180,8 +180,8 @@ def test_invalid_policy_fields_are_refused() -> None:
         AttributionPolicy(dedupe_channels="paid_search")
     with pytest.raises(InvalidValueError, match="dedupe_channels"):
         AttributionPolicy(dedupe_channels=[" email"])
-    with pytest.raises(TypeError):
-        AttributionPolicy(tie_break="id")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="AttributionPolicy.tie_break"):
+        AttributionPolicy(tie_break="id")
 
 
 def test_channels_are_kept_sorted_and_unique() -> None:

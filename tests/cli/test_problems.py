@@ -97,7 +97,7 @@ def test_validate_runs_the_statements_and_reports_their_problems(
     status, out, err = run("validate", path, "--events", events)
     assert status == 1
     (line,) = out.splitlines()
-    assert line.startswith("currency deal:deal-bonsplans [rules[flat-usd]]: rule flat-usd")
+    assert line.startswith(f"{path}: currency deal:deal-bonsplans [rules[flat-usd]]: rule flat-usd")
     assert "is in USD" in line
     assert "1 problem(s) found" in err
     # Without the rule, the same files are fine, and the statements are counted.

@@ -65,3 +65,34 @@ def test_format_then_parse_round_trips(years: int, months: int, days: int, hours
     if not any((years, months, days, hours)):
         return
     assert parse_duration(format_duration(duration)) == duration
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10000 years",
+        "101 years",
+        "1201 months",
+        "36525 days",
+        "100 years 1 day",
+        "1" + "0" * 30 + " days",
+        "1" * 5000 + " days",
+        "10^30 days",
+    ],
+)
+def test_a_duration_is_at_most_100_years(text: str) -> None:
+    with pytest.raises(InvalidValueError, match=r"window: expected .*at most 100 years"):
+        parse_duration(text, "window")
+
+
+@pytest.mark.parametrize("text", ["100 years", "1200 months", "36524 days", "99 years 11 months"])
+def test_the_maximum_itself_is_accepted(text: str) -> None:
+    assert parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["\u0663 days", "\uff13\uff10 days", "\u00b2 days", "3\u0663 days"]
+)
+def test_digits_other_than_ascii_are_refused(text: str) -> None:
+    with pytest.raises(InvalidValueError, match=r"ASCII digits"):
+        parse_duration(text, "window")

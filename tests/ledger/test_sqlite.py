@@ -169,7 +169,7 @@ class TestSchema:
         with SqliteLedgerStore(tmp_path / "ledger.db") as store:
             ledger = Ledger(store, make_campaign())
             ledger.post(_run(3, 100, SALE), run_id="run-a")
-            with pytest.raises(sqlite3.IntegrityError):
+            with pytest.raises(InvalidValueError, match="run id not used before"):
                 ledger.post(_run(3, 500, SALE + timedelta(days=1)), run_id="run-a")
             assert sum(store.posted_totals().values()) == 303
             assert store.run_count() == 1

@@ -165,11 +165,15 @@ def events() -> list[Touch | Conversion | Refund]:
         Conversion(
             id="s1", instant=at(3, 7, 10), customer_key="k1", revenue=eur("200"), new_customer=True
         ),
-        Conversion(id="s2", instant=at(3, 12), customer_key="k2", revenue=eur("150")),
+        Conversion(
+            id="s2", instant=at(3, 12), customer_key="k2", revenue=eur("150"), new_customer=False
+        ),
         Conversion(
             id="s3", instant=at(4, 2, 10), customer_key="k3", revenue=eur("90"), new_customer=True
         ),
-        Conversion(id="s4", instant=at(4, 5), customer_key="k5", revenue=eur("60")),
+        Conversion(
+            id="s4", instant=at(4, 5), customer_key="k5", revenue=eur("60"), new_customer=False
+        ),
         Refund(id="r1", conversion_id="s2", instant=at(4, 10), amount=eur("50")),
     ]
 

@@ -100,7 +100,9 @@ def test_every_kpi_of_the_campaign(report: Report) -> None:
     assert kpis.cpa.value == Fraction("649.92")  # 1,949.76 / 3
     assert kpis.cac.value == Fraction("974.88")  # 1,949.76 / 2
     assert kpis.aov.value == Fraction(440, 3)  # 440 / 3 = 146.67
-    assert kpis.conversion_rate.value == Fraction(3, 4)
+    # Click-tracked sales only: Léa's half of s1 was earned by a view (t1), so
+    # 1/2 (Coupons' half of s1) + 1 (s2) + 1 (s3) = 5/2 sales over 4 clicks.
+    assert kpis.conversion_rate.value == Fraction(5, 8)
     assert kpis.ctr.value == Fraction(4, 35_000)
     assert kpis.epc.value == Fraction("6.30")  # 25.20 / 4
     assert kpis.cpm.value == cost * 1000 / 35_000  # 55.7074 per thousand views

@@ -159,7 +159,10 @@ class TestConditions:
         )
         result = run(
             campaign(deal(*rules)),
-            [sale("N", at(3), "100.00", new_customer=True), sale("R", at(3), "100.00")],
+            [
+                sale("N", at(3), "100.00", new_customer=True),
+                sale("R", at(3), "100.00", new_customer=False),
+            ],
         )
         assert amounts(result) == {
             "commission:N:new": Decimal("20.00"),
@@ -365,7 +368,7 @@ class TestRefunds:
         )
         conversions = [
             sale("N", at(3), "100.00", new_customer=True),
-            sale("R", at(3), "100.00"),
+            sale("R", at(3), "100.00", new_customer=False),
         ]
         refund = Refund(id="RF", conversion_id="N", instant=at(10), amount=eur("50.00"))
         result = run(campaign(deal(*rules)), conversions, [refund])

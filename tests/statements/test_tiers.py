@@ -43,8 +43,8 @@ def test_volume_prices_every_unit_at_the_reached_band() -> None:
     [
         # just under the boundary: both at 10%: 9,999.99 x 10% = 999.999
         (Decimal("9999.99"), Fraction("999.999"), Fraction("999.999")),
-        # on the boundary: graduated 10,000 x 10% = 1,000; volume in band 2: 10,000 x 12% = 1,200
-        (Decimal(10000), Fraction(1000), Fraction(1200)),
+        # on the boundary: the last cent is in band 1, in both modes: 10,000 x 10% = 1,000
+        (Decimal(10000), Fraction(1000), Fraction(1000)),
         # just over: graduated 1,000 + 0.01 x 12% = 1,000.0012; volume 10,000.01 x 12% = 1,200.0012
         (Decimal("10000.01"), Fraction("1000.0012"), Fraction("1200.0012")),
     ],
@@ -54,14 +54,17 @@ def test_around_a_boundary(quantity: Decimal, graduated: Fraction, volume: Fract
     assert volume_charge(BANDS, quantity) == volume
 
 
-def test_boundary_belongs_to_the_band_that_starts_there() -> None:
+def test_a_boundary_total_is_priced_in_the_band_that_ends_there() -> None:
     # Pitfall 2 (lago-front 3489): bands 0-250 and 250-infinity priced 250 units at 0.
+    # Unit 250 occupies [249, 250): 250 units are priced in the first band in both modes;
+    # the next unit, which starts at 250, is in the second band.
     bands = (Band(start=0, rate="0.10"), Band(start=250, rate="0.20"))
     starts = [band.start for band in bands]
     assert band_index(starts, Decimal(250)) == 1
     assert band_index(starts, Decimal("249.999")) == 0
-    assert volume_charge(bands, 250) == 50  # 250 x 20%
+    assert volume_charge(bands, 250) == 25  # 250 x 10%
     assert graduated_charge(bands, 250) == 25  # 250 x 10%
+    assert volume_charge(bands, 251) == Fraction("50.2")  # 251 x 20%
 
 
 def test_fractional_quantity_between_integer_bounds() -> None:

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import attrs
 
+from hybridroi.core.checks import enum_member
 from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem
 
@@ -46,7 +47,9 @@ class Credit:
     conversion_id: str
     partner_id: str
     share: Fraction
-    role: CreditRole
+    role: CreditRole = attrs.field(
+        converter=enum_member(CreditRole)  # type: ignore[misc]
+    )
     touch_id: str
     content_id: str | None
     revenue: Money
@@ -61,8 +64,13 @@ class AttributionResult:
         credits: Credits sorted by conversion id, then partner id.
         unattributed: Ids of valid conversions no partner earned, sorted.
         problems: Bad input found in the batch.
+        unowned_promo_codes: ``(conversion id, promo code)`` of the attributed
+            conversions whose promo code no partner of the campaign owns, sorted:
+            not an error (it may be a code of another channel), but such a code
+            earns a partner something only through a promo-code touch carrying it.
     """
 
     credits: tuple[Credit, ...]
     unattributed: tuple[str, ...]
     problems: tuple[Problem, ...]
+    unowned_promo_codes: tuple[tuple[str, str], ...] = ()

@@ -7,16 +7,21 @@ For each valid conversion, in order:
    conversion and inside the window of their kind. Touches of outside
    channels count only when the policy de-duplicates against that channel.
    They are ordered by instant, ties broken by the policy's rule.
-2. **Promo-code precedence** (on by default). If the order used a promo code
-   and an eligible promo-code touch carries that code (its ``link_id``, compared
-   without regard to case) or carries no code, the partner of the latest such
-   touch takes the whole sale.
+2. **Promo codes.** A promo code on the order that a partner owns
+   (``promo_codes`` of the partner, compared without regard to case) is a
+   promo-code touch of its owner at the order's instant. With promo-code
+   precedence (on by default) the owner takes the whole sale; without, that
+   touch competes under the model. An order whose code no partner owns falls
+   back to promo-code touches: with precedence, if an eligible promo-code touch
+   carries that code (its ``link_id``) or carries no code, the partner of the
+   latest such touch takes the whole sale.
 3. **De-duplication.** If the last eligible touch comes from a de-duplicated
    outside channel, no partner is credited.
 4. **Model.** The policy's model splits the sale among the eligible partner
    touches; the shares of each partner are merged into one credit.
 
-A conversion with no credit is listed in ``unattributed``. Credits carry the
+A conversion with no credit is listed in ``unattributed``; a conversion whose
+promo code no partner owns is listed in ``unowned_promo_codes``. Credits carry the
 conversion's revenue as sold; refunds do not change credits (the commission
 engine and the ledger reverse commissions on refunds).
 """
@@ -56,6 +61,7 @@ _NO_RANK = dict.fromkeys(TouchKind, 0)
 _BY_CONVERSION = attrgetter("conversion_id")
 _CLICK_ID = attrgetter("click_id")
 _INSTANT = attrgetter("instant")
+_PROMO_CODE = attrgetter("promo_code")
 _PROMO = TouchKind.PROMO_CODE
 _NO_GAP = timedelta(0)
 
@@ -190,6 +196,22 @@ class _Context:
         # Last-touch reasons by kind, then by the key of the gap (see _gap_key).
         self.reasons: dict[TouchKind, dict[int, str]] = {kind: {} for kind in TouchKind}
         self.shares_text: dict[Fraction, str] = {}
+        # Owned codes by folded code: (owner, the code as declared). A kind without a
+        # window never earns credit, and neither does an owned code then.
+        self.owners: dict[str, tuple[str, str]] = (
+            {
+                code.casefold(): (partner.id, code)
+                for partner in campaign.partners
+                for code in partner.promo_codes
+            }
+            if _PROMO in self.kinds
+            else {}
+        )
+        self.all_owners = {
+            code.casefold() for partner in campaign.partners for code in partner.promo_codes
+        }
+        # The touch standing for the order's own owned code, while that order is attributed.
+        self.sale_touch: Touch | None = None
 
     def order_key(self, touch: Touch) -> tuple[datetime, int, str]:
         return (touch.instant, self.rank[touch.kind], touch.id)
@@ -224,10 +246,69 @@ class _Context:
         return f"last {_KIND_NOUN[kind]} {_ago(gap)}, within the {self.window_text[kind]}"
 
     def touch_text(self, touch: Touch, instant: datetime) -> str:
+        if touch is self.sale_touch:
+            return _code_words(touch)
         return (
             f"{_KIND_NOUN[touch.kind]} {_ago(instant - touch.instant)}, "
             f"within the {self.window_text[touch.kind]}"
         )
+
+
+def _code_words(touch: Touch) -> str:
+    return f"promo code {touch.link_id} of partner {touch.partner_id} used at checkout"
+
+
+def _owned(context: _Context, conversion: Conversion) -> tuple[str, str] | None:
+    """The owner of the order's promo code and the code as declared, if a partner owns it."""
+    code = conversion.promo_code
+    if code is None or not context.owners:
+        return None
+    return context.owners.get(code.casefold())
+
+
+def _sale_touch(conversion: Conversion, owner: str, code: str) -> Touch:
+    """The order's owned code as a promo-code touch of its owner at the order's instant."""
+    return Touch(
+        id=conversion.id,
+        kind=_PROMO,
+        instant=conversion.instant,
+        customer_key=conversion.customer_key,
+        partner_id=owner,
+        link_id=code,
+    )
+
+
+def _owner_touch(eligible: Sequence[Touch], code: str, owner: str) -> Touch | None:
+    """The latest eligible partner promo-code touch carrying ``code``, if the owner's."""
+    wanted = code.casefold()
+    for touch in reversed(eligible):
+        if (
+            touch.kind is _PROMO
+            and touch.partner_id is not None
+            and touch.link_id is not None
+            and touch.link_id.casefold() == wanted
+        ):
+            return touch if touch.partner_id == owner else None
+    return None
+
+
+def _owned_credit(
+    context: _Context, conversion: Conversion, owner: str, code: str, touch: Touch | None
+) -> Credit:
+    """The whole sale to the owner of its promo code (promo-code precedence)."""
+    reason = f"promo code {code} of partner {owner} used at checkout takes precedence over cookies"
+    if touch is not None:
+        reason += f"; {context.touch_text(touch, conversion.instant)}"
+    return _credit(
+        conversion.id,
+        owner,
+        _ONE,
+        CreditRole.SOLE,
+        conversion.id if touch is None else touch.id,
+        None if touch is None else touch.content_id,
+        conversion.revenue,
+        reason,
+    )
 
 
 def _eligible(context: _Context, group: Sequence[Touch], instant: datetime) -> list[Touch]:
@@ -287,7 +368,11 @@ def _split(
         ((partner, positions),) = credited.items()
         decisive = touches[positions[-1]]
         if isinstance(context.model, LastTouch):
-            reason = context.last_touch_reason(decisive.kind, instant - decisive.instant)
+            reason = (
+                f"last touch: {_code_words(decisive)}"
+                if decisive is context.sale_touch
+                else context.last_touch_reason(decisive.kind, instant - decisive.instant)
+            )
         else:
             reason = (
                 f"{context.label}: the whole sale, {_of(len(positions), count)}; latest "
@@ -366,9 +451,18 @@ def _general(
         eligible = _with_tracked_click(
             context, eligible, clicks.get(conversion.click_id), conversion
         )
-    if not eligible:
+    owned = _owned(context, conversion)
+    if owned is not None:
+        owner, code = owned
+        if context.policy.promo_code_precedence:
+            touch = _owner_touch(eligible, code, owner)
+            credits.append(_owned_credit(context, conversion, owner, code, touch))
+            return True
+        sale_touch = context.sale_touch = _sale_touch(conversion, owner, code)
+        eligible = sorted([*eligible, sale_touch], key=context.order_key)
+    elif not eligible:
         return False
-    if context.policy.promo_code_precedence and conversion.promo_code is not None:
+    elif context.policy.promo_code_precedence and conversion.promo_code is not None:
         winner = _promo_winner(eligible, conversion.promo_code)
         if winner is not None:
             credits.append(_promo_credit(context, conversion, winner))
@@ -447,11 +541,33 @@ def _sweep_last_touch(  # noqa: PLR0915 - one inlined loop on purpose (speed)
     codes: dict[tuple[str, str | None], Touch] = {}
     sole = CreditRole.SOLE
     add_credit = credits.append
+    owners = context.owners
+    precedence = context.policy.promo_code_precedence
+    promo_rank = _KIND_RANK[_PROMO] if kind_ties else 0
 
-    def settle(conversion: Conversion) -> None:
+    def settle(conversion: Conversion) -> None:  # noqa: PLR0912 - one inlined settle (speed)
         """Credit ``conversion`` from the touches stored so far (those at or before it)."""
         instant = conversion.instant
         key = conversion.customer_key
+        owned = (
+            owners.get(conversion.promo_code.casefold())
+            if owners and conversion.promo_code is not None
+            else None
+        )
+        if owned is not None and precedence:
+            owner, code = owned
+            backing = None
+            if record_codes:
+                coded = codes.get((key, code.casefold()))
+                assert promo_window is not None  # codes are recorded only with a promo window
+                if (
+                    coded is not None
+                    and coded.partner_id == owner
+                    and instant - coded.instant <= promo_window
+                ):
+                    backing = coded
+            add_credit(_owned_credit(context, conversion, owner, code, backing))
+            return
         if record_codes and conversion.promo_code is not None and key in latest_promo:
             coded = codes.get((key, conversion.promo_code.casefold()))
             winner = codes.get((key, None))
@@ -500,7 +616,28 @@ def _sweep_last_touch(  # noqa: PLR0915 - one inlined loop on purpose (speed)
                         )
                     )
                 ):
-                    best, best_gap, texts = click, gap, click_texts
+                    best, best_gap, best_rank, texts = click, gap, click_rank, click_texts
+        if owned is not None and (
+            best is None
+            or best_gap > _NO_GAP
+            or promo_rank > best_rank
+            or (promo_rank == best_rank and conversion.id > best.id)
+        ):
+            # The order's owned code: a promo-code touch of its owner at the order's instant.
+            owner, code = owned
+            add_credit(
+                _credit(
+                    conversion.id,
+                    owner,
+                    _ONE,
+                    sole,
+                    conversion.id,
+                    None,
+                    conversion.revenue,
+                    f"last touch: promo code {code} of partner {owner} used at checkout",
+                )
+            )
+            return
         if best is None or texts is None:
             unattributed.append(conversion.id)
             return
@@ -610,8 +747,17 @@ def attribute_batch(
                 unattributed.append(conversion.id)
     credits.sort(key=_BY_CONVERSION)
     unattributed.sort()
+    owned = context.all_owners
+    unowned = sorted(
+        (conversion.id, code)
+        for conversion, code in zip(conversions, map(_PROMO_CODE, conversions), strict=True)
+        if code is not None and code.casefold() not in owned
+    )
     return AttributionResult(
-        credits=tuple(credits), unattributed=tuple(unattributed), problems=batch.problems
+        credits=tuple(credits),
+        unattributed=tuple(unattributed),
+        problems=batch.problems,
+        unowned_promo_codes=tuple(unowned),
     )
 
 

@@ -24,6 +24,7 @@ from typing import ClassVar, Literal, TypeAlias
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from hybridroi.core.checks import one_of
 from hybridroi.core.durations import format_duration, parse_duration
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.events.records import Touch
@@ -118,7 +119,7 @@ class LastTouch:
     label: ClassVar[str] = "last touch"
 
     kind: Literal["last_touch"] = attrs.field(
-        default="last_touch", validator=attrs.validators.in_(("last_touch",))
+        default="last_touch", validator=one_of(("last_touch",), '"last_touch"')
     )
 
     def shares(
@@ -148,7 +149,7 @@ class FirstTouch:
     label: ClassVar[str] = "first touch"
 
     kind: Literal["first_touch"] = attrs.field(
-        default="first_touch", validator=attrs.validators.in_(("first_touch",))
+        default="first_touch", validator=one_of(("first_touch",), '"first_touch"')
     )
 
     def shares(
@@ -178,7 +179,7 @@ class Linear:
     label: ClassVar[str] = "linear"
 
     kind: Literal["linear"] = attrs.field(
-        default="linear", validator=attrs.validators.in_(("linear",))
+        default="linear", validator=one_of(("linear",), '"linear"')
     )
 
     def shares(
@@ -215,7 +216,7 @@ class PositionBased:
     label: ClassVar[str] = "position-based"
 
     kind: Literal["position_based"] = attrs.field(
-        default="position_based", validator=attrs.validators.in_(("position_based",))
+        default="position_based", validator=one_of(("position_based",), '"position_based"')
     )
 
     first: Fraction = attrs.field(default=Fraction(2, 5), converter=_first_share)
@@ -291,7 +292,7 @@ class TimeDecay:
     label: ClassVar[str] = "time decay"
 
     kind: Literal["time_decay"] = attrs.field(
-        default="time_decay", validator=attrs.validators.in_(("time_decay",))
+        default="time_decay", validator=one_of(("time_decay",), '"time_decay"')
     )
 
     half_life: relativedelta = attrs.field(default=relativedelta(days=7), converter=_half_life)
@@ -369,7 +370,7 @@ class IntroducerCloser:
     label: ClassVar[str] = "introducer/closer"
 
     kind: Literal["introducer_closer"] = attrs.field(
-        default="introducer_closer", validator=attrs.validators.in_(("introducer_closer",))
+        default="introducer_closer", validator=one_of(("introducer_closer",), '"introducer_closer"')
     )
 
     introducer_share: Fraction = attrs.field(default=Fraction(3, 10), converter=_introducer_share)

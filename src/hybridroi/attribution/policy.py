@@ -28,8 +28,9 @@ from hybridroi.attribution.models import (
     PositionBased,
     TimeDecay,
 )
+from hybridroi.core.checks import collection, enum_member, instance_of
 from hybridroi.core.durations import parse_duration
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.events.records import TouchKind
 
 __all__ = ["DEFAULT_WINDOWS", "AttributionPolicy", "TieBreak"]
@@ -91,9 +92,17 @@ def _kind(value: object) -> TouchKind:
 def _windows(
     value: Mapping[Any, str | relativedelta] | Iterable[tuple[Any, str | relativedelta]],
 ) -> tuple[tuple[TouchKind, relativedelta], ...]:
-    pairs = value.items() if isinstance(value, Mapping) else value
+    name = "AttributionPolicy.windows"
+    pairs = (
+        value.items()
+        if isinstance(value, Mapping)
+        else collection(value, name, tuple | list, "a (kind, window) pair")
+    )
     result: dict[TouchKind, relativedelta] = {}
-    for raw_kind, duration in pairs:
+    for pair in pairs:
+        if len(pair) != 2:
+            raise InvalidTypeError(name, pair, "a (kind, window) pair")
+        raw_kind, duration = pair
         kind = _kind(raw_kind)
         if kind in result:
             raise InvalidValueError("AttributionPolicy.windows", kind.value, "one window per kind")
@@ -102,11 +111,7 @@ def _windows(
 
 
 def _channels(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise InvalidValueError(
-            "AttributionPolicy.dedupe_channels", value, "a collection of channel names"
-        )
-    result = set(value)
+    result = set(collection(value, "AttributionPolicy.dedupe_channels", str, "a channel name"))
     for channel in result:
         if not isinstance(channel, str) or not channel or channel != channel.strip():
             raise InvalidValueError(
@@ -156,11 +161,12 @@ class AttributionPolicy:
     )
     model: AttributionModel = attrs.field(factory=LastTouch, validator=_check_model)
     promo_code_precedence: bool = attrs.field(
-        default=True, validator=attrs.validators.instance_of(bool)
+        default=True, validator=instance_of(bool, "true or false")
     )
     dedupe_channels: tuple[str, ...] = attrs.field(default=(), converter=_channels)
     tie_break: TieBreak = attrs.field(
-        default=TieBreak.KIND_THEN_ID, validator=attrs.validators.instance_of(TieBreak)
+        default=TieBreak.KIND_THEN_ID,
+        converter=enum_member(TieBreak),  # type: ignore[misc]
     )
 
     def window(self, kind: TouchKind) -> relativedelta | None:

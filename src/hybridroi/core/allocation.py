@@ -26,7 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar, overload
 
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 
 __all__ = ["Weight", "allocate", "allocate_minor_units"]
@@ -39,9 +39,7 @@ K = TypeVar("K", bound=Hashable)
 
 def _weight(value: object, index: object) -> Fraction:
     if isinstance(value, bool | float):
-        raise TypeError(
-            f"weights[{index!r}]: expected int, Decimal, Fraction or str, got {value!r}"
-        )
+        raise InvalidTypeError(f"weights[{index!r}]", value, "int, Decimal, Fraction or str")
     if isinstance(value, Fraction | int | Decimal):
         result = Fraction(value)
     elif isinstance(value, str):
@@ -50,9 +48,7 @@ def _weight(value: object, index: object) -> Fraction:
         except ArithmeticError:
             raise InvalidValueError(f"weights[{index!r}]", value, "a number") from None
     else:
-        raise TypeError(
-            f"weights[{index!r}]: expected int, Decimal, Fraction or str, got {value!r}"
-        )
+        raise InvalidTypeError(f"weights[{index!r}]", value, "int, Decimal, Fraction or str")
     if result < 0:
         raise InvalidValueError(f"weights[{index!r}]", value, "a weight >= 0")
     return result
@@ -123,7 +119,7 @@ def allocate(
     {'b': Money('0.01', 'SEK'), 'a': Money('0.02', 'SEK')}
     """
     if not isinstance(total, Money):
-        raise TypeError(f"total: expected Money, got {type(total).__name__}")
+        raise InvalidTypeError("total", total, "Money")
     if isinstance(weights, Mapping):
         keys = sorted(weights, key=_sort_key)
         parts = allocate_minor_units(

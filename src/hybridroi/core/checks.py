@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from types import UnionType
 from typing import Any, TypeGuard, TypeVar
 
 import attrs
@@ -18,21 +19,26 @@ from hybridroi.core.money import Money, is_currency, validate_currency
 from hybridroi.core.timezones import in_range, require_aware
 
 __all__ = [
+    "as_tuple",
     "aware",
+    "collection",
     "currency_code",
     "enum_member",
     "identifier",
     "instance_of",
     "non_negative_int",
     "non_negative_money",
+    "one_of",
     "optional",
     "positive_money",
     "text",
     "to_tuple",
+    "tuple_of",
     "unique_ids",
 ]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+Types = type | UnionType | tuple[type, ...]
 E = TypeVar("E", bound=enum.Enum)
 
 
@@ -146,18 +152,110 @@ def _hashable(value: object) -> bool:
     return True
 
 
-def to_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+def to_tuple(values: Iterable[Any], field: str = "collection") -> tuple[Any, ...]:
     """Converter: any iterable (but not a string) to a tuple.
+
+    Args:
+        values: The collection.
+        field: The name the error gives (``"Campaign.partners"``).
 
     Raises:
         InvalidTypeError: For a string, bytes or a value that is not iterable.
     """
+    if type(values) is tuple:
+        return values
     if isinstance(values, str | bytes):
-        raise InvalidTypeError("collection", values, "a collection, not a string")
+        raise InvalidTypeError(field, values, "a collection, not a string")
     try:
         return tuple(values)
     except TypeError:
-        raise InvalidTypeError("collection", values, "a collection (list or tuple)") from None
+        raise InvalidTypeError(field, values, "a collection (list or tuple)") from None
+
+
+def collection(
+    values: Any,
+    field: str,
+    types: Types,
+    expected: str,
+    *,
+    key: Callable[[Any], Any] | None = None,
+) -> tuple[Any, ...]:
+    """A collection (not a string) of instances of ``types``, as a tuple.
+
+    Args:
+        values: The collection.
+        field: The name errors give (``"Campaign.partners"``).
+        types: The type or types every item must have.
+        expected: What an item is, in words (``"a Partner"``).
+        key: If given, the items are kept without repeats, sorted by ``key``.
+
+    Raises:
+        InvalidTypeError: For a string, a value that is not iterable or an item of another
+            type, naming ``field``.
+    """
+    result = to_tuple(values, field)
+    for item in result:
+        if not isinstance(item, types):
+            raise InvalidTypeError(field, item, f"items that are each {expected}")
+    if key is not None:
+        result = tuple(sorted(set(result), key=key))
+    return result
+
+
+def tuple_of(
+    types: Types,
+    expected: str,
+    *,
+    key: Callable[[Any], Any] | None = None,
+) -> attrs.Converter[Any, tuple[Any, ...]]:
+    """A converter that takes a collection of instances of ``types`` and keeps a tuple.
+
+    Errors are :class:`InvalidTypeError` naming ``Class.field`` (see :func:`collection`).
+
+    Args:
+        types: The type or types every item must have.
+        expected: What an item is, in words (``"a Partner"``).
+        key: If given, the items are kept without repeats, sorted by ``key``.
+    """
+
+    def convert(values: Any, instance: Any, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
+        if type(values) is tuple and not values:
+            return values
+        return collection(values, _name(instance, field), types, expected, key=key)
+
+    return attrs.Converter(convert, takes_self=True, takes_field=True)
+
+
+def _as_tuple(values: Any, instance: Any, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
+    return to_tuple(values, _name(instance, field))
+
+
+as_tuple: attrs.Converter[Any, tuple[Any, ...]] = attrs.Converter(
+    _as_tuple, takes_self=True, takes_field=True
+)
+"""Converter: :func:`to_tuple` whose error names ``Class.field``; items are left to a validator."""
+
+
+def one_of(values: Iterable[Any], expected: str) -> Validator:
+    """A validator that accepts one of ``values`` only, naming ``Class.field`` otherwise.
+
+    Unlike ``attrs.validators.in_``, the error is the library's own
+    :class:`InvalidValueError` (an :class:`InvalidTypeError` for a value of another type).
+
+    Args:
+        values: The accepted values.
+        expected: What the field accepts, in words.
+    """
+    accepted = tuple(values)
+    types = tuple({type(value) for value in accepted})
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, types):
+            raise InvalidTypeError(_name(instance, attribute), value, expected)
+        if value not in accepted:
+            raise InvalidValueError(_name(instance, attribute), value, expected)
+
+    return check
 
 
 def unique_ids(owner: str, items: Iterable[Any], attribute: str = "id") -> None:

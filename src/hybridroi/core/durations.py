@@ -7,7 +7,10 @@ Accepted text: one or more ``<integer> <unit>`` terms separated by spaces,
 commas or "and", where the unit is second, minute, hour, day, week, month or
 year (singular or plural, case-insensitive), for example ``"1 month 15 days"``
 or ``"24 hours"``. The compact forms ``30d``, ``2w``, ``12h``, ``3mo`` and
-``1y`` are accepted too. Negative and empty durations are refused.
+``1y`` are accepted too. Negative and empty durations are refused, numbers are
+written with the ASCII digits 0-9, and a duration is at most :data:`MAX_DURATION_YEARS`
+(100) years in total, counting a year as 365.2425 days and a month as a twelfth of that
+(so "100 years", "1200 months" and "36524 days" are accepted, "36525 days" is not).
 
 >>> parse_duration("30 days")
 relativedelta(days=+30)
@@ -23,7 +26,10 @@ from dateutil.relativedelta import relativedelta
 
 from hybridroi.core.errors import InvalidValueError
 
-__all__ = ["format_duration", "parse_duration"]
+__all__ = ["MAX_DURATION_YEARS", "format_duration", "parse_duration"]
+
+MAX_DURATION_YEARS = 100
+"""The longest duration accepted, in years (365.2425 days each)."""
 
 _UNITS = {
     "second": "seconds",
@@ -49,12 +55,28 @@ _UNITS = {
     "years": "years",
     "y": "years",
 }
-_TERM = re.compile(r"(\d+)\s*([a-z]+)")
-_SEPARATORS = re.compile(r"(\s|,|\band\b)+")
+_TERM = re.compile(r"([0-9]+)\s*([a-z]+)", re.ASCII)
+_SEPARATORS = re.compile(r"(\s|,|\band\b)+", re.ASCII)
 _EXPECTED = (
     "a duration such as '30 days', '2 weeks', '1 month 15 days' or '24h' "
-    "(units: second, minute, hour, day, week, month, year)"
+    "(units: second, minute, hour, day, week, month, year; ASCII digits; "
+    f"at most {MAX_DURATION_YEARS} years in total)"
 )
+# Every unit in 4800ths of a second, so that a mean Gregorian year (146097 / 400 days) and
+# its twelfth are whole numbers and the total is compared exactly.
+_DAY = 86_400 * 4_800
+_WEIGHTS = {
+    "years": 146_097 * 86_400 * 12,
+    "months": 146_097 * 86_400,
+    "weeks": 7 * _DAY,
+    "days": _DAY,
+    "hours": 3_600 * 4_800,
+    "minutes": 60 * 4_800,
+    "seconds": 4_800,
+}
+_LIMIT = MAX_DURATION_YEARS * _WEIGHTS["years"]
+# More digits than this cannot stay within the limit, so they are never converted.
+_MAX_DIGITS = 12
 
 
 def parse_duration(text: str | relativedelta, field: str = "duration") -> relativedelta:
@@ -66,7 +88,8 @@ def parse_duration(text: str | relativedelta, field: str = "duration") -> relati
         field: The configuration field name used in error messages.
 
     Raises:
-        InvalidValueError: If the text is not a positive duration.
+        InvalidValueError: If the text is not a positive duration of at most
+            :data:`MAX_DURATION_YEARS` years.
     """
     if isinstance(text, relativedelta):
         return text
@@ -82,9 +105,14 @@ def parse_duration(text: str | relativedelta, field: str = "duration") -> relati
         unit = _UNITS.get(match.group(2))
         if unit is None or unit in counts:
             raise InvalidValueError(field, text, _EXPECTED)
-        counts[unit] = int(match.group(1))
+        digits = match.group(1).lstrip("0") or "0"
+        if len(digits) > _MAX_DIGITS:
+            raise InvalidValueError(field, text, _EXPECTED)
+        counts[unit] = int(digits)
         position = match.end()
     if not counts or _SEPARATORS.sub("", rest[position:]) or sum(counts.values()) == 0:
+        raise InvalidValueError(field, text, _EXPECTED)
+    if sum(_WEIGHTS[unit] * count for unit, count in counts.items()) > _LIMIT:
         raise InvalidValueError(field, text, _EXPECTED)
     return relativedelta(**counts)  # type: ignore[arg-type]
 

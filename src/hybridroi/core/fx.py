@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from hybridroi.core.checks import currency_code, to_tuple
+from hybridroi.core.checks import currency_code, tuple_of
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money, UnroundedMoney, to_decimal, validate_currency
 from hybridroi.core.timezones import require_aware, zone
@@ -101,7 +101,10 @@ class FxRates:
         timezone: IANA zone in which an instant's date is read to pick a rate.
     """
 
-    rates: tuple[FxRate, ...] = attrs.field(converter=to_tuple, default=())
+    rates: tuple[FxRate, ...] = attrs.field(
+        converter=tuple_of(FxRate, "an FxRate"),  # type: ignore[misc]
+        default=(),
+    )
     timezone: str = attrs.field(default="UTC")
     _index: Mapping[tuple[str, str], tuple[list[date], list[Decimal]]] = attrs.field(
         init=False, repr=False, eq=False

@@ -37,7 +37,12 @@ from typing import TypeAlias
 import attrs
 import iso4217
 
-from hybridroi.core.errors import CurrencyMismatchError, InvalidValueError, UnknownCurrencyError
+from hybridroi.core.errors import (
+    CurrencyMismatchError,
+    InvalidTypeError,
+    InvalidValueError,
+    UnknownCurrencyError,
+)
 
 __all__ = [
     "MAX_DIGITS",
@@ -47,6 +52,7 @@ __all__ = [
     "UnroundedMoney",
     "is_currency",
     "minor_unit",
+    "scaled",
     "to_decimal",
     "validate_currency",
 ]
@@ -114,6 +120,21 @@ class Rounding(enum.Enum):
     """Toward positive infinity."""
     FLOOR = decimal.ROUND_FLOOR
     """Toward negative infinity."""
+
+
+def scaled(value: Decimal | int, exponent: int) -> Decimal:
+    """``value`` times ten to the power ``exponent``, exactly.
+
+    It is how amounts move between major and minor units (``scaled(1234, -2)`` is 12.34).
+    Python's default decimal context would keep only 28 digits; this never rounds.
+
+    Raises:
+        InvalidValueError: If the result needs more than :data:`MAX_DIGITS` digits.
+
+    >>> scaled(1234, -2), scaled(Decimal("12.34"), 2)
+    (Decimal('12.34'), Decimal('1234'))
+    """
+    return _exactly(Decimal(value).scaleb, exponent, _EXACT, field="amount")
 
 
 @functools.cache
@@ -188,7 +209,7 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, bool):
-        raise TypeError(f"{field}: expected str, int or Decimal, got bool {value!r}")
+        raise InvalidTypeError(field, value, "str, int or Decimal, not a bool")
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
@@ -201,12 +222,14 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
         except (decimal.InvalidOperation, ValueError):
             raise InvalidValueError(field, value, "a decimal number such as '12.50'") from None
     elif isinstance(value, float):
-        raise TypeError(
-            f"{field}: float {value!r} is refused because binary floating point cannot hold "
-            "money exactly; pass a string such as '12.50' or a Decimal"
+        raise InvalidTypeError(
+            field,
+            value,
+            "a string or a Decimal (binary floating point cannot hold money exactly; "
+            "pass a string such as '12.50')",
         )
     else:
-        raise TypeError(f"{field}: expected str, int or Decimal, got {type(value).__name__}")
+        raise InvalidTypeError(field, value, "str, int or Decimal")
     if not result.is_finite():
         raise InvalidValueError(field, value, "a finite number")
     return result
@@ -279,16 +302,13 @@ class Money:
         Money('12.34', 'EUR')
         """
         if not isinstance(units, int) or isinstance(units, bool):
-            raise TypeError(f"Money.from_minor: expected int minor units, got {units!r}")
-        exponent = -minor_unit(currency)
-        return cls(
-            _exactly(Decimal(units).scaleb, exponent, _EXACT, field="Money.amount"), currency
-        )
+            raise InvalidTypeError("Money.from_minor", units, "int minor units")
+        return cls(scaled(units, -minor_unit(currency)), currency)
 
     @property
     def minor_units(self) -> int:
         """The amount as an integer count of minor units."""
-        return int(self.amount.scaleb(minor_unit(self.currency), context=_EXACT))
+        return int(scaled(self.amount, minor_unit(self.currency)))
 
     def exact(self) -> UnroundedMoney:
         """This amount as :class:`UnroundedMoney`, to combine with exact products."""
@@ -342,7 +362,9 @@ class Money:
 
     def __mul__(self, other: object) -> UnroundedMoney:
         if isinstance(other, float):
-            raise TypeError("cannot multiply Money by a float; pass the rate as a Decimal or str")
+            raise InvalidTypeError(
+                "factor", other, "a Decimal or str rate (cannot multiply by a float)"
+            )
         if isinstance(other, Decimal | int) and not isinstance(other, bool):
             return UnroundedMoney(
                 _exactly(_EXACT.multiply, self.amount, Decimal(other), field="money product"),
@@ -426,7 +448,7 @@ class UnroundedMoney:
         Money('2.66', 'EUR')
         """
         if not isinstance(rounding, Rounding):
-            raise TypeError(f"rounding: expected a Rounding member, got {rounding!r}")
+            raise InvalidTypeError("rounding", rounding, "a Rounding member")
         try:
             rounded = self.amount.quantize(
                 _quantum(self.currency), rounding=rounding.value, context=_ROUNDING
@@ -483,7 +505,9 @@ class UnroundedMoney:
 
     def __mul__(self, other: object) -> UnroundedMoney:
         if isinstance(other, float):
-            raise TypeError("cannot multiply money by a float; pass the rate as a Decimal or str")
+            raise InvalidTypeError(
+                "factor", other, "a Decimal or str rate (cannot multiply by a float)"
+            )
         if isinstance(other, Decimal | int) and not isinstance(other, bool):
             return UnroundedMoney(
                 _exactly(_EXACT.multiply, self.amount, Decimal(other), field="money product"),

@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from hybridroi.core.checks import enum_member
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.timezones import UTC, require_aware, zone
 
@@ -56,7 +57,9 @@ class Period:
         timezone: The IANA zone whose calendar defines the period.
     """
 
-    kind: PeriodKind
+    kind: PeriodKind = attrs.field(
+        converter=enum_member(PeriodKind)  # type: ignore[misc]
+    )
     label: str
     start: datetime
     end: datetime

@@ -10,6 +10,8 @@ import enum
 
 import attrs
 
+from hybridroi.core.checks import enum_member
+
 __all__ = ["Problem", "ProblemKind"]
 
 
@@ -32,6 +34,9 @@ class ProblemKind(enum.Enum):
     """A refund larger than what remains of the sale."""
     CURRENCY = "currency"
     """An amount in a currency that cannot be used here (no FX rate, mismatch)."""
+    UNPRICED = "unpriced"
+    """A credited conversion that no rate rule of its partner's deal prices (the rules
+    tried are named); it earns nothing until a rule matches it."""
 
 
 @attrs.frozen(kw_only=True)
@@ -46,7 +51,9 @@ class Problem:
         source: Where the input came from (``"sales.csv:17"``), if known.
     """
 
-    kind: ProblemKind
+    kind: ProblemKind = attrs.field(
+        converter=enum_member(ProblemKind)  # type: ignore[misc]
+    )
     subject: str
     message: str
     field: str | None = None

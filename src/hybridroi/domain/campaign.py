@@ -8,14 +8,22 @@ from typing import Any
 import attrs
 
 from hybridroi.attribution.policy import AttributionPolicy
-from hybridroi.core.checks import aware, currency_code, identifier, text, to_tuple, unique_ids
+from hybridroi.core.checks import (
+    aware,
+    currency_code,
+    identifier,
+    instance_of,
+    text,
+    tuple_of,
+    unique_ids,
+)
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.fx import FxRates
 from hybridroi.core.money import Money
 from hybridroi.core.periods import Period, PeriodKind, period_of
 from hybridroi.core.timezones import zone
 from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.domain.fees import ExtraCost, InfluencerFee
+from hybridroi.domain.fees import ExtraCost, FeeKind, InfluencerFee
 from hybridroi.domain.partners import Affiliate, Content, Influencer, Partner
 
 __all__ = ["Campaign"]
@@ -23,6 +31,31 @@ __all__ = ["Campaign"]
 
 def _timezone(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     zone(value, f"{type(instance).__name__}.{attribute.name}")  # type: ignore[arg-type]
+
+
+def _check_promo_codes(partners: tuple[Partner, ...]) -> None:
+    """No promo code belongs to two partners (codes ignore letter case)."""
+    owners: dict[str, str] = {}
+    for partner in partners:
+        for code in partner.promo_codes:
+            owner = owners.setdefault(code.casefold(), partner.id)
+            if owner != partner.id:
+                raise InvalidValueError(
+                    f"Campaign.partners[{partner.id}].promo_codes",
+                    code,
+                    f"a code no other partner owns (partner {owner} owns it too; codes "
+                    "ignore letter case)",
+                )
+
+
+def _check_retainer(fee: InfluencerFee, timezone: str, end: datetime) -> None:
+    """A retainer has at most MAX_OCCURRENCES occurrences before the campaign's end."""
+    try:
+        fee.occurrences(timezone, end=end)
+    except InvalidValueError as error:
+        raise InvalidValueError(
+            f"Campaign.fees[{fee.id}].schedule", error.value, error.expected
+        ) from None
 
 
 @attrs.frozen(kw_only=True)
@@ -58,14 +91,29 @@ class Campaign:
     start: datetime = attrs.field(validator=aware)
     end: datetime = attrs.field(validator=aware)
     budget: Money | None = None
-    partners: tuple[Partner, ...] = attrs.field(default=(), converter=to_tuple)
-    contents: tuple[Content, ...] = attrs.field(default=(), converter=to_tuple)
-    fees: tuple[InfluencerFee, ...] = attrs.field(default=(), converter=to_tuple)
-    deals: tuple[AffiliateDeal, ...] = attrs.field(default=(), converter=to_tuple)
-    extra_costs: tuple[ExtraCost, ...] = attrs.field(default=(), converter=to_tuple)
+    partners: tuple[Partner, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(Partner, "a Partner"),  # type: ignore[misc]
+    )
+    contents: tuple[Content, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(Content, "a Content"),  # type: ignore[misc]
+    )
+    fees: tuple[InfluencerFee, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(InfluencerFee, "an InfluencerFee"),  # type: ignore[misc]
+    )
+    deals: tuple[AffiliateDeal, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(AffiliateDeal, "an AffiliateDeal"),  # type: ignore[misc]
+    )
+    extra_costs: tuple[ExtraCost, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(ExtraCost, "an ExtraCost"),  # type: ignore[misc]
+    )
     fx: FxRates = attrs.field(factory=FxRates)
     attribution: AttributionPolicy = attrs.field(
-        factory=AttributionPolicy, validator=attrs.validators.instance_of(AttributionPolicy)
+        factory=AttributionPolicy, validator=instance_of(AttributionPolicy, "an AttributionPolicy")
     )
 
     def __attrs_post_init__(self) -> None:
@@ -109,8 +157,11 @@ class Campaign:
         # One deal per partner: a second deal would price the same credited sale again and
         # split caps, guarantees and draws in two. A partner's rules all live in one deal.
         unique_ids("Campaign.deals (one deal per partner)", self.deals, "partner_id")
+        _check_promo_codes(self.partners)
         contents = {c.id: c for c in self.contents}
         for fee in self.fees:
+            if fee.kind is FeeKind.RETAINER:
+                _check_retainer(fee, self.timezone, self.end)
             for content_id in fee.content_ids:
                 content = contents.get(content_id)
                 if content is None or content.partner_id != fee.partner_id:
@@ -119,6 +170,23 @@ class Campaign:
                         content_id,
                         f"the id of content published by partner {fee.partner_id}",
                     )
+
+    def promo_code_owner(self, code: str) -> tuple[str, str] | None:
+        """The partner owning the promo code ``code``, ignoring letter case.
+
+        Args:
+            code: A code used at checkout.
+
+        Returns:
+            ``(partner id, the code as the partner declares it)``, or None when no
+            partner of the campaign owns it (it may be a code of another channel).
+        """
+        wanted = code.casefold()
+        for partner in self.partners:
+            for owned in partner.promo_codes:
+                if owned.casefold() == wanted:
+                    return partner.id, owned
+        return None
 
     def partner(self, partner_id: str) -> Partner:
         """The partner with ``partner_id``.

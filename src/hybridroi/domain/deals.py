@@ -6,9 +6,9 @@ from typing import Any
 
 import attrs
 
-from hybridroi.core.checks import currency_code, identifier, optional, to_tuple
+from hybridroi.core.checks import as_tuple, currency_code, enum_member, identifier, optional
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, Rounding
+from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.periods import PeriodKind
 from hybridroi.statements.rules import (
     RATE_RULE_TYPES,
@@ -46,11 +46,11 @@ def _custom_rules(
             )
 
 
-def _money_fields(rule: object) -> list[tuple[str, Money]]:
-    found = []
+def _money_fields(rule: object) -> list[tuple[str, Money | UnroundedMoney]]:
+    found: list[tuple[str, Money | UnroundedMoney]] = []
     for name in ("amount",):
         value = getattr(rule, name, None)
-        if isinstance(value, Money):
+        if isinstance(value, Money | UnroundedMoney):
             found.append((name, value))
     for band_index, band in enumerate(getattr(rule, "bands", ())):
         if band.bonus is not None:
@@ -92,24 +92,38 @@ class AffiliateDeal:
 
     id: str = attrs.field(validator=identifier)
     partner_id: str = attrs.field(validator=identifier)
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple, validator=_rules)
+    rules: tuple[Rule, ...] = attrs.field(
+        default=(),
+        converter=as_tuple,  # type: ignore[misc]
+        validator=_rules,
+    )
     currency: str | None = attrs.field(default=None, validator=optional(currency_code))
     precedence: Precedence = attrs.field(
-        default=Precedence.FIRST_MATCH, validator=attrs.validators.instance_of(Precedence)
+        default=Precedence.FIRST_MATCH,
+        converter=enum_member(Precedence),  # type: ignore[misc]
     )
-    program_rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple, validator=_rules)
+    program_rules: tuple[Rule, ...] = attrs.field(
+        default=(),
+        converter=as_tuple,  # type: ignore[misc]
+        validator=_rules,
+    )
     # Typed loosely so that serialization passes it through: code is not data.
     custom_rules: tuple[Any, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_custom_rules
+        default=(),
+        converter=as_tuple,  # type: ignore[misc]
+        validator=_custom_rules,
     )
     commission_base: CommissionBase = attrs.field(
-        default=CommissionBase.NET, validator=attrs.validators.instance_of(CommissionBase)
+        default=CommissionBase.NET,
+        converter=enum_member(CommissionBase),  # type: ignore[misc]
     )
     rounding: Rounding = attrs.field(
-        default=Rounding.HALF_UP, validator=attrs.validators.instance_of(Rounding)
+        default=Rounding.HALF_UP,
+        converter=enum_member(Rounding),  # type: ignore[misc]
     )
     statement_period: PeriodKind = attrs.field(
-        default=PeriodKind.MONTH, validator=attrs.validators.instance_of(PeriodKind)
+        default=PeriodKind.MONTH,
+        converter=enum_member(PeriodKind),  # type: ignore[misc]
     )
 
     def __attrs_post_init__(self) -> None:

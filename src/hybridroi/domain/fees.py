@@ -3,27 +3,46 @@
 A fee is data: its schedule is an RFC 5545 recurrence rule text read by
 dateutil's ``rrulestr``, so a fee can be stored, sent to another service and
 evaluated again with the same result.
+
+A retainer's occurrences are expanded on the wall clock of the campaign's time
+zone (:meth:`InfluencerFee.occurrences`): the schedule start is read as a local
+time there, the rule is expanded on local times, and each local time is then
+placed in the zone as RFC 5545 (section 3.3.5) places a local time: an ambiguous
+one (a repeated hour when clocks go back) is its first occurrence, and a
+nonexistent one (in the gap when clocks go forward) is read with the UTC offset
+before the gap, so 02:30 on a spring-forward night in Paris falls due at 03:30
+summer time. Occurrences that become the same instant count once. A fee has at
+most :data:`MAX_OCCURRENCES` occurrences before the campaign's end.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from bisect import bisect_right
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import attrs
 from dateutil.rrule import rrule, rrulestr
 
 from hybridroi.core.checks import (
     aware,
+    enum_member,
     identifier,
     non_negative_money,
     optional,
-    to_tuple,
+    tuple_of,
 )
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
+from hybridroi.core.timezones import zone
 
-__all__ = ["ExtraCost", "ExtraCostKind", "FeeKind", "InfluencerFee"]
+__all__ = ["MAX_OCCURRENCES", "ExtraCost", "ExtraCostKind", "FeeKind", "InfluencerFee"]
+
+MAX_OCCURRENCES = 10_000
+"""The most occurrences a retainer may have before the campaign's end (a monthly
+retainer for 800 years, a daily one for 27): a rule with more is refused, so a
+schedule never makes the library enumerate an unbounded number of fees."""
 
 
 class FeeKind(enum.Enum):
@@ -42,6 +61,16 @@ class FeeKind(enum.Enum):
 
 
 _DATED = (FeeKind.ONE_OFF, FeeKind.PRODUCT_SEEDING, FeeKind.USAGE_RIGHTS)
+_MARGIN = timedelta(days=2)
+
+
+def _placed(local: datetime, tz: ZoneInfo) -> datetime:
+    """The instant of the naive local time ``local`` in ``tz``, in UTC.
+
+    ``fold=0`` is what RFC 5545 (section 3.3.5) asks for: an ambiguous time is
+    its first occurrence, a nonexistent one is read with the offset before the gap.
+    """
+    return local.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 @attrs.frozen(kw_only=True)
@@ -68,13 +97,18 @@ class InfluencerFee:
 
     id: str = attrs.field(validator=identifier)
     partner_id: str = attrs.field(validator=identifier)
-    kind: FeeKind = attrs.field(validator=attrs.validators.instance_of(FeeKind))
+    kind: FeeKind = attrs.field(
+        converter=enum_member(FeeKind)  # type: ignore[misc]
+    )
     amount: Money = attrs.field(validator=non_negative_money)
     due: datetime | None = attrs.field(default=None, validator=optional(aware))
     schedule: str | None = None
     schedule_start: datetime | None = attrs.field(default=None, validator=optional(aware))
     prorate: bool = False
-    content_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    content_ids: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(str, "a content id"),  # type: ignore[misc]
+    )
     max_deliverables: int | None = None
     description: str = ""
 
@@ -119,11 +153,108 @@ class InfluencerFee:
         if not isinstance(rule, rrule):
             raise InvalidValueError("InfluencerFee.schedule", self.schedule, "a single RRULE")
         # dateutil exposes no public accessor for COUNT and UNTIL.
-        if getattr(rule, "_count", None) is None and getattr(rule, "_until", None) is None:
+        count = getattr(rule, "_count", None)
+        if count is None and getattr(rule, "_until", None) is None:
             raise InvalidValueError(
                 "InfluencerFee.schedule", self.schedule, "an RRULE bounded by COUNT or UNTIL"
             )
+        if count is not None and count > MAX_OCCURRENCES:
+            raise InvalidValueError(
+                "InfluencerFee.schedule",
+                self.schedule,
+                f"at most {MAX_OCCURRENCES:,} occurrences for fee {self.id}",
+            )
         return rule
+
+    def occurrences(self, timezone: str, *, end: datetime) -> tuple[datetime, ...]:
+        """The instants a retainer falls due before ``end``, on the wall clock of ``timezone``.
+
+        The schedule start is read as a local time in ``timezone`` (whatever offset
+        it was written in), the rule is expanded on local times and each is placed
+        in the zone as RFC 5545 does: the first of an ambiguous time, and a
+        nonexistent time read with the offset before the gap. Equal instants count
+        once.
+
+        Args:
+            timezone: The campaign's IANA time zone.
+            end: The first instant after the campaign; no occurrence is at or after it.
+
+        Returns:
+            The occurrences in time order, as aware datetimes in ``timezone``.
+
+        Raises:
+            InvalidValueError: If the fee is not a retainer, or has more than
+                :data:`MAX_OCCURRENCES` occurrences before ``end``.
+        """
+        return tuple(start for start, _ in self.occurrence_periods(timezone, end=end))
+
+    def occurrence_periods(
+        self, timezone: str, *, end: datetime
+    ) -> tuple[tuple[datetime, datetime], ...]:
+        """Each occurrence before ``end`` with the start of the next period.
+
+        The next period starts at the following occurrence of the rule without its
+        COUNT and UNTIL, so the last occurrence also has a period (what a prorated
+        retainer pays for).
+
+        Args:
+            timezone: The campaign's IANA time zone.
+            end: The first instant after the campaign.
+
+        Returns:
+            ``(occurrence, next occurrence)`` pairs in time order, in ``timezone``.
+
+        Raises:
+            InvalidValueError: If the fee is not a retainer, or has more than
+                :data:`MAX_OCCURRENCES` occurrences before ``end``.
+        """
+        if self.kind is not FeeKind.RETAINER or self.schedule_start is None:
+            raise InvalidValueError("InfluencerFee.kind", self.kind, "a retainer")
+        tz = zone(timezone)
+        rule = self.occurrence_rule()
+        count: int | None = getattr(rule, "_count", None)
+        until: datetime | None = getattr(rule, "_until", None)
+        local_start = self.schedule_start.astimezone(tz).replace(tzinfo=None)
+        # Expanded on naive local times, so that BYHOUR, BYMONTHDAY and the
+        # defaults taken from the start are the campaign's wall clock.
+        unbounded = rule.replace(dtstart=local_start, count=None, until=None)
+        bound = end if until is None else min(end, until)
+        # Local times a little past the bound may still lie before it (a gap moves
+        # a local time forward by at most a day); later ones cannot.
+        horizon = bound.astimezone(tz).replace(tzinfo=None) + _MARGIN
+        occurrences: set[datetime] = set()
+        seen: list[datetime] = []
+        steps = iter(unbounded)
+        for index, naive in enumerate(steps, start=1):
+            if naive > horizon or (count is not None and index > count):
+                seen.append(_placed(naive, tz))
+                break
+            instant = _placed(naive, tz)
+            seen.append(instant)
+            if instant < end and (until is None or instant <= until):
+                occurrences.add(instant)
+                if len(occurrences) > MAX_OCCURRENCES:
+                    raise InvalidValueError(
+                        "InfluencerFee.schedule",
+                        self.schedule,
+                        f"at most {MAX_OCCURRENCES:,} occurrences for fee {self.id} "
+                        "before the campaign's end",
+                    )
+        if not occurrences:
+            return ()
+        last = max(occurrences)
+        if max(seen) <= last:
+            # The period of the last occurrence ends at the next one of the unbounded rule.
+            later = next((moment for moment in steps if _placed(moment, tz) > last), None)
+            if later is not None:
+                seen.append(_placed(later, tz))
+        following = sorted(set(seen))
+        result = []
+        for instant in sorted(occurrences):
+            position = bisect_right(following, instant)
+            after = following[position] if position < len(following) else instant + _MARGIN
+            result.append((instant.astimezone(tz), after.astimezone(tz)))
+        return tuple(result)
 
 
 class ExtraCostKind(enum.Enum):
@@ -151,7 +282,9 @@ class ExtraCost:
     """
 
     id: str = attrs.field(validator=identifier)
-    kind: ExtraCostKind = attrs.field(validator=attrs.validators.instance_of(ExtraCostKind))
+    kind: ExtraCostKind = attrs.field(
+        converter=enum_member(ExtraCostKind)  # type: ignore[misc]
+    )
     amount: Money = attrs.field(validator=non_negative_money)
     incurred_at: datetime = attrs.field(validator=aware)
     partner_id: str | None = attrs.field(default=None, validator=optional(identifier))

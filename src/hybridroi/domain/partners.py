@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import attrs
 
-from hybridroi.core.checks import aware, identifier, non_negative_int, optional, text, to_tuple
+from hybridroi.core.checks import (
+    as_tuple,
+    aware,
+    enum_member,
+    identifier,
+    non_negative_int,
+    optional,
+    text,
+    tuple_of,
+)
 from hybridroi.core.errors import InvalidValueError
 
 __all__ = [
@@ -74,6 +84,19 @@ class AffiliateKind(enum.Enum):
     OTHER = "other"
 
 
+def _promo_codes(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    field = f"{type(instance).__name__}.{attribute.name}"
+    folded: set[str] = set()
+    for code in value:
+        if not isinstance(code, str) or not code or code != code.strip():
+            raise InvalidValueError(
+                field, code, "a non-empty promo code without surrounding spaces"
+            )
+        if code.casefold() in folded:
+            raise InvalidValueError(field, code, "each code once (codes ignore letter case)")
+        folded.add(code.casefold())
+
+
 @attrs.frozen(kw_only=True)
 class Account:
     """An influencer's account on one platform.
@@ -84,7 +107,9 @@ class Account:
         audience: Followers or subscribers, >= 0.
     """
 
-    platform: Platform = attrs.field(validator=attrs.validators.instance_of(Platform))
+    platform: Platform = attrs.field(
+        converter=enum_member(Platform)  # type: ignore[misc]
+    )
     handle: str = attrs.field(validator=text)
     audience: int = attrs.field(default=0, validator=non_negative_int)
 
@@ -97,11 +122,23 @@ class Influencer:
         id: Partner id, unique within a campaign.
         name: Display name.
         accounts: Accounts per platform with their audience.
+        promo_codes: The promo codes the influencer shares (``"LEA10"``): a sale
+            with one of them is attributed to the influencer by itself (see
+            ``AttributionPolicy.promo_code_precedence``). Letter case is ignored;
+            no code belongs to two partners of a campaign.
     """
 
     id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=text)
-    accounts: tuple[Account, ...] = attrs.field(default=(), converter=to_tuple)
+    accounts: tuple[Account, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(Account, "an Account"),  # type: ignore[misc]
+    )
+    promo_codes: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=as_tuple,  # type: ignore[misc]
+        validator=_promo_codes,
+    )
 
     @accounts.validator
     def _check_accounts(self, _attribute: object, value: tuple[Account, ...]) -> None:
@@ -130,14 +167,22 @@ class Affiliate:
         name: Display name.
         kind: Coupon, cashback, content site, comparison site, ...
         website: The partner's site, if any.
+        promo_codes: The promo codes the affiliate distributes; as for an
+            :class:`Influencer`.
     """
 
     id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=text)
     kind: AffiliateKind = attrs.field(
-        default=AffiliateKind.OTHER, validator=attrs.validators.instance_of(AffiliateKind)
+        default=AffiliateKind.OTHER,
+        converter=enum_member(AffiliateKind),  # type: ignore[misc]
     )
     website: str | None = attrs.field(default=None, validator=optional(text))
+    promo_codes: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=as_tuple,  # type: ignore[misc]
+        validator=_promo_codes,
+    )
 
 
 Partner = Influencer | Affiliate
@@ -159,7 +204,11 @@ class Content:
 
     id: str = attrs.field(validator=identifier)
     partner_id: str = attrs.field(validator=identifier)
-    platform: Platform = attrs.field(validator=attrs.validators.instance_of(Platform))
-    format: ContentFormat = attrs.field(validator=attrs.validators.instance_of(ContentFormat))
+    platform: Platform = attrs.field(
+        converter=enum_member(Platform)  # type: ignore[misc]
+    )
+    format: ContentFormat = attrs.field(
+        converter=enum_member(ContentFormat)  # type: ignore[misc]
+    )
     published_at: datetime = attrs.field(validator=aware)
     url: str | None = attrs.field(default=None, validator=optional(text))

@@ -22,6 +22,7 @@ from fractions import Fraction
 
 import attrs
 
+from hybridroi.core.checks import enum_member
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding, to_decimal
 from hybridroi.domain.campaign import Campaign
@@ -292,7 +293,9 @@ class BudgetSplit:
     """
 
     budget: Money
-    objective: Objective
+    objective: Objective = attrs.field(
+        converter=enum_member(Objective)  # type: ignore[misc]
+    )
     chosen: tuple[str, ...]
     fixed_fees: Money
     expected_commissions: Money

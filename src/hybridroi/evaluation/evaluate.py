@@ -74,7 +74,7 @@ from typing import Any
 import attrs
 
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
-from hybridroi.core.checks import identifier, text, to_tuple
+from hybridroi.core.checks import collection, enum_member, identifier, text
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding
 from hybridroi.core.problems import Problem
@@ -133,7 +133,7 @@ class PricingPath(enum.Enum):
 
 
 def _fees(value: Iterable[Any]) -> tuple[InfluencerFee, ...]:
-    return to_tuple(value)
+    return collection(value, "Candidate.fees", InfluencerFee, "an InfluencerFee")
 
 
 @attrs.frozen(kw_only=True)
@@ -633,7 +633,9 @@ class DealEvaluation:
     """
 
     candidate: str
-    path: PricingPath
+    path: PricingPath = attrs.field(
+        converter=enum_member(PricingPath)  # type: ignore[misc]
+    )
     draws: int
     seed: int | str
     expected_sales: Fraction

@@ -38,9 +38,9 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from hybridroi.core.checks import currency_code
-from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, to_decimal
+from hybridroi.core.checks import currency_code, enum_member, to_tuple
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
+from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, scaled, to_decimal
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.events.records import Conversion, ConversionKind
 from hybridroi.statements.engine import round_minor
@@ -310,9 +310,8 @@ class Beta:
 
 
 def _values(value: Iterable[Any]) -> tuple[Decimal, ...]:
-    if isinstance(value, str | bytes):
-        raise TypeError(f"Empirical.values: expected a collection, got the string {value!r}")
-    return tuple(to_decimal(item, "Empirical.values") for item in value)
+    items = to_tuple(value, "Empirical.values")
+    return tuple(to_decimal(item, "Empirical.values") for item in items)
 
 
 @attrs.frozen(kw_only=True)
@@ -483,7 +482,9 @@ def _step(value: object) -> Decimal | None:
 def _new_customers(instance: Volume, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= instance.sales:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidTypeError("Volume.new_customers", value, "a whole number of orders")
+    if not 0 <= value <= instance.sales:
         raise InvalidValueError(
             "Volume.new_customers", value, f"a whole number of orders from 0 to {instance.sales}"
         )
@@ -562,7 +563,8 @@ class Forecast:
     pieces: int = attrs.field(default=1, validator=_pieces)
     order_value_step: Decimal | None = attrs.field(default=None, converter=_step)
     rounding: Rounding = attrs.field(
-        default=Rounding.HALF_EVEN, validator=attrs.validators.instance_of(Rounding)
+        default=Rounding.HALF_EVEN,
+        converter=enum_member(Rounding),  # type: ignore[misc]
     )
     new_customer_share: Estimate | None = attrs.field(
         default=None, validator=attrs.validators.optional(_RATE)
@@ -582,10 +584,10 @@ class Forecast:
         """The order value step in minor units."""
         if self.order_value_step is None:
             return 1
-        scaled = self.order_value_step.scaleb(minor_unit(self.currency))
-        if scaled != scaled.to_integral_value():
+        step = scaled(self.order_value_step, minor_unit(self.currency))
+        if step != step.to_integral_value():
             return 0
-        return int(scaled)
+        return int(step)
 
     def draw(self, rng: random.Random) -> tuple[int, int, int]:
         """One scenario as whole numbers: kept orders, order value, margin.

@@ -22,7 +22,7 @@ an order ``"42"`` do not clash.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
@@ -31,6 +31,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
+from hybridroi.core.checks import collection
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
@@ -75,15 +76,17 @@ def _repeats_an_id(by_id: list[E]) -> bool:
 
 
 def _sorted_touches(touches: Iterable[Touch]) -> tuple[Touch, ...]:
-    return _chronological(touches)
+    return _chronological(collection(touches, "EventBatch.touches", Touch, "a Touch"))
 
 
 def _sorted_conversions(conversions: Iterable[Conversion]) -> tuple[Conversion, ...]:
-    return _chronological(conversions)
+    return _chronological(
+        collection(conversions, "EventBatch.conversions", Conversion, "a Conversion")
+    )
 
 
 def _sorted_refunds(refunds: Iterable[Refund]) -> tuple[Refund, ...]:
-    return _chronological(refunds)
+    return _chronological(collection(refunds, "EventBatch.refunds", Refund, "a Refund"))
 
 
 def _problem_key(problem: Problem) -> tuple[str, str, str, str]:
@@ -91,7 +94,9 @@ def _problem_key(problem: Problem) -> tuple[str, str, str, str]:
 
 
 def _sorted_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
-    return tuple(sorted(problems, key=_problem_key))
+    return tuple(
+        sorted(collection(problems, "EventBatch.problems", Problem, "a Problem"), key=_problem_key)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -434,7 +439,12 @@ def _check_refunds(
     return kept
 
 
-def check_events(campaign: Campaign, events: Iterable[Event]) -> EventBatch:
+def check_events(
+    campaign: Campaign,
+    events: Iterable[Event],
+    *,
+    locate: Callable[[Iterable[Problem]], Iterable[Problem]] | None = None,
+) -> EventBatch:
     """Check a batch of events against a campaign.
 
     The result does not depend on the order of ``events``, and feeding an
@@ -443,6 +453,10 @@ def check_events(campaign: Campaign, events: Iterable[Event]) -> EventBatch:
     Args:
         campaign: The campaign the events belong to.
         events: Touches, conversions and refunds, in any order and mixed.
+        locate: Gives the problems the source of their events; for events read from
+            files, pass :meth:`LoadedEvents.locate
+            <hybridroi.files.events.LoadedEvents.locate>` so that each problem names
+            the file and line of its event.
 
     Returns:
         The valid events, sorted, with a problem record for each event that
@@ -514,6 +528,6 @@ def check_events(campaign: Campaign, events: Iterable[Event]) -> EventBatch:
         _by_instant(touches),
         _chronological(valid_conversions),
         _chronological(refunds),
-        tuple(problems),
+        tuple(problems if locate is None else locate(problems)),
         index,
     )

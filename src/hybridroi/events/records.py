@@ -16,9 +16,18 @@ from typing import Any
 
 import attrs
 
-from hybridroi.core.checks import aware, identifier, optional, positive_money, text, to_tuple
-from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, to_decimal
+from hybridroi.core.checks import (
+    aware,
+    enum_member,
+    identifier,
+    instance_of,
+    optional,
+    positive_money,
+    text,
+    tuple_of,
+)
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
+from hybridroi.core.money import Money, UnroundedMoney, to_decimal
 
 __all__ = [
     "Conversion",
@@ -70,7 +79,9 @@ class Touch:
     """
 
     id: str = attrs.field(validator=identifier)
-    kind: TouchKind = attrs.field(validator=attrs.validators.instance_of(TouchKind))
+    kind: TouchKind = attrs.field(
+        converter=enum_member(TouchKind)  # type: ignore[misc]
+    )
     instant: datetime = attrs.field(validator=aware)
     customer_key: str = attrs.field(converter=_customer_key, validator=identifier)
     partner_id: str | None = attrs.field(default=None, validator=optional(identifier))
@@ -94,6 +105,18 @@ def _quantity(value: object) -> Decimal:
     return result
 
 
+def _unit_price(value: object) -> UnroundedMoney:
+    if isinstance(value, Money):
+        value = value.exact()
+    if not isinstance(value, UnroundedMoney):
+        raise InvalidTypeError(
+            "LineItem.unit_price", value, "an exact amount (UnroundedMoney, or Money) >= 0"
+        )
+    if value.amount < 0:
+        raise InvalidValueError("LineItem.unit_price", value, "a unit price >= 0")
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class LineItem:
     """One line of an order.
@@ -102,17 +125,23 @@ class LineItem:
         sku: Product reference.
         category: Product category.
         quantity: Quantity (> 0; may be fractional, such as 1.5 kg).
-        unit_price: Net price of one unit.
+        unit_price: Net price of one unit, >= 0, exact: it may be finer than the
+            minor unit (``UnroundedMoney("4.4556", "USD")``); ``Money`` is accepted
+            and kept exact.
+
+    >>> item = LineItem(sku="bulk", quantity="10.625", unit_price=UnroundedMoney("4.4556", "USD"))
+    >>> item.net  # 47.34075, rounded once
+    Money('47.34', 'USD')
     """
 
     sku: str = attrs.field(validator=identifier)
     quantity: Decimal = attrs.field(converter=_quantity)
-    unit_price: Money = attrs.field(validator=attrs.validators.instance_of(Money))
+    unit_price: UnroundedMoney = attrs.field(converter=_unit_price)
     category: str | None = attrs.field(default=None, validator=optional(text))
 
     @property
     def net(self) -> Money:
-        """Quantity times unit price, rounded half-up to the minor unit."""
+        """Quantity times unit price, rounded once, half-up, to the minor unit."""
         return (self.unit_price * self.quantity).round()
 
 
@@ -147,7 +176,10 @@ class Conversion:
         instant: When it happened (timezone-aware).
         customer_key: The customer or visitor, matched against touches.
         revenue: Net revenue (after discount, without tax and shipping), >= 0.
-        new_customer: Whether this is the customer's first purchase.
+        new_customer: Whether this is the customer's first purchase: ``True`` or
+            ``False`` when the source says so, ``None`` (the default) when it does
+            not. An unknown flag is derived from the events, never read as
+            ``False``: see :func:`hybridroi.events.customers.new_customers`.
         kind: Sale or lead.
         gross: Amount paid, if known.
         tax: Tax included in ``gross``, if known.
@@ -162,16 +194,22 @@ class Conversion:
     id: str = attrs.field(validator=identifier)
     instant: datetime = attrs.field(validator=aware)
     customer_key: str = attrs.field(converter=_customer_key, validator=identifier)
-    revenue: Money = attrs.field(validator=attrs.validators.instance_of(Money))
-    new_customer: bool = False
+    revenue: Money = attrs.field(validator=instance_of(Money, "a Money amount"))
+    new_customer: bool | None = attrs.field(
+        default=None, validator=optional(instance_of(bool, "true, false or None"))
+    )
     kind: ConversionKind = attrs.field(
-        default=ConversionKind.SALE, validator=attrs.validators.instance_of(ConversionKind)
+        default=ConversionKind.SALE,
+        converter=enum_member(ConversionKind),  # type: ignore[misc]
     )
     gross: Money | None = attrs.field(default=None, validator=_non_negative_optional)
     tax: Money | None = attrs.field(default=None, validator=_non_negative_optional)
     shipping: Money | None = attrs.field(default=None, validator=_non_negative_optional)
     discount: Money | None = attrs.field(default=None, validator=_non_negative_optional)
-    items: tuple[LineItem, ...] = attrs.field(default=(), converter=to_tuple)
+    items: tuple[LineItem, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(LineItem, "a LineItem"),  # type: ignore[misc]
+    )
     promo_code: str | None = attrs.field(default=None, validator=optional(identifier))
     click_id: str | None = attrs.field(default=None, validator=optional(identifier))
     country: str | None = attrs.field(default=None, validator=_country)
@@ -241,5 +279,6 @@ class Refund:
     instant: datetime = attrs.field(validator=aware)
     amount: Money = attrs.field(validator=positive_money)
     kind: RefundKind = attrs.field(
-        default=RefundKind.REFUND, validator=attrs.validators.instance_of(RefundKind)
+        default=RefundKind.REFUND,
+        converter=enum_member(RefundKind),  # type: ignore[misc]
     )

@@ -25,7 +25,15 @@ from typing import NamedTuple
 
 import attrs
 
-from hybridroi.core.checks import aware, identifier, text, to_tuple
+from hybridroi.core.checks import (
+    aware,
+    enum_member,
+    identifier,
+    instance_of,
+    one_of,
+    text,
+    tuple_of,
+)
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.statements.lines import LineKind
@@ -118,17 +126,27 @@ class LedgerEntry:
 
     id: str = attrs.field(validator=identifier)
     run_id: str = attrs.field(validator=identifier)
-    key: LedgerKey = attrs.field(validator=attrs.validators.instance_of(LedgerKey))
-    line_kind: LineKind = attrs.field(validator=attrs.validators.instance_of(LineKind))
-    entry_type: EntryType = attrs.field(validator=attrs.validators.instance_of(EntryType))
-    amount: Money = attrs.field(validator=attrs.validators.instance_of(Money))
-    status: EntryStatus = attrs.field(validator=attrs.validators.in_(_POSTED_STATUSES))
+    key: LedgerKey = attrs.field(validator=instance_of(LedgerKey, "a LedgerKey"))
+    line_kind: LineKind = attrs.field(
+        converter=enum_member(LineKind)  # type: ignore[misc]
+    )
+    entry_type: EntryType = attrs.field(
+        converter=enum_member(EntryType)  # type: ignore[misc]
+    )
+    amount: Money = attrs.field(validator=instance_of(Money, "a Money amount"))
+    status: EntryStatus = attrs.field(
+        converter=enum_member(EntryStatus),  # type: ignore[misc]
+        validator=one_of(_POSTED_STATUSES, "a posted status: pending, locked or waived"),
+    )
     lock_at: datetime = attrs.field(validator=aware)
     earned_at: datetime = attrs.field(validator=aware)
     posted_at: datetime = attrs.field(validator=aware)
     rule_id: str = attrs.field(validator=identifier)
     explanation: str = attrs.field(validator=text)
-    source_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    source_ids: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(str, "a source id"),  # type: ignore[misc]
+    )
     reason: str = attrs.field(validator=text)
     statement_period: str = attrs.field(
         default=attrs.Factory(lambda entry: entry.key.period_label, takes_self=True),

@@ -9,13 +9,18 @@ the line's own period, so a clawback still says which line it corrects.
 Both formats carry the same columns: the entry, its key, amount and currency,
 its status at the statement's instant, its lock instant and payout batch, the
 rule that fired, the line's explanation, its source events and the reason it
-was posted.
+was posted. In the CSV, ``source_ids`` is a JSON array of the ids
+(``["S-1","S 2"]``), so that an id holding a space, a comma or a quote reads back
+as it was; in the JSON document it is a list.
 
-CSV cells are escaped against formula injection: a text cell that begins with
-``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a
-single quote, so a spreadsheet shows it as text instead of running it. Plain
-decimal numbers such as ``-6.05`` are left as they are: a spreadsheet reads
-them as numbers, never as formulas.
+CSV cells are escaped against formula injection (:func:`~hybridroi.core.text.escape_cell`):
+a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return, or with a single quote, is prefixed with a single quote, so a spreadsheet
+shows it as text instead of running it. Plain decimal numbers such as ``-6.05``
+are left as they are: a spreadsheet reads them as numbers, never as formulas.
+Rows are RFC 4180 lines ending in a line feed, and a cell holding a carriage
+return is quoted. :func:`read_csv` reads a file back to the values of
+:meth:`PartnerStatement.rows`.
 
 >>> escape_cell("=SUM(A1:A9)"), escape_cell("-6.05"), escape_cell("-1+2"), escape_cell("@x")
 ("'=SUM(A1:A9)", '-6.05', "'-1+2", "'@x")
@@ -31,13 +36,23 @@ from datetime import datetime
 
 import attrs
 
-from hybridroi.core.text import escape_cell
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.text import csv_text, escape_cell, unescape_cell
 from hybridroi.core.timezones import UTC, require_aware
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry
 from hybridroi.ledger.lifecycle import status_at
 from hybridroi.ledger.payouts import PayoutBatch
 
-__all__ = ["COLUMNS", "PartnerStatement", "escape_cell", "to_csv", "to_json"]
+__all__ = [
+    "COLUMNS",
+    "PartnerStatement",
+    "escape_cell",
+    "read_csv",
+    "source_ids_cell",
+    "source_ids_of",
+    "to_csv",
+    "to_json",
+]
 
 COLUMNS = (
     "entry_id",
@@ -65,6 +80,43 @@ COLUMNS = (
 
 def _instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
+
+
+def source_ids_cell(source_ids: Sequence[str]) -> str:
+    r"""The ``source_ids`` cell of a row: the ids as a compact JSON array.
+
+    >>> source_ids_cell(("S-1", "S 2"))
+    '["S-1","S 2"]'
+
+    Args:
+        source_ids: The ids.
+
+    Returns:
+        The JSON array, non-ASCII characters kept as they are and control
+        characters escaped (a line break in an id is written ``\n``).
+    """
+    return json.dumps(list(source_ids), ensure_ascii=False, separators=(",", ":"))
+
+
+def source_ids_of(cell: str) -> tuple[str, ...]:
+    """Read a ``source_ids`` cell back: the inverse of :func:`source_ids_cell`.
+
+    Args:
+        cell: The cell's text (already unescaped, as :func:`read_csv` gives it).
+
+    Returns:
+        The ids.
+
+    Raises:
+        InvalidValueError: If the cell is not a JSON array of strings.
+    """
+    try:
+        ids = json.loads(cell)
+    except (ValueError, RecursionError):
+        ids = None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise InvalidValueError("source_ids", cell, 'a JSON array of ids, e.g. ["S-1","S 2"]')
+    return tuple(ids)
 
 
 @attrs.frozen(kw_only=True)
@@ -163,7 +215,7 @@ class PartnerStatement:
                 "payout_batch": self.batch_of.get(entry.id, ""),
                 "rule_id": entry.rule_id,
                 "explanation": entry.explanation,
-                "source_ids": " ".join(entry.source_ids),
+                "source_ids": source_ids_cell(entry.source_ids),
                 "reason": entry.reason,
             }
             for entry in self.entries
@@ -171,19 +223,52 @@ class PartnerStatement:
 
 
 def to_csv(statement: PartnerStatement) -> str:
-    """The statement as CSV text, one row per entry, every cell escaped."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in statement.rows():
-        writer.writerow([escape_cell(row[column]) for column in COLUMNS])
-    return buffer.getvalue()
+    r"""The statement as CSV text: a header of :data:`COLUMNS`, then one row per entry.
+
+    Every cell is escaped with :func:`~hybridroi.core.text.escape_cell`; rows are
+    written with :func:`~hybridroi.core.text.csv_text` (lines end in ``\n``, a
+    cell holding a carriage return is quoted). :func:`read_csv` reads it back.
+    """
+    return csv_text(
+        COLUMNS,
+        ([escape_cell(row[column]) for column in COLUMNS] for row in statement.rows()),
+    )
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    """Read a statement written by :func:`to_csv` back to its rows.
+
+    Args:
+        text: The CSV text.
+
+    Returns:
+        One dict per entry, keyed by :data:`COLUMNS`, equal to what
+        :meth:`PartnerStatement.rows` gave when the file was written (cells
+        unescaped; read ``source_ids`` with :func:`source_ids_of`).
+
+    Raises:
+        InvalidValueError: If the header is not :data:`COLUMNS` or a row does
+            not have one cell per column (the message names the line).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None or tuple(header) != COLUMNS:
+        raise InvalidValueError("header", header, f"the columns {', '.join(COLUMNS)}")
+    rows = []
+    for cells in reader:
+        if len(cells) != len(COLUMNS):
+            raise InvalidValueError(
+                f"line {reader.line_num}", cells, f"{len(COLUMNS)} cells, one per column"
+            )
+        rows.append(dict(zip(COLUMNS, map(unescape_cell, cells), strict=True)))
+    return rows
 
 
 def to_json(statement: PartnerStatement) -> str:
     """The statement as JSON: the partner, the period, the instant, every entry and its explanation.
 
-    Amounts are decimal strings, never floats; source ids are a list.
+    Amounts are decimal strings, never floats; source ids are a list. The
+    document reads back with :func:`json.loads` to the same values.
     """
     entries = []
     for row, entry in zip(statement.rows(), statement.entries, strict=True):

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from hybridroi.core.errors import InvalidTypeError
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.events.intake import Event
 from hybridroi.events.records import Conversion, Refund, Touch
@@ -51,7 +52,7 @@ def event_kind(event: Event) -> str:
     for kind, cls in _KINDS.items():
         if isinstance(event, cls):
             return kind
-    raise TypeError(f"expected a Touch, Conversion or Refund, got {type(event).__name__}")
+    raise InvalidTypeError("event", event, "a Touch, Conversion or Refund")
 
 
 def event_text(event: Event) -> str:
@@ -82,6 +83,23 @@ class EventIntake:
     added: tuple[str, ...]
     unchanged: tuple[str, ...]
     problems: tuple[Problem, ...]
+
+
+def event_batch(events: Iterable[Event]) -> list[Event]:
+    """The events of a batch, as a list.
+
+    Raises:
+        InvalidTypeError: If ``events`` is not a collection (a string, a number, None).
+    """
+    given: object = events
+    if isinstance(given, str | bytes):
+        raise InvalidTypeError("events", events, "a collection of Touch, Conversion or Refund")
+    try:
+        return list(events)
+    except TypeError:
+        raise InvalidTypeError(
+            "events", events, "a collection of Touch, Conversion or Refund"
+        ) from None
 
 
 def intake(

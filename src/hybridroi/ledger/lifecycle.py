@@ -29,12 +29,13 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from fractions import Fraction
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
 from hybridroi.core.checks import non_negative_int
-from hybridroi.core.durations import format_duration, parse_duration
+from hybridroi.core.durations import MAX_DURATION_YEARS, format_duration, parse_duration
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.periods import local_midnight
@@ -108,11 +109,23 @@ class LockAfterMonthEnd:
 
     Attributes:
         months: Whole months after the end of the sale's month, >= 0.
-        days: Days added after the months, >= 0.
+        days: Days added after the months, >= 0. Months and days are at most
+            :data:`~hybridroi.core.durations.MAX_DURATION_YEARS` years in total,
+            as for every duration (a month is a twelfth of 365.2425 days).
     """
 
     months: int = attrs.field(default=0, validator=non_negative_int)
     days: int = attrs.field(default=0, validator=non_negative_int)
+
+    def __attrs_post_init__(self) -> None:
+        year = Fraction(146_097, 400)
+        if self.months * year / 12 + self.days > MAX_DURATION_YEARS * year:
+            raise InvalidValueError(
+                "LockAfterMonthEnd",
+                f"months={self.months}, days={self.days}",
+                f"a holding period of at most {MAX_DURATION_YEARS} years in total "
+                f"({MAX_DURATION_YEARS * 12} months, or 36524 days)",
+            )
 
     def lock_at(self, earned_at: datetime, timezone: str) -> datetime:
         """The instant an amount earned at ``earned_at`` locks (UTC).

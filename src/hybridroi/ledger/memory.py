@@ -6,7 +6,9 @@ that fails half-way leaves the previous state as it was.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 import attrs
@@ -14,7 +16,8 @@ import attrs
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.events.intake import Event
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
-from hybridroi.ledger.intake import EventIntake, event_from_text, intake
+from hybridroi.ledger.errors import UnknownBatchError
+from hybridroi.ledger.intake import EventIntake, event_batch, event_from_text, intake
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
 from hybridroi.ledger.posting import Group, posted_summary
 from hybridroi.ledger.store import PostingRun
@@ -34,6 +37,7 @@ class MemoryLedgerStore:
         self._totals: dict[LedgerKey, int] = {}
         self._batches: dict[str, PayoutBatch] = {}
         self._events: dict[tuple[str, str], str] = {}
+        self._lock = threading.RLock()
 
     def campaign_id(self) -> str | None:
         """The campaign the store is bound to."""
@@ -48,6 +52,14 @@ class MemoryLedgerStore:
         if self._campaign_id not in (None, campaign_id):
             raise InvalidValueError("campaign_id", campaign_id, f"{self._campaign_id}")
         self._campaign_id = campaign_id
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the store's lock: another thread's run waits until this one ends."""
+        return _Held(self._lock)
+
+    def last_posting(self) -> PostingRun | None:
+        """The latest posting run, or None before the first."""
+        return self._runs[-1] if self._runs else None
 
     def last_instant(self) -> datetime | None:
         """The instant of the latest posting or payout run."""
@@ -151,10 +163,12 @@ class MemoryLedgerStore:
         """Mark a payable batch as paid.
 
         Raises:
-            KeyError: If there is no such batch.
+            UnknownBatchError: If there is no such batch (a ``KeyError``).
             InvalidValueError: If it is already paid.
         """
-        batch = self._batches[batch_id]
+        batch = self._batches.get(batch_id)
+        if batch is None:
+            raise UnknownBatchError(batch_id)
         if batch.paid_at is not None:
             raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
         paid = attrs.evolve(batch, paid_at=at)
@@ -163,7 +177,7 @@ class MemoryLedgerStore:
 
     def record_events(self, events: Iterable[Event]) -> EventIntake:
         """Store events keyed by id; repeats change nothing, conflicts are refused."""
-        new, report = intake(self._events, events)
+        new, report = intake(self._events, event_batch(events))
         self._events = {**self._events, **new}
         return report
 
@@ -172,3 +186,16 @@ class MemoryLedgerStore:
         return tuple(
             event_from_text(kind, self._events[(kind, i)]) for kind, i in sorted(self._events)
         )
+
+
+class _Held:
+    """A lock held for the length of a ``with`` block."""
+
+    def __init__(self, lock: threading.RLock) -> None:
+        self._lock = lock
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self._lock.release()

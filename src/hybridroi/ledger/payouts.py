@@ -19,7 +19,7 @@ from datetime import datetime
 
 import attrs
 
-from hybridroi.core.checks import aware, identifier, optional, to_tuple
+from hybridroi.core.checks import aware, identifier, optional, tuple_of
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.timezones import require_aware
@@ -51,7 +51,9 @@ class PayoutBatch:
     partner_id: str = attrs.field(validator=identifier)
     currency: str
     amount: Money
-    entry_ids: tuple[str, ...] = attrs.field(converter=to_tuple)
+    entry_ids: tuple[str, ...] = attrs.field(
+        converter=tuple_of(str, "an entry id")  # type: ignore[misc]
+    )
     created_at: datetime = attrs.field(validator=aware)
     paid_at: datetime | None = attrs.field(default=None, validator=optional(aware))
 

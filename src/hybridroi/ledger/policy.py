@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
-from hybridroi.core.checks import to_tuple
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.checks import instance_of, tuple_of
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.domain.campaign import Campaign
 from hybridroi.ledger.lifecycle import LockAfterMonthEnd, LockAfterSale, LockOnDayOfMonth, LockRule
@@ -55,8 +55,11 @@ class LedgerPolicy:
     lock: LockRule = attrs.field(
         factory=lambda: LockAfterSale(after="30 days"), validator=_lock_rule
     )
-    minimum_payouts: tuple[Money, ...] = attrs.field(default=(), converter=to_tuple)
-    claw_back_paid: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    minimum_payouts: tuple[Money, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(Money, "a Money amount"),  # type: ignore[misc]
+    )
+    claw_back_paid: bool = attrs.field(default=True, validator=instance_of(bool, "true or false"))
 
     @minimum_payouts.validator
     def _check_minimums(self, _attribute: object, value: tuple[Money, ...]) -> None:
@@ -79,6 +82,13 @@ class LedgerPolicy:
 
 
 def _policy_map(value: Mapping[str, LedgerPolicy]) -> dict[str, LedgerPolicy]:
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(
+            "LedgerPolicies.by_partner", value, "a mapping of partner id to LedgerPolicy"
+        )
+    for partner_id in value:
+        if not isinstance(partner_id, str):
+            raise InvalidTypeError("LedgerPolicies.by_partner", partner_id, "partner ids as text")
     return dict(value)
 
 
@@ -96,7 +106,9 @@ class LedgerPolicies:
             platforms that pay on demand.
     """
 
-    default: LedgerPolicy = attrs.field(factory=LedgerPolicy)
+    default: LedgerPolicy = attrs.field(
+        factory=LedgerPolicy, validator=instance_of(LedgerPolicy, "a LedgerPolicy")
+    )
     by_partner: Mapping[str, LedgerPolicy] = attrs.field(factory=dict, converter=_policy_map)
     schedule: PayoutSchedule | None = attrs.field(default=None)
 

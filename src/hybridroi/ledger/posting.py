@@ -26,7 +26,7 @@ a cost of the brand, not partner pay, and are not posted.
 
 The functions here are pure: the stores (:mod:`hybridroi.ledger.memory`,
 :mod:`hybridroi.ledger.sqlite`) read what they need, call them and write the
-result in one transaction (see :func:`hybridroi.ledger.store.post_run`).
+result in one transaction (see :meth:`hybridroi.ledger.store.Ledger.post`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, minor_unit
+from hybridroi.core.money import Money, minor_unit, scaled
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware
@@ -157,7 +157,7 @@ def _summary_items(
                 if exponent is None:
                     exponent = exponents[currency] = minor_unit(currency)
                 # What Money.minor_units computes, without looking the currency up again.
-                units = int(money.amount.scaleb(exponent))
+                units = int(scaled(money.amount, exponent))
             else:
                 units = money.minor_units
         except (AttributeError, TypeError, ValueError) as error:
@@ -286,7 +286,7 @@ def differences(
                 exponent = exponents.get(currency)
                 if exponent is None:
                     exponent = exponents[currency] = minor_unit(currency)
-                target = int(money.amount.scaleb(exponent))
+                target = int(scaled(money.amount, exponent))
             except AttributeError:
                 problems.append(
                     _problem(

@@ -10,34 +10,67 @@
 * Instants are stored as UTC text of fixed width (``2026-03-01T00:00:00.000000Z``),
   so that text order is time order.
 * A ``schema_version`` table records the migrations applied; opening a
-  database migrates it forward, and a database from a newer version of the
-  library is refused rather than misread.
+  database reads its version without taking the write lock, and migrates it
+  forward (inside ``BEGIN IMMEDIATE``) only when a migration is missing. A
+  database from a newer version of the library is refused rather than misread,
+  and a file that is not a hybridroi ledger is refused and left as it was.
+* A writer waits for another process's write transaction up to the store's
+  busy timeout (:data:`DEFAULT_BUSY_TIMEOUT` by default), then gets a
+  :class:`~hybridroi.ledger.errors.LedgerBusyError`. No ``sqlite3`` exception
+  reaches the caller: each is translated into a library error (see
+  :mod:`hybridroi.ledger.errors`).
 
 See ``docs/ledger.md`` for the schema.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import math
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
-from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, minor_unit
+from hybridroi.core.errors import HybridRoiError, InvalidTypeError, InvalidValueError
+from hybridroi.core.money import Money, minor_unit, scaled
 from hybridroi.core.timezones import UTC
 from hybridroi.events.intake import Event
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
-from hybridroi.ledger.intake import EventIntake, event_from_text, event_kind, intake
+from hybridroi.ledger.errors import LedgerBusyError, LedgerFileError, UnknownBatchError
+from hybridroi.ledger.intake import (
+    EventIntake,
+    event_batch,
+    event_from_text,
+    event_kind,
+    intake,
+)
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
 from hybridroi.ledger.posting import Group
 from hybridroi.ledger.store import PostingRun
 from hybridroi.statements.lines import LineKind
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteLedgerStore"]
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT",
+    "MAX_BUSY_TIMEOUT",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "SqliteLedgerStore",
+]
+
+DEFAULT_BUSY_TIMEOUT = 60.0
+"""How long, in seconds, a writer waits for another process's write transaction.
+
+Long enough for another process to post a run of a million lines.
+"""
+
+MAX_BUSY_TIMEOUT = 86_400.0
+"""The longest busy timeout a store accepts, in seconds (a day)."""
 
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (
@@ -177,7 +210,7 @@ def _entry_row(entry: LedgerEntry) -> tuple[object, ...]:
         line_key,
         currency,
         # What Money.minor_units computes: exact, the amount has that many places.
-        int(amount.amount.scaleb(_exponent(amount.currency))),
+        int(scaled(amount.amount, _exponent(amount.currency))),
         _VALUES[entry.line_kind],
         _VALUES[entry.entry_type],
         _VALUES[entry.status],
@@ -189,6 +222,23 @@ def _entry_row(entry: LedgerEntry) -> tuple[object, ...]:
         _source_ids_text(entry.source_ids),
         entry.reason,
         entry.statement_period,
+    )
+
+
+def _source_ids(text: str) -> tuple[str, ...]:
+    ids = json.loads(text)
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ValueError(f"source_ids {text!r} is not a JSON array of ids")
+    return tuple(ids)
+
+
+def _posting_run(row: Sequence[object]) -> PostingRun:
+    return PostingRun(
+        id=str(row[0]),
+        number=int(str(row[1])),
+        as_of=_parse_instant(str(row[2])),
+        posted_at=_parse_instant(str(row[3])),
+        entry_count=int(str(row[4])),
     )
 
 
@@ -226,12 +276,86 @@ def _entry_from_row(row: Sequence[object]) -> LedgerEntry:
         posted_at=_parse_instant(str(posted_at)),
         rule_id=str(rule_id),
         explanation=str(explanation),
-        source_ids=tuple(json.loads(str(source_ids))),
+        source_ids=_source_ids(str(source_ids)),
         reason=str(reason),
         # NULL only for a clawback written before schema version 4 and not yet filled
         # by a Ledger (see fill_statement_periods): shown on its line's period until then.
         statement_period=str(period_label if statement_period is None else statement_period),
     )
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _translated(
+    doing: str,
+) -> Callable[
+    [Callable[Concatenate[SqliteLedgerStore, _P], _R]],
+    Callable[Concatenate[SqliteLedgerStore, _P], _R],
+]:
+    """Turn every ``sqlite3`` error a store method meets into a library error.
+
+    A stored value that cannot be decoded (text that is not UTF-8, an instant
+    or a kind this library never writes) means the file is damaged: it is
+    reported as such. The library's own errors pass as they are.
+    """
+
+    def decorate(
+        method: Callable[Concatenate[SqliteLedgerStore, _P], _R],
+    ) -> Callable[Concatenate[SqliteLedgerStore, _P], _R]:
+        @functools.wraps(method)
+        def wrapper(self: SqliteLedgerStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as error:
+                raise self._error(error, doing) from error
+            except HybridRoiError:
+                raise
+            except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
+                raise LedgerFileError(
+                    self.path,
+                    f"the ledger is damaged: a stored value cannot be read "
+                    f"({type(error).__name__}: {error}), so {doing} did not happen; restore "
+                    "the file from a backup",
+                ) from error
+
+        return wrapper
+
+    return decorate
+
+
+# What a SQLite error means for a ledger file, and what to do about it.
+_ADVICE: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("SQLITE_NOTADB",), "not a hybridroi ledger (the file is not a SQLite database)"),
+    (
+        ("SQLITE_CORRUPT",),
+        "the ledger is damaged and nothing was written; restore the file from a backup "
+        "(the sqlite3 shell's .recover command may save what is left)",
+    ),
+    (
+        ("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH"),
+        "check that you may read and write the file and its folder",
+    ),
+    (
+        ("SQLITE_FULL", "SQLITE_IOERR"),
+        "nothing was written; free some disk space or check the disk, then try again",
+    ),
+)
+
+
+def _check_busy_timeout(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidTypeError(
+            "SqliteLedgerStore.busy_timeout", value, "a number of seconds (int or float)"
+        )
+    if not (math.isfinite(value) and 0 <= value <= MAX_BUSY_TIMEOUT):
+        raise InvalidValueError(
+            "SqliteLedgerStore.busy_timeout",
+            value,
+            f"a number of seconds between 0 and {MAX_BUSY_TIMEOUT:,.0f}",
+        )
+    return float(value)
 
 
 class SqliteLedgerStore:
@@ -241,23 +365,87 @@ class SqliteLedgerStore:
         path: The database file (created if missing), or ``":memory:"``.
         target_version: The schema version to migrate to; the latest by
             default. Older versions are for testing migrations.
+        busy_timeout: How long, in seconds, a write waits for another
+            process's write transaction before it gives up with a
+            :class:`~hybridroi.ledger.errors.LedgerBusyError`
+            (:data:`DEFAULT_BUSY_TIMEOUT` by default; at most
+            :data:`MAX_BUSY_TIMEOUT`).
 
     Raises:
-        InvalidValueError: If the database was written by a newer schema.
+        InvalidTypeError: If ``path`` is not a path or ``busy_timeout`` not a number.
+        InvalidValueError: If the database was written by a newer schema, or
+            ``busy_timeout`` is negative, not finite or beyond the maximum.
+        LedgerFileError: If the file cannot be opened, is not a hybridroi
+            ledger (another application's database, or not SQLite at all: it
+            is left as it was) or is damaged.
+        LedgerBusyError: If a migration is due and another process kept the
+            write lock beyond the busy timeout.
     """
 
-    def __init__(self, path: str | Path, *, target_version: int = SCHEMA_VERSION) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        target_version: int = SCHEMA_VERSION,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> None:
+        if not isinstance(path, str | os.PathLike):
+            raise InvalidTypeError(
+                "SqliteLedgerStore.path", path, "a file path (str or pathlib.Path)"
+            )
+        if isinstance(target_version, bool) or not isinstance(target_version, int):
+            raise InvalidTypeError(
+                "SqliteLedgerStore.target_version", target_version, "a schema version (int)"
+            )
+        self.busy_timeout = _check_busy_timeout(busy_timeout)
         self.path = str(path)
-        self._connection = sqlite3.connect(self.path, isolation_level=None)
+        self._depth = 0
+        try:
+            self._connection = sqlite3.connect(
+                self.path, isolation_level=None, timeout=self.busy_timeout
+            )
+        except sqlite3.Error as error:
+            raise LedgerFileError(
+                self.path,
+                f"cannot open the ledger ({error}): check that the path names a file in a "
+                "folder that exists and that you may read and write it",
+            ) from error
+        try:
+            self._open(target_version)
+        except BaseException:
+            self._connection.close()
+            raise
+
+    @_translated("opening the ledger")
+    def _open(self, target_version: int) -> None:
         # The page size of a new database (an existing one keeps its own): larger pages
         # than the default 4 KiB make writing a million-entry posting run cheaper.
         self._connection.execute(f"PRAGMA page_size={_PAGE_SIZE}")
-        self._connection.execute("PRAGMA journal_mode=WAL")
+        # Reading the mode takes no lock; only a new database is switched to WAL.
+        if str(self._connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            self._refuse_foreign()
+            self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=FULL")
         self._connection.execute("PRAGMA foreign_keys=ON")
         # A posting run of a million entries is one transaction: give it room in memory.
         self._connection.execute("PRAGMA cache_size=-131072")
         self._migrate(target_version)
+
+    def _error(self, error: sqlite3.Error, doing: str) -> HybridRoiError:
+        """The library error that says what ``error`` means for the ledger and what to do."""
+        name = str(getattr(error, "sqlite_errorname", ""))
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return LedgerBusyError(self.path, self.busy_timeout, doing)
+        fallback = (
+            "open the store again to use it"
+            if isinstance(error, sqlite3.ProgrammingError)
+            else "nothing was written; the file may be damaged or changed by another program: "
+            "restore it from a backup"
+        )
+        advice = next((text for prefixes, text in _ADVICE if name.startswith(prefixes)), fallback)
+        if name.startswith("SQLITE_NOTADB"):
+            return LedgerFileError(self.path, advice)
+        return LedgerFileError(self.path, f"{doing} failed ({error}): {advice}")
 
     def close(self) -> None:
         """Close the database connection."""
@@ -271,6 +459,7 @@ class SqliteLedgerStore:
 
     # --- schema ---------------------------------------------------------
 
+    @_translated("reading the schema version")
     def schema_version(self) -> int:
         """The schema version of the database (0 when empty)."""
         found = self._connection.execute(
@@ -281,20 +470,48 @@ class SqliteLedgerStore:
         row = self._connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
         return int(row[0] or 0)
 
+    def _refuse_foreign(self) -> None:
+        """Refuse a database that holds tables and is not a hybridroi ledger."""
+        tables = {
+            str(row[0])
+            for row in self._connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        # A new file has no table; a ledger has its version and its campaign tables.
+        if tables and not (
+            tables <= {"schema_version"} or {"schema_version", "ledger_meta"} <= tables
+        ):
+            raise LedgerFileError(
+                self.path,
+                "not a hybridroi ledger (a SQLite database of another application, with "
+                f"tables {', '.join(sorted(tables)[:5])}); it was left as it was: give the "
+                "path of a ledger, or of a new file",
+            )
+
+    def _checked_version(self) -> int:
+        self._refuse_foreign()
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise InvalidValueError(
+                "schema_version",
+                current,
+                f"a schema this library knows (up to version {SCHEMA_VERSION}); "
+                "upgrade hybridroi to open this ledger",
+            )
+        return current
+
     def _migrate(self, target: int) -> None:
+        # Read first, without the write lock: a ledger that is up to date is opened even
+        # while another process writes to it.
+        if self._checked_version() >= target:
+            return
         with self._transaction():
+            current = self._checked_version()  # another process may have migrated meanwhile
             self._connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version "
                 "(version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            current = self.schema_version()
-            if current > SCHEMA_VERSION:
-                raise InvalidValueError(
-                    "schema_version",
-                    current,
-                    f"a schema this library knows (up to version {SCHEMA_VERSION}); "
-                    "upgrade hybridroi to open this ledger",
-                )
             for version, description, statements in MIGRATIONS:
                 if current < version <= target:
                     for statement in statements:
@@ -305,10 +522,25 @@ class SqliteLedgerStore:
                     )
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._connection)
+        return _Transaction(self)
+
+    def writing(self) -> _Transaction:
+        """Hold the write lock (``BEGIN IMMEDIATE``) until the block ends.
+
+        The reads and writes inside see one state and change it in one
+        transaction: another process that posts at the same time waits (up to
+        the busy timeout), then sees what this one wrote. The block commits
+        when it ends, or rolls back if it raises.
+
+        Raises:
+            LedgerBusyError: If another process kept the write lock beyond the
+                busy timeout.
+        """
+        return _Transaction(self)
 
     # --- campaign and runs ---------------------------------------------
 
+    @_translated("reading the ledger's campaign")
     def campaign_id(self) -> str | None:
         """The campaign the store is bound to."""
         row = self._connection.execute(
@@ -316,6 +548,7 @@ class SqliteLedgerStore:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    @_translated("binding the ledger to its campaign")
     def bind_campaign(self, campaign_id: str) -> None:
         """Bind the store to a campaign.
 
@@ -331,6 +564,7 @@ class SqliteLedgerStore:
             elif bound != campaign_id:
                 raise InvalidValueError("campaign_id", campaign_id, f"{bound}")
 
+    @_translated("reading the last run's instant")
     def last_instant(self) -> datetime | None:
         """The instant of the latest posting or payout run."""
         row = self._connection.execute(
@@ -339,32 +573,36 @@ class SqliteLedgerStore:
         ).fetchone()
         return None if row[0] is None else _parse_instant(row[0])
 
+    @_translated("reading the last posting run")
+    def last_posting(self) -> PostingRun | None:
+        """The latest posting run, or None before the first."""
+        row = self._connection.execute(
+            "SELECT id, number, as_of, posted_at, entry_count FROM posting_runs "
+            "ORDER BY number DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _posting_run(row)
+
+    @_translated("counting the posting runs")
     def run_count(self) -> int:
         """How many posting runs are stored."""
         return int(self._connection.execute("SELECT COUNT(*) FROM posting_runs").fetchone()[0])
 
+    @_translated("counting the payout runs")
     def payout_run_count(self) -> int:
         """How many payout runs are stored."""
         return int(self._connection.execute("SELECT COUNT(*) FROM payout_runs").fetchone()[0])
 
+    @_translated("reading the posting runs")
     def posting_runs(self) -> tuple[PostingRun, ...]:
         """Every posting run, in order."""
         rows = self._connection.execute(
             "SELECT id, number, as_of, posted_at, entry_count FROM posting_runs ORDER BY number"
         ).fetchall()
-        return tuple(
-            PostingRun(
-                id=row[0],
-                number=row[1],
-                as_of=_parse_instant(row[2]),
-                posted_at=_parse_instant(row[3]),
-                entry_count=row[4],
-            )
-            for row in rows
-        )
+        return tuple(_posting_run(row) for row in rows)
 
     # --- entries --------------------------------------------------------
 
+    @_translated("reading what is posted")
     def posted_summaries(self) -> Mapping[Group, str]:
         """Every partner-period's posted summary, built by SQLite in one query.
 
@@ -388,6 +626,7 @@ class SqliteLedgerStore:
         # A partner-period whose sums are all zero has no summary, as in the memory store.
         return {(partner, period): text for partner, period, text in rows if text is not None}
 
+    @_translated("reading what is posted")
     def posted_totals(self, groups: Collection[Group] | None = None) -> Mapping[LedgerKey, int]:
         """The sum of every key's entries (of ``groups`` only, if given), in minor units."""
         found: dict[LedgerKey, int] = {}
@@ -409,6 +648,7 @@ class SqliteLedgerStore:
                 found[LedgerKey(partner_id, period_label, line_key, currency)] = total
         return found
 
+    @_translated("reading the entries' history")
     def history(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
         """The entries of ``keys``, in posting order."""
         found: dict[LedgerKey, tuple[LedgerEntry, ...]] = {}
@@ -422,6 +662,7 @@ class SqliteLedgerStore:
                 found[key] = tuple(_entry_from_row(row) for row in rows)
         return found
 
+    @_translated("reading the entries")
     def entries(self, partner_id: str | None = None) -> tuple[LedgerEntry, ...]:
         """All entries (of one partner), in posting order."""
         query = f"SELECT {_ENTRY_COLUMNS} FROM entries"
@@ -433,13 +674,28 @@ class SqliteLedgerStore:
             )
         return tuple(_entry_from_row(row) for row in rows)
 
+    @_translated("the posting")
     def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
         """Store a posting run and its entries in one transaction.
 
         Raises:
-            sqlite3.IntegrityError: If the run id is already used (nothing is written).
+            InvalidValueError: If the run id or number is already used (nothing
+                is written).
         """
         with self._transaction():
+            used = self._connection.execute(
+                "SELECT id, number FROM posting_runs WHERE id = ? OR number = ?",
+                (run.id, run.number),
+            ).fetchone()
+            if used is not None and used[0] == run.id:
+                raise InvalidValueError("PostingRun.id", run.id, "a run id not used before")
+            if used is not None:
+                raise InvalidValueError(
+                    "PostingRun.number",
+                    run.number,
+                    f"a run number not used before ({used[0]} has it): another process "
+                    "posted meanwhile; post inside Ledger.post, which holds the write lock",
+                )
             self._connection.execute(
                 "INSERT INTO posting_runs VALUES (?, ?, ?, ?, ?)",
                 (run.id, run.number, _instant(run.as_of), _instant(run.posted_at), run.entry_count),
@@ -449,6 +705,7 @@ class SqliteLedgerStore:
                 map(_entry_row, entries),
             )
 
+    @_translated("filling the statement periods of old clawbacks")
     def fill_statement_periods(self, label_of: Callable[[LedgerEntry], str]) -> int:
         """Give each entry stored without a statement period the one ``label_of`` returns.
 
@@ -462,6 +719,14 @@ class SqliteLedgerStore:
         Returns:
             How many entries were filled (all in one transaction).
         """
+        # Checked first without the write lock: opening an up-to-date ledger never waits.
+        if not self._connection.in_transaction and (
+            self._connection.execute(
+                "SELECT 1 FROM entries WHERE statement_period IS NULL LIMIT 1"
+            ).fetchone()
+            is None
+        ):
+            return 0
         with self._transaction():
             rows = self._connection.execute(
                 f"SELECT rowid, {_ENTRY_COLUMNS} FROM entries WHERE statement_period IS NULL"
@@ -474,6 +739,7 @@ class SqliteLedgerStore:
 
     # --- payouts --------------------------------------------------------
 
+    @_translated("reading the payout batches")
     def payout_status(self) -> dict[str, EntryStatus]:
         """Entry id to the status of its payout batch."""
         rows = self._connection.execute(
@@ -485,6 +751,7 @@ class SqliteLedgerStore:
             for entry_id, paid_at in rows
         }
 
+    @_translated("reading the payout batches")
     def batches(self, partner_id: str | None = None) -> tuple[PayoutBatch, ...]:
         """Payout batches (of one partner), by creation then id."""
         items: dict[str, list[str]] = {}
@@ -511,14 +778,26 @@ class SqliteLedgerStore:
             for row in rows
         )
 
+    @_translated("the payout run")
     def write_payouts(self, run: PayoutRun) -> None:
         """Store a payout run's batches in one transaction.
 
         Raises:
-            sqlite3.IntegrityError: If a batch id is used or an entry is in a
-                batch already (nothing is written).
+            InvalidValueError: If the run or a batch id is used, or an entry is
+                in a batch already (nothing is written).
         """
         with self._transaction():
+            if self._connection.execute(
+                "SELECT 1 FROM payout_runs WHERE id = ?", (run.id,)
+            ).fetchone():
+                raise InvalidValueError("PayoutRun.id", run.id, "a payout run id not used before")
+            for batch in run.batches:
+                if self._connection.execute(
+                    "SELECT 1 FROM payout_batches WHERE id = ?", (batch.id,)
+                ).fetchone():
+                    raise InvalidValueError(
+                        "PayoutBatch.id", batch.id, "a batch id not used before"
+                    )
             self._connection.execute(
                 "INSERT INTO payout_runs VALUES (?, ?)", (run.id, _instant(run.at))
             )
@@ -536,16 +815,22 @@ class SqliteLedgerStore:
                     for b in run.batches
                 ],
             )
-            self._connection.executemany(
-                "INSERT INTO payout_items VALUES (?, ?)",
-                [(entry_id, b.id) for b in run.batches for entry_id in b.entry_ids],
-            )
+            try:
+                self._connection.executemany(
+                    "INSERT INTO payout_items VALUES (?, ?)",
+                    [(entry_id, b.id) for b in run.batches for entry_id in b.entry_ids],
+                )
+            except sqlite3.IntegrityError:
+                raise InvalidValueError(
+                    "PayoutBatch.entry_ids", run.id, "entries in no other batch"
+                ) from None
 
+    @_translated("marking the batch paid")
     def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
         """Mark a payable batch as paid.
 
         Raises:
-            KeyError: If there is no such batch.
+            UnknownBatchError: If there is no such batch (a ``KeyError``).
             InvalidValueError: If it is already paid.
         """
         with self._transaction():
@@ -553,7 +838,7 @@ class SqliteLedgerStore:
                 "SELECT paid_at FROM payout_batches WHERE id = ?", (batch_id,)
             ).fetchone()
             if row is None:
-                raise KeyError(batch_id)
+                raise UnknownBatchError(batch_id)
             if row[0] is not None:
                 raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
             self._connection.execute(
@@ -563,9 +848,10 @@ class SqliteLedgerStore:
 
     # --- events ---------------------------------------------------------
 
+    @_translated("recording the events")
     def record_events(self, events: Iterable[Event]) -> EventIntake:
         """Store events keyed by id; repeats change nothing, conflicts are refused."""
-        batch = list(events)
+        batch = event_batch(events)
         with self._transaction():
             stored: dict[tuple[str, str], str] = {}
             for event in batch:
@@ -583,6 +869,7 @@ class SqliteLedgerStore:
             )
         return report
 
+    @_translated("reading the events")
     def events(self) -> tuple[Event, ...]:
         """Every stored event, by kind then id."""
         rows = self._connection.execute("SELECT kind, content FROM events ORDER BY kind, id")
@@ -590,16 +877,38 @@ class SqliteLedgerStore:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error.
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
+    Nested blocks take part in the outermost one, which alone commits.
+    """
+
+    def __init__(self, store: SqliteLedgerStore) -> None:
+        self._store = store
 
     def __enter__(self) -> None:
-        self._connection.execute("BEGIN IMMEDIATE")
+        store = self._store
+        if store._depth == 0:
+            try:
+                store._connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise store._error(error, "the write") from error
+        store._depth += 1
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:
+        store = self._store
+        store._depth -= 1
+        if store._depth:
+            return
+        connection = store._connection
         if exc_type is None:
-            self._connection.execute("COMMIT")
-        else:
-            self._connection.execute("ROLLBACK")
+            try:
+                connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise store._error(error, "the write") from error
+        elif connection.in_transaction:
+            # SQLite may have rolled back already (a full disk, a damaged file); the error
+            # that ended the block is the one to report.
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")

@@ -8,7 +8,14 @@ writes it all or nothing.
 
 Instants passed to the ledger only move forward: a posting or payout run
 dated before the last one is refused, so statuses never depend on the order in
-which history was written.
+which history was written. A statement run computed as of an instant before
+the as-of of the last run posted is refused too, whatever posting instant comes
+with it: it would undo what was posted since.
+
+Each run reads and writes inside the store's write lock
+(:meth:`LedgerStore.writing`): two processes posting to one SQLite ledger at
+once take turns, and the second posts by difference against what the first
+posted.
 """
 
 from __future__ import annotations
@@ -16,18 +23,20 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
 import attrs
 
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem
 from hybridroi.core.timezones import UTC, require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.intake import Event
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
+from hybridroi.ledger.errors import StaleRunError
 from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.lifecycle import Balance, balances
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun, plan_payouts
@@ -86,8 +95,18 @@ class LedgerStore(Protocol):
     def bind_campaign(self, campaign_id: str) -> None:
         """Bind an unbound store to a campaign; a bound store refuses another one."""
 
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the store's write lock while a run reads what it needs and writes.
+
+        The write methods called inside take part in the same transaction;
+        another writer waits until the block ends.
+        """
+
     def last_instant(self) -> datetime | None:
         """The instant of the latest posting or payout run."""
+
+    def last_posting(self) -> PostingRun | None:
+        """The latest posting run, or None before the first."""
 
     def run_count(self) -> int:
         """How many posting runs the store holds."""
@@ -136,7 +155,7 @@ class LedgerStore(Protocol):
         """Mark a payable batch as paid.
 
         Raises:
-            KeyError: If there is no such batch.
+            UnknownBatchError: If there is no such batch (a ``KeyError``).
             InvalidValueError: If it is already paid.
         """
 
@@ -145,6 +164,27 @@ class LedgerStore(Protocol):
 
     def events(self) -> tuple[Event, ...]:
         """Every stored event, by kind then id."""
+
+
+def _check_run_id(run_id: object) -> None:
+    if run_id is not None and (
+        not isinstance(run_id, str) or not run_id or run_id != run_id.strip() or ":" in run_id
+    ):
+        raise InvalidValueError("run_id", run_id, "a non-empty id without spaces around or ':'")
+
+
+def _check_campaign(store: LedgerStore, campaign: Campaign) -> str | None:
+    bound = store.campaign_id()
+    if bound is not None and bound != campaign.id:
+        raise InvalidValueError(
+            "Ledger.campaign", campaign.id, f"campaign {bound}, whose ledger this store holds"
+        )
+    return bound
+
+
+def _check_partner_id(partner_id: object) -> None:
+    if partner_id is not None and not isinstance(partner_id, str):
+        raise InvalidTypeError("partner_id", partner_id, "a partner id (text) or None")
 
 
 @contextlib.contextmanager
@@ -178,17 +218,24 @@ class Ledger:
     clawbacks, once (see :meth:`statement_period`).
 
     Raises:
+        InvalidTypeError: If an argument is not of its type.
         InvalidValueError: If the store already holds another campaign's ledger.
     """
 
     def __init__(
         self, store: LedgerStore, campaign: Campaign, policies: LedgerPolicies | None = None
     ) -> None:
-        bound = store.campaign_id()
-        if bound is not None and bound != campaign.id:
-            raise InvalidValueError(
-                "Ledger.campaign", campaign.id, f"campaign {bound}, whose ledger this store holds"
+        if not callable(getattr(store, "write_posting", None)) or not callable(
+            getattr(store, "writing", None)
+        ):
+            raise InvalidTypeError(
+                "Ledger.store", store, "a ledger store (MemoryLedgerStore or SqliteLedgerStore)"
             )
+        if not isinstance(campaign, Campaign):
+            raise InvalidTypeError("Ledger.campaign", campaign, "a Campaign")
+        if policies is not None and not isinstance(policies, LedgerPolicies):
+            raise InvalidTypeError("Ledger.policies", policies, "LedgerPolicies or None")
+        bound = _check_campaign(store, campaign)
         self.store = store
         self.campaign = campaign
         self.policies = policies if policies is not None else LedgerPolicies()
@@ -206,7 +253,12 @@ class Ledger:
             For a clawback, the partner's statement period (in the campaign's
             calendar and the partner's deal's statement period kind) that
             contains its posting instant; for any other entry, its line's period.
+
+        Raises:
+            InvalidTypeError: If ``entry`` is not a :class:`LedgerEntry`.
         """
+        if not isinstance(entry, LedgerEntry):
+            raise InvalidTypeError("entry", entry, "a LedgerEntry")
         if entry.entry_type is not EntryType.CLAWBACK:
             return entry.period_label
         kind = self._statement_kinds.get(entry.partner_id, PeriodKind.MONTH)
@@ -236,11 +288,27 @@ class Ledger:
             The run record, the entries added and the lines not posted.
 
         Raises:
-            InvalidValueError: If ``at`` is before the ledger's last run.
+            InvalidTypeError: If ``run`` is not a :class:`StatementRun`.
+            InvalidValueError: If ``at`` is before the ledger's last run, an
+                instant is naive, or ``run_id`` is not a usable id.
+            StaleRunError: If ``run.as_of`` is before the as-of of the last
+                run posted, whatever ``at`` says (nothing is written).
+            LedgerBusyError: If another process kept the store's write lock
+                longer than the store's busy timeout (SQLite).
         """
-        posted_at = self._check_forward(run.as_of if at is None else at, "at")
-        with _no_automatic_gc():
-            return self._post(run, posted_at, run_id)
+        if not isinstance(run, StatementRun):
+            raise InvalidTypeError("run", run, "a StatementRun")
+        require_aware(run.as_of, "StatementRun.as_of")
+        _check_run_id(run_id)
+        if at is not None:
+            require_aware(at, "at")
+        with self.store.writing():
+            posted_at = self._check_forward(run.as_of if at is None else at, "at")
+            last = self.store.last_posting()
+            if last is not None and run.as_of < last.as_of:
+                raise StaleRunError(run.as_of, last.as_of, last.id)
+            with _no_automatic_gc():
+                return self._post(run, posted_at, run_id)
 
     def _post(self, run: StatementRun, posted_at: datetime, run_id: str | None) -> PostingResult:
         number = self.store.run_count() + 1
@@ -279,13 +347,21 @@ class Ledger:
             posted_at=posted_at,
             entry_count=len(entries),
         )
-        if self.store.campaign_id() is None:
+        # Checked again inside the write lock: another process may have bound the store since.
+        if _check_campaign(self.store, self.campaign) is None:
             self.store.bind_campaign(self.campaign.id)
         self.store.write_posting(record, entries)
         return PostingResult(run=record, entries=entries, problems=problems)
 
     def balances(self, at: datetime, partner_id: str | None = None) -> tuple[Balance, ...]:
-        """Balances by partner, currency and status at ``at``."""
+        """Balances by partner, currency and status at ``at``.
+
+        Raises:
+            InvalidValueError: If ``at`` is not a timezone-aware instant, or
+                ``partner_id`` is not text.
+        """
+        require_aware(at, "at")
+        _check_partner_id(partner_id)
         return balances(self.store.entries(partner_id), at, self.store.payout_status())
 
     def run_payouts(self, at: datetime, *, run_id: str | None = None) -> PayoutRun:
@@ -309,7 +385,12 @@ class Ledger:
                 not a payout instant of the schedule (the message names the
                 scheduled instants before and after it).
         """
-        at = self._check_forward(at, "at")
+        _check_run_id(run_id)
+        with self.store.writing():
+            return self._run_payouts(self._check_forward(at, "at"), run_id)
+
+    def _run_payouts(self, at: datetime, run_id: str | None) -> PayoutRun:
+        _check_campaign(self.store, self.campaign)
         schedule = self.policies.schedule
         timezone = self.campaign.timezone
         if schedule is not None and not schedule.is_payout(at, timezone):
@@ -344,5 +425,12 @@ class Ledger:
         return schedule.next_payout(on_or_after, self.campaign.timezone)
 
     def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
-        """Record that a payable batch was paid at ``at``."""
-        return self.store.mark_paid(batch_id, self._check_forward(at, "at"))
+        """Record that a payable batch was paid at ``at``.
+
+        Raises:
+            UnknownBatchError: If the ledger holds no such batch (a ``KeyError``).
+            InvalidValueError: If it is already paid, or ``at`` is before the
+                ledger's last run.
+        """
+        with self.store.writing():
+            return self.store.mark_paid(batch_id, self._check_forward(at, "at"))

@@ -25,9 +25,9 @@ from fractions import Fraction
 
 import attrs
 
-from hybridroi.core.checks import non_negative_int
-from hybridroi.core.errors import CurrencyMismatchError, InvalidValueError
-from hybridroi.core.money import Money, Rounding, UnroundedMoney
+from hybridroi.core.checks import instance_of, non_negative_int
+from hybridroi.core.errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError
+from hybridroi.core.money import Money, Rounding, UnroundedMoney, scaled
 
 __all__ = [
     "Count",
@@ -123,7 +123,7 @@ class Kpi:
         value = self.value
         if value is None:
             return None
-        return _round_fraction(value * 10**places, rounding).scaleb(-places)
+        return scaled(_round_fraction(value * 10**places, rounding), -places)
 
     def __str__(self) -> str:
         head = f"{self.label} = {self.formula}"
@@ -165,7 +165,7 @@ def _as_fraction(value: object, field: str) -> Fraction:
     if isinstance(value, Money | UnroundedMoney):
         return Fraction(value.amount)
     if isinstance(value, bool) or not isinstance(value, int | Fraction | Decimal):
-        raise TypeError(f"{field}: expected Money, int, Fraction or Decimal, got {value!r}")
+        raise InvalidTypeError(field, value, "Money, int, Fraction or Decimal")
     return Fraction(value)
 
 
@@ -324,7 +324,17 @@ def cpa(cost: Money, conversions: Count) -> Kpi:
     )
 
 
-def cac(cost: Money, new_customers: Count) -> Kpi:
+_COUNTED = {
+    "given": "counted from the new_customer flags given with the sales",
+    "derived": "no flag was given, and no credited sale is its customer's first in the events",
+    "mixed": (
+        "counted from the flags given and, for the other sales, from each customer's "
+        "first sale in the events"
+    ),
+}
+
+
+def cac(cost: Money, new_customers: Count, *, counting: enum.Enum | None = None) -> Kpi:
     """Customer acquisition cost, counting new customers only.
 
     ``CAC = cost / credited sales to new customers``
@@ -332,11 +342,14 @@ def cac(cost: Money, new_customers: Count) -> Kpi:
     Args:
         cost: Total cost.
         new_customers: Credited sales whose customer bought for the first time.
+        counting: How the new customers were counted (a
+            :class:`~hybridroi.events.customers.NewCustomerCounting`), named in the
+            reason when the KPI is undefined.
 
     Returns:
         Money per new customer; undefined with no new customers.
     """
-    return ratio(
+    kpi = ratio(
         "cac",
         "CAC",
         "cost / new customers",
@@ -345,6 +358,9 @@ def cac(cost: Money, new_customers: Count) -> Kpi:
         denominator_name="new customers",
         money_valued=True,
     )
+    if kpi.reason is not None and counting is not None and counting.value in _COUNTED:
+        return attrs.evolve(kpi, reason=f"{kpi.reason}: {_COUNTED[counting.value]}")
+    return kpi
 
 
 def aov(sales_revenue: Money, sales: Count) -> Kpi:
@@ -373,10 +389,15 @@ def aov(sales_revenue: Money, sales: Count) -> Kpi:
 def conversion_rate(sales: Count, clicks: int) -> Kpi:
     """Conversion rate.
 
-    ``conversion rate = credited sales / clicks``
+    ``conversion rate = click-tracked sales / clicks``
+
+    Only sales that a click can have led to count: in a report, the credited
+    sales whose credit was earned by a click touch. A sale credited through a
+    promo code or a view is not in the numerator, since its clicks are not in
+    the denominator.
 
     Args:
-        sales: Credited sales.
+        sales: Click-tracked credited sales.
         clicks: Clicks on tracked links.
 
     Returns:
@@ -385,7 +406,7 @@ def conversion_rate(sales: Count, clicks: int) -> Kpi:
     return ratio(
         "conversion_rate",
         "Conversion rate",
-        "sales / clicks",
+        "click-tracked sales / clicks",
         sales,
         clicks,
         denominator_name="clicks",
@@ -535,7 +556,7 @@ def engagement_rate(engagements: int, denominator: int, *, basis: EngagementBasi
         undefined when the denominator is zero.
     """
     if not isinstance(basis, EngagementBasis):
-        raise TypeError(f"basis: expected an EngagementBasis, got {basis!r}")
+        raise InvalidTypeError("basis", basis, "an EngagementBasis")
     return ratio(
         f"engagement_rate_{basis.value}",
         f"Engagement rate ({basis.value})",
@@ -611,10 +632,10 @@ class Holdout:
 
     test_users: int = attrs.field(validator=non_negative_int)
     test_conversions: int = attrs.field(validator=non_negative_int)
-    test_revenue: Money = attrs.field(validator=attrs.validators.instance_of(Money))
+    test_revenue: Money = attrs.field(validator=instance_of(Money, "a Money amount"))
     control_users: int = attrs.field(validator=non_negative_int)
     control_conversions: int = attrs.field(validator=non_negative_int)
-    control_revenue: Money = attrs.field(validator=attrs.validators.instance_of(Money))
+    control_revenue: Money = attrs.field(validator=instance_of(Money, "a Money amount"))
 
     def __attrs_post_init__(self) -> None:
         if self.test_conversions > self.test_users:

@@ -12,8 +12,6 @@ Rendering is pure: these functions return values and strings and never print.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,7 +21,7 @@ from typing import Any
 
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.problems import Problem
-from hybridroi.core.text import escape_cell
+from hybridroi.core.text import csv_text, escape_cell, printable
 from hybridroi.report.kpis import Incrementality, Kpi
 from hybridroi.report.report import (
     COST_COMPONENTS,
@@ -55,7 +53,7 @@ _BREAKDOWNS = (
     Dimension.PERIOD,
     Dimension.LEG,
 )
-_COUNT_FIELDS = ("conversions", "sales", "new_customers")
+_COUNT_FIELDS = ("conversions", "sales", "new_customers", "click_sales")
 _INT_FIELDS = ("clicks", "views", "reach", "engagements", "followers", "posts")
 
 
@@ -342,7 +340,9 @@ def report_to_csv(report: Report) -> str:
     Text cells (keys, labels, currency) are escaped against formula injection
     with :func:`hybridroi.core.text.escape_cell`: a partner named
     ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``, so a spreadsheet shows
-    it as text. Numbers are written as they are.
+    it as text. Numbers are written as they are. Rows are written by
+    :func:`hybridroi.core.text.csv_text`, which quotes a cell holding a
+    carriage return, so every cell reads back whole.
 
     Args:
         report: The report.
@@ -351,12 +351,8 @@ def report_to_csv(report: Report) -> str:
         CSV text; an undefined KPI or figure is an empty cell.
     """
     records = report_records(report)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({key: _cell(value) for key, value in record.items()})
-    return buffer.getvalue()
+    header = list(records[0])
+    return csv_text(header, ([_cell(record[key]) for key in header] for record in records))
 
 
 def report_to_dataframe(report: Report) -> Any:
@@ -408,6 +404,9 @@ def _grid(
     headers: Sequence[str], rows: Sequence[Sequence[str]], *, text_columns: int = 1
 ) -> list[str]:
     """Columns of text: the first ``text_columns`` left-aligned, the figures right-aligned."""
+    # Escaped before measuring, so a name with control characters keeps its column.
+    headers = [printable(cell) for cell in headers]
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -575,4 +574,5 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
     lines += [f"  {problem}" for problem in report.problems[:max_problems]]
     if len(report.problems) > max_problems:
         lines.append(f"  ... and {len(report.problems) - max_problems} more")
-    return "\n".join(lines) + "\n"
+    # Names, ids and problems come from input files: no control character reaches the terminal.
+    return "\n".join(printable(line) for line in lines) + "\n"

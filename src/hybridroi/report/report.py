@@ -28,6 +28,13 @@ split between them with :func:`hybridroi.core.allocation.allocate`.
 Amounts in another currency are converted at the rate in force at their
 instant (a refund at its sale's rate) and rounded half-up, once per amount.
 A missing rate is reported as a :class:`Problem`, never guessed.
+
+Each row adds the exact shares of the sales and refunds credited to it (a
+third of 50.00 is 50/3, not 16.67) and is rounded once: the total of a
+breakdown is rounded, then split between its rows by largest remainder, so the
+rows add up to the total and each is within one minor unit of its exact sum,
+whatever the order of the partners' ids. Gross profit is settled the same way,
+at the decimal places of the exact gross profits it adds.
 """
 
 from __future__ import annotations
@@ -43,14 +50,16 @@ from fractions import Fraction
 import attrs
 
 from hybridroi.attribution.credits import Credit, CreditRole
-from hybridroi.core.allocation import allocate
+from hybridroi.core.allocation import allocate, allocate_minor_units
+from hybridroi.core.checks import enum_member
 from hybridroi.core.errors import InvalidValueError, MissingRateError
-from hybridroi.core.money import Money, Rounding, UnroundedMoney, to_decimal
+from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, scaled, to_decimal
 from hybridroi.core.periods import Period, PeriodKind, period_of
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Influencer, Partner
+from hybridroi.events.customers import NewCustomerCounting, new_customers
 from hybridroi.events.intake import check_events
 from hybridroi.events.records import Conversion, ConversionKind, Refund, Touch, TouchKind
 from hybridroi.events.stats import ContentStats, check_stats
@@ -296,7 +305,17 @@ class Figures:
         costs: The cost by component.
         conversions: Credited conversions (sales and leads).
         sales: Credited sales.
-        new_customers: Credited sales to first-time customers.
+        new_customers: Credited sales to first-time customers: each sale's
+            ``new_customer`` flag, or, where the flag was not given, whether it is
+            its customer's first sale among the events (see
+            :func:`hybridroi.events.customers.new_customers`).
+        click_sales: Credited sales whose credit was earned by a click touch (the
+            partner's decisive touch is a click on a tracked link): the sales a
+            click can have led to, the numerator of the conversion rate. A sale
+            credited through a promo code or a view is not one.
+        new_customer_counting: How ``new_customers`` was counted: from the flags
+            given with the sales, derived from the events, or mixed; ``None``
+            when the row credited no sale.
         clicks: Clicks on partners' tracked links.
         views: Views of the content (growth of the cumulative figures in the window).
         reach: Sum of the contents' reach.
@@ -315,6 +334,8 @@ class Figures:
     conversions: Fraction
     sales: Fraction
     new_customers: Fraction
+    click_sales: Fraction = attrs.field(default=Fraction(0), kw_only=True)
+    new_customer_counting: NewCustomerCounting | None = attrs.field(default=None, kw_only=True)
     clicks: int
     views: int
     reach: int
@@ -351,7 +372,7 @@ class Kpis:
         cpa: ``cost / conversions``.
         cac: ``cost / new customers``.
         aov: ``sales revenue / sales``.
-        conversion_rate: ``sales / clicks``.
+        conversion_rate: ``click-tracked sales / clicks``.
         ctr: ``clicks / views``.
         epc: ``commissions / clicks``.
         cpm: ``cost x 1000 / views``.
@@ -399,9 +420,9 @@ class Kpis:
             revenue_roi=revenue_roi(figures.revenue, cost),
             roas=roas(figures.revenue, cost),
             cpa=cpa(cost, figures.conversions),
-            cac=cac(cost, figures.new_customers),
+            cac=cac(cost, figures.new_customers, counting=figures.new_customer_counting),
             aov=aov(figures.sales_revenue, figures.sales),
-            conversion_rate=conversion_rate(figures.sales, figures.clicks),
+            conversion_rate=conversion_rate(figures.click_sales, figures.clicks),
             ctr=ctr(figures.clicks, figures.views),
             epc=epc(figures.costs.commissions, figures.clicks),
             cpm=cpm(cost, figures.views),
@@ -435,7 +456,9 @@ class ReportRow:
         kpis: Its KPIs.
     """
 
-    dimension: Dimension
+    dimension: Dimension = attrs.field(
+        converter=enum_member(Dimension)  # type: ignore[misc]
+    )
     key: str
     label: str
     figures: Figures
@@ -535,7 +558,9 @@ class Report:
     timezone: str
     as_of: datetime
     window: tuple[datetime, datetime] | None
-    period_kind: PeriodKind
+    period_kind: PeriodKind = attrs.field(
+        converter=enum_member(PeriodKind)  # type: ignore[misc]
+    )
     margin: GrossMargin | None
     total: ReportRow
     by_partner: tuple[ReportRow, ...]
@@ -564,16 +589,27 @@ class Report:
         }[dimension]
 
 
+_COUNTING: dict[int, NewCustomerCounting | None] = {
+    0: None,
+    1: NewCustomerCounting.GIVEN,
+    2: NewCustomerCounting.DERIVED,
+    3: NewCustomerCounting.MIXED,
+}
+"""How a row's new customers were counted, by the flags its sales carried (1 given, 2 derived)."""
+
+
 class _Acc:
     """Mutable running totals of one row while the report is built."""
 
     __slots__ = (
+        "click_sales",
         "clicks",
         "contents",
         "conversions",
         "costs",
         "engagements",
         "gross_profit",
+        "new_customer_counting",
         "new_customers",
         "posts",
         "reach",
@@ -584,13 +620,16 @@ class _Acc:
     )
 
     def __init__(self) -> None:
-        self.sales_revenue = Decimal(0)
-        self.refunds = Decimal(0)
-        self.gross_profit = Decimal(0)
+        # Exact sums of credited shares; each breakdown rounds them once (see _settle).
+        self.sales_revenue = Fraction(0)
+        self.refunds = Fraction(0)
+        self.gross_profit = Fraction(0)
         self.costs: dict[str, Decimal] = dict.fromkeys(COST_COMPONENTS, Decimal(0))
         self.conversions = Fraction(0)
         self.sales = Fraction(0)
         self.new_customers = Fraction(0)
+        self.new_customer_counting = 0  # 1: a flag given, 2: a flag derived
+        self.click_sales = Fraction(0)
         self.clicks = 0
         self.views = 0
         self.reach = 0
@@ -645,6 +684,7 @@ class _Builder:
         self._known: list[Period] = []
         self.problems: list[Problem] = list(run.problems)
         self.conversions: dict[str, Conversion] = {}
+        self.click_ids: set[str] = set()
         self.refunds: list[Refund] = []
         self.touches_by_customer: dict[str, list[Touch]] = defaultdict(list)
         self.credits_by_conversion: dict[str, list[Credit]] = defaultdict(list)
@@ -654,6 +694,8 @@ class _Builder:
         self.margin_missing: dict[str, int] = defaultdict(int)
         self.unattributed_ids = frozenset(run.attribution.unattributed)
         self.unattributed = _Acc()
+        # Decimal places of the exact gross profits added, so rows keep them all.
+        self.gross_places = minor_unit(self.currency)
         # The contents a partner's costs are split between, when a line names none.
         self.by_partner: dict[str, list[str]] = defaultdict(list)
         for content in campaign.contents:
@@ -705,6 +747,13 @@ class _Builder:
     def leg(self, partner_id: str) -> Leg:
         return Leg.AFFILIATE if partner_id in self.deal_partners else Leg.INFLUENCE
 
+    def sale_accs(self, credit: Credit, conversion: Conversion) -> list[_Acc]:
+        """The rows a credited sale (or its refund) is booked in: at the sale's instant."""
+        where = _Where(
+            credit.partner_id, credit.content_id, conversion.instant, self.leg(credit.partner_id)
+        )
+        return self.accs(where)
+
     def report(
         self, kind: ProblemKind, subject: str, message: str, field: str | None = None
     ) -> None:
@@ -741,7 +790,9 @@ class _Builder:
         batch = check_events(self.campaign, events)
         self.problems.extend(batch.problems)
         self.conversions = {conversion.id: conversion for conversion in batch.conversions}
+        self.customers = new_customers(batch.conversions)
         self.refunds = list(batch.refunds)
+        self.click_ids = {touch.id for touch in batch.touches if touch.kind is TouchKind.CLICK}
         for touch in batch.touches:
             self.read_touch(touch)
 
@@ -767,8 +818,7 @@ class _Builder:
                 continue
             if not self.inside(conversion.instant, as_of_bound=False):
                 continue
-            for credit in self.credits_by_conversion[conversion_id]:
-                self.add_credit(conversion, credit)
+            self.add_sale(conversion, self.credits_by_conversion[conversion_id])
 
     def add_unattributed(self) -> None:
         for conversion_id in sorted(self.unattributed_ids):
@@ -788,31 +838,39 @@ class _Builder:
             if value is None:
                 continue
             acc = self.unattributed
-            acc.sales_revenue += value.amount
+            acc.sales_revenue += Fraction(value.amount)
             acc.conversions += 1
             if conversion.kind is ConversionKind.SALE:
                 acc.sales += 1
-                if conversion.new_customer:
+                acc.new_customer_counting |= 1 if conversion.new_customer is not None else 2
+                if self.customers.of(conversion):
                     acc.new_customers += 1
 
-    def add_credit(self, conversion: Conversion, credit: Credit) -> None:
-        value = self.convert(credit.revenue, conversion.instant, f"conversion:{conversion.id}")
+    def add_sale(self, conversion: Conversion, credits: list[Credit]) -> None:
+        """Add a credited sale: each partner's exact share of its value, never a rounded part."""
+        value = self.convert(conversion.revenue, conversion.instant, f"conversion:{conversion.id}")
         if value is None:
             return
-        self.credit_value[(conversion.id, credit.partner_id)] = value
-        gross = self.profit_of(conversion, credit.revenue)
+        parts = allocate(value, {credit.partner_id: credit.share for credit in credits})
+        exact = self.profit_of(conversion, conversion.revenue)
+        self.gross_places = max(self.gross_places, _places(exact))
+        gross = Fraction(exact)
         is_sale = conversion.kind is ConversionKind.SALE
-        where = _Where(
-            credit.partner_id, credit.content_id, conversion.instant, self.leg(credit.partner_id)
-        )
-        for acc in self.accs(where):
-            acc.sales_revenue += value.amount
-            acc.gross_profit += gross
-            acc.conversions += credit.share
-            if is_sale:
-                acc.sales += credit.share
-                if conversion.new_customer:
-                    acc.new_customers += credit.share
+        is_new = is_sale and self.customers.of(conversion)
+        counting = 1 if conversion.new_customer is not None else 2
+        for credit in credits:
+            self.credit_value[(conversion.id, credit.partner_id)] = parts[credit.partner_id]
+            for acc in self.sale_accs(credit, conversion):
+                acc.sales_revenue += Fraction(value.amount) * credit.share
+                acc.gross_profit += gross * credit.share
+                acc.conversions += credit.share
+                if is_sale:
+                    acc.sales += credit.share
+                    acc.new_customer_counting |= counting
+                    if is_new:
+                        acc.new_customers += credit.share
+                    if credit.touch_id in self.click_ids:
+                        acc.click_sales += credit.share
 
     def refund_problem(self, refund: Refund, conversion: Conversion | None) -> bool:
         subject = f"refund:{refund.id}"
@@ -861,29 +919,24 @@ class _Builder:
             elif conversion.id in self.unattributed_ids:
                 value = self.convert(refund.amount, conversion.instant, f"refund:{refund.id}")
                 if value is not None:
-                    self.unattributed.refunds += value.amount
+                    self.unattributed.refunds += Fraction(value.amount)
 
     def add_refund(self, refund: Refund, conversion: Conversion, credits: list[Credit]) -> None:
-        parts = allocate(refund.amount, {c.partner_id: c.share for c in credits})
+        # A refund reverses at the sale's rate, like the sale itself, and is shared
+        # in the sale's exact shares.
+        value = self.convert(refund.amount, conversion.instant, f"refund:{refund.id}")
+        if value is None:
+            return
+        exact = self.profit_of(conversion, refund.amount)
+        self.gross_places = max(self.gross_places, _places(exact))
+        gross = Fraction(exact)
         for credit in credits:
-            part = parts[credit.partner_id]
-            # A refund reverses at the sale's rate, like the sale itself.
-            value = self.convert(part, conversion.instant, f"refund:{refund.id}")
-            if value is None:
-                continue
-            gross = self.profit_of(conversion, part)
             # Booked at the sale's instant: a refund lowers the commission of the sale's
             # period (the engine reprices that line), so the revenue it takes away lands in
             # the same period, and each period's revenue matches its cost.
-            where = _Where(
-                credit.partner_id,
-                credit.content_id,
-                conversion.instant,
-                self.leg(credit.partner_id),
-            )
-            for acc in self.accs(where):
-                acc.refunds += value.amount
-                acc.gross_profit -= gross
+            for acc in self.sale_accs(credit, conversion):
+                acc.refunds += Fraction(value.amount) * credit.share
+                acc.gross_profit -= gross * credit.share
 
     def report_missing_margins(self) -> None:
         for message, count in sorted(self.margin_missing.items()):
@@ -1040,19 +1093,22 @@ class _Builder:
 
     # -- assembly -------------------------------------------------------------------------
 
-    def figures(self, acc: _Acc) -> Figures:
+    def figures(self, acc: _Acc, settled: _Settled) -> Figures:
         currency = self.currency
+        sales_revenue, refunds, gross_profit = settled
         return Figures(
             currency=currency,
-            sales_revenue=Money(acc.sales_revenue, currency),
-            refunds=Money(acc.refunds, currency),
+            sales_revenue=Money(sales_revenue, currency),
+            refunds=Money(refunds, currency),
             gross_profit=(
-                UnroundedMoney(acc.gross_profit, currency) if self.margin is not None else None
+                UnroundedMoney(gross_profit, currency) if self.margin is not None else None
             ),
             costs=Costs(**{name: Money(acc.costs[name], currency) for name in COST_COMPONENTS}),
             conversions=acc.conversions,
             sales=acc.sales,
             new_customers=acc.new_customers,
+            new_customer_counting=_COUNTING[acc.new_customer_counting],
+            click_sales=acc.click_sales,
             clicks=acc.clicks,
             views=acc.views,
             reach=acc.reach,
@@ -1063,13 +1119,14 @@ class _Builder:
 
     def unattributed_sales(self) -> UnattributedSales:
         acc, currency = self.unattributed, self.currency
+        places = minor_unit(currency)
         return UnattributedSales(
             currency=currency,
             conversions=int(acc.conversions),
             sales=int(acc.sales),
             new_customers=int(acc.new_customers),
-            sales_revenue=Money(acc.sales_revenue, currency),
-            refunds=Money(acc.refunds, currency),
+            sales_revenue=Money(_settle({"": acc.sales_revenue}, places)[""], currency),
+            refunds=Money(_settle({"": acc.refunds}, places)[""], currency),
         )
 
     def breakdown(self, dimension: Dimension, ltv: Money | None) -> tuple[ReportRow, ...]:
@@ -1081,9 +1138,14 @@ class _Builder:
             order = sorted(accs, key=legs.index)
         else:
             order = sorted(accs, key=lambda k: (k.startswith("("), k))
+        places = minor_unit(self.currency)
+        sales_revenue = _settle({k: a.sales_revenue for k, a in accs.items()}, places)
+        refunds = _settle({k: a.refunds for k, a in accs.items()}, places)
+        gross_profit = _settle({k: a.gross_profit for k, a in accs.items()}, self.gross_places)
         result = []
         for key in order:
-            data = self.figures(accs[key])
+            settled = (sales_revenue[key], refunds[key], gross_profit[key])
+            data = self.figures(accs[key], settled)
             result.append(
                 ReportRow(
                     dimension=dimension,
@@ -1145,6 +1207,42 @@ class _Builder:
             for closer in closers
             for influencer_id in sorted(influencers)
         ]
+
+
+_Settled = tuple[Decimal, Decimal, Decimal]
+
+
+def _places(value: Decimal) -> int:
+    """The decimal places ``value`` is written with."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _settle(exact: Mapping[str, Fraction], places: int) -> dict[str, Decimal]:
+    """Round the rows of one breakdown once, so that they still add up to the rounded total.
+
+    Each row is the exact sum of its credited shares. The total is rounded half-up
+    to ``places`` decimals, then split by largest remainder: every row gets its
+    exact amount rounded down, and the units left over go one each to the rows
+    with the largest remainders (ties: the larger row, then the row key in sorted
+    order, as :func:`hybridroi.core.allocation.allocate` breaks them). Every row
+    is within one unit of its exact amount, whatever the order of partner ids.
+    """
+    scale = 10**places
+    keys = sorted(exact)
+    units = [exact[key] * scale for key in keys]
+    total = sum(units, Fraction(0))
+    rounded = int(abs(total) + Fraction(1, 2)) * (1 if total >= 0 else -1)
+    if all(unit >= 0 for unit in units) and rounded > 0:
+        parts = allocate_minor_units(rounded, units)
+    else:
+        # Rows of both signs (a gross profit net of refunds): the same rule, by hand.
+        parts = [unit.numerator // unit.denominator for unit in units]
+        remainders = [unit - part for unit, part in zip(units, parts, strict=True)]
+        order = sorted(range(len(keys)), key=lambda i: (-remainders[i], -units[i], i))
+        for i in order[: max(0, rounded - sum(parts))]:
+            parts[i] += 1
+    return {key: scaled(part, -places) for key, part in zip(keys, parts, strict=True)}
 
 
 def _rank(rows: tuple[ReportRow, ...]) -> tuple[ReportRow, ...]:

@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from hybridroi.attribution.credits import Credit
+from hybridroi.core.checks import collection, instance_of, tuple_of
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import Money, UnroundedMoney
@@ -48,9 +49,14 @@ class SaleContext:
         order_value: The conversion's net revenue converted to the deal's
             currency, before refunds.
         base: The commissionable base (as the deal declares it) after refunds,
-            in the deal's currency, for the whole sale (not the share).
+            in the deal's currency, for the whole sale (not the share). Both amounts
+            are exact; one with no finite decimal is given to 60 significant digits.
         refunded: Net revenue refunded so far, in the sale's currency.
         fx: The conversion applied when the sale is in another currency.
+        new_customer: Whether the sale is a new customer's: the flag given with the
+            conversion or, when it was not given, the one the engine derived from
+            the run's events (:func:`hybridroi.events.customers.new_customers`).
+            It defaults to the conversion's own flag, ``None`` when unknown.
     """
 
     conversion: Conversion
@@ -61,34 +67,37 @@ class SaleContext:
     base: UnroundedMoney
     refunded: Money
     fx: FxConversion | None = None
+    new_customer: bool | None = attrs.field(
+        default=attrs.Factory(lambda self: self.conversion.new_customer, takes_self=True)
+    )
 
 
 # Collections are kept as sorted tuples without repeats: they compare like sets and
 # serialize as plain lists.
 
 
-def _codes(values: Any) -> tuple[str, ...]:
-    if isinstance(values, str):
-        raise TypeError(f"expected a collection of strings, got the string {values!r}")
-    return tuple(sorted(set(values)))
+def _code(value: str) -> str:
+    return value
 
 
 def _platforms(values: Any) -> tuple[Platform, ...]:
-    if isinstance(values, str):
-        raise TypeError(f"expected a collection of Platform members, got {values!r}")
-    for value in values:
-        if not isinstance(value, Platform):
-            raise InvalidValueError("ContentPlatformIn.platforms", value, "Platform members")
-    return tuple(sorted(set(values), key=lambda member: member.value))
+    return collection(
+        values, "ContentPlatformIn.platforms", Platform, "one of the Platform members", key=_value
+    )
+
+
+def _value(member: Platform | ContentFormat) -> str:
+    return str(member.value)
 
 
 def _formats(values: Any) -> tuple[ContentFormat, ...]:
-    if isinstance(values, str):
-        raise TypeError(f"expected a collection of ContentFormat members, got {values!r}")
-    for value in values:
-        if not isinstance(value, ContentFormat):
-            raise InvalidValueError("ContentFormatIn.formats", value, "ContentFormat members")
-    return tuple(sorted(set(values), key=lambda member: member.value))
+    return collection(
+        values,
+        "ContentFormatIn.formats",
+        ContentFormat,
+        "one of the ContentFormat members",
+        key=_value,
+    )
 
 
 def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -106,15 +115,20 @@ def _listing(values: tuple[Any, ...]) -> str:
 class CustomerIs:
     """New or returning customer.
 
+    A sale's customer is new when its ``new_customer`` flag says so or, when the
+    flag was not given, when the sale is its customer's first among the run's
+    events (:attr:`SaleContext.new_customer`). A context whose flag is still
+    unknown matches neither ``new=True`` nor ``new=False``.
+
     Attributes:
         new: True for a customer's first purchase, False for a returning one.
     """
 
-    new: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+    new: bool = attrs.field(validator=instance_of(bool, "true or false"))
 
     def matches(self, sale: SaleContext) -> bool:
         """Whether the sale's customer is new (or returning)."""
-        return sale.conversion.new_customer is self.new
+        return sale.new_customer is self.new
 
     def describe(self) -> str:
         """The condition in words."""
@@ -129,7 +143,10 @@ class SkuIn:
         skus: Product references.
     """
 
-    skus: tuple[str, ...] = attrs.field(converter=_codes, validator=_non_empty)
+    skus: tuple[str, ...] = attrs.field(
+        converter=tuple_of(str, "a SKU", key=_code),  # type: ignore[misc]
+        validator=_non_empty,
+    )
 
     def matches(self, sale: SaleContext) -> bool:
         """Whether one of the order's lines is one of the skus."""
@@ -148,7 +165,10 @@ class CategoryIn:
         categories: Product categories.
     """
 
-    categories: tuple[str, ...] = attrs.field(converter=_codes, validator=_non_empty)
+    categories: tuple[str, ...] = attrs.field(
+        converter=tuple_of(str, "a category", key=_code),  # type: ignore[misc]
+        validator=_non_empty,
+    )
 
     def matches(self, sale: SaleContext) -> bool:
         """Whether one of the order's lines is in one of the categories."""
@@ -167,7 +187,10 @@ class CountryIn:
         countries: ISO 3166-1 alpha-2 codes.
     """
 
-    countries: tuple[str, ...] = attrs.field(converter=_codes, validator=_non_empty)
+    countries: tuple[str, ...] = attrs.field(
+        converter=tuple_of(str, "a country code", key=_code),  # type: ignore[misc]
+        validator=_non_empty,
+    )
 
     def matches(self, sale: SaleContext) -> bool:
         """Whether the sale's country is listed (an unknown country never matches)."""
@@ -191,7 +214,9 @@ class PromoCodeUsed:
             condition first.
     """
 
-    codes: tuple[str, ...] = attrs.field(converter=_codes)
+    codes: tuple[str, ...] = attrs.field(
+        converter=tuple_of(str, "a promo code", key=_code)  # type: ignore[misc]
+    )
     _folded: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:

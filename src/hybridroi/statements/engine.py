@@ -43,6 +43,7 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
+import decimal
 import gc
 import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -58,7 +59,7 @@ from hybridroi.attribution.engine import attribute_batch
 from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.errors import MissingRateError
 from hybridroi.core.fx import FxConversion
-from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit
+from hybridroi.core.money import MAX_DIGITS, Money, Rounding, UnroundedMoney, minor_unit, scaled
 from hybridroi.core.periods import (
     Period,
     PeriodKind,
@@ -71,11 +72,13 @@ from hybridroi.core.timezones import require_aware, zone
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content
+from hybridroi.events.customers import NewCustomers, new_customers
 from hybridroi.events.intake import Event, check_events
 from hybridroi.events.records import Conversion, ConversionKind, Refund, Touch, TouchKind
 from hybridroi.statements.conditions import SaleContext
 from hybridroi.statements.explain import (
     format_band_range,
+    format_exact,
     format_minor,
     format_rate,
     period_phrase,
@@ -101,7 +104,13 @@ from hybridroi.statements.rules import (
     ThresholdBonus,
     TieredRate,
 )
-from hybridroi.statements.tiers import TierBasis, TierMode, band_index, graduated_split
+from hybridroi.statements.tiers import (
+    TierBasis,
+    TierMode,
+    band_index,
+    graduated_split,
+    volume_band,
+)
 
 __all__ = ["compute_statements", "price_credits", "round_minor"]
 
@@ -246,7 +255,7 @@ def _money(units: int, currency: str, places: int) -> Money:
     # Lines are built from exact integer minor units: skip Money's parsing and
     # checks, which would cost more than the whole pricing of a sale.
     money = _new(Money)
-    _set(money, "amount", Decimal(units).scaleb(-places))
+    _set(money, "amount", scaled(units, -places))
     _set(money, "currency", currency)
     return money
 
@@ -289,6 +298,11 @@ def _exact_text(value: Exact, currency: str) -> str:
 
 def _to_exact(value: Fraction) -> Exact:
     return value.numerator if value.denominator == 1 else value
+
+
+def _exact_units(amount: Decimal, places: int) -> Exact:
+    """An exact amount in major units as exact minor units (an int when it is whole)."""
+    return _to_exact(Fraction(amount) * 10**places)
 
 
 def _rate_pair(rate: Decimal) -> tuple[int, int]:
@@ -460,7 +474,8 @@ class _Compiled:
         )
         self.price_text = ""
         self.rate = (0, 1)
-        self.units = 0
+        # A flat amount in exact minor units: a unit price may be finer than a cent.
+        self.units: Exact = 0
         self.starts: list[Exact] = []
         self.numerators: list[int] = []
         self.common = 1
@@ -479,8 +494,8 @@ class _Compiled:
             self.price_text = format_rate(rule.rate)
         elif isinstance(rule, FlatPerSale | FlatPerItem | PerLead):
             self.kind = {FlatPerSale: "sale", FlatPerItem: "item", PerLead: "lead"}[type(rule)]
-            self.units = rule.amount.minor_units
-            self.price_text = format_minor(self.units, currency, places)
+            self.units = _exact_units(rule.amount.amount, places)
+            self.price_text = format_exact(rule.amount.amount, currency, places)
         elif isinstance(rule, TieredRate):
             self.kind = "tier"
             revenue = rule.basis is TierBasis.REVENUE
@@ -499,7 +514,7 @@ class _Compiled:
             self.common = common
             self.numerators = [numerator * (common // den) for numerator, den in pairs]
             self.bonus_bands = [
-                index for index, band in enumerate(rule.bands) if index and band.bonus is not None
+                index for index, band in enumerate(rule.bands) if band.bonus is not None
             ]
             phrase = period_phrase(rule.reset, rule.rolling_days)
             for index, band in enumerate(rule.bands):
@@ -590,10 +605,17 @@ class _DealPricer:
         self.needs_quantity = any(
             compiled.kind == "item" for compiled in (*self.partner_rules, *self.program_rules)
         )
+        every = (*self.partner_rules, *self.program_rules)
+        # A deal prices leads or sales only if it has a rule for them: a conversion of a
+        # kind it has rules for that none of them matches is reported, never dropped.
+        self.prices_leads = any(c.kind in ("lead", "custom") for c in every)
+        self.prices_sales = any(c.kind != "lead" for c in every)
         self.needs_context = bool(
             deal.custom_rules
             or any(c.conditions for c in (*self.partner_rules, *self.program_rules))
         )
+        # New customers of the run's events, for the conditions: set by the run.
+        self.customers: NewCustomers | None = None
 
     def _usable(self, rule: Any) -> bool:
         amounts = [getattr(rule, "amount", None)] + [
@@ -604,7 +626,7 @@ class _DealPricer:
                 (getattr(condition, "minimum", None), getattr(condition, "maximum", None))
             )
         for amount in amounts:
-            if isinstance(amount, Money) and amount.currency != self.currency:
+            if isinstance(amount, Money | UnroundedMoney) and amount.currency != self.currency:
                 self.problems.append(
                     Problem(
                         kind=ProblemKind.CURRENCY,
@@ -640,12 +662,36 @@ class _DealPricer:
                     sale, program_rules, highest
                 )
             if winner is None:
+                if self.prices_leads if sale.lead else self.prices_sales:
+                    self._unpriced(sale)
                 continue
             if winner.kind == "tier":
                 self._tier(sale, winner)
             else:
                 self._flat_or_percent(sale, winner)
         self._close_volume_tiers()
+
+    def _unpriced(self, sale: _Sale) -> None:
+        """Report a credited conversion that no rate rule of the deal priced."""
+        kind = "lead" if sale.lead else "sale"
+        tried = ", ".join(
+            compiled.rule_id
+            for compiled in (*self.partner_rules, *self.program_rules)
+            if compiled.kind == "custom" or (compiled.kind == "lead") == sale.lead
+        )
+        share = "" if sale.share == 1 else f" ({sale.share} share)"
+        self.problems.append(
+            Problem(
+                kind=ProblemKind.UNPRICED,
+                subject=f"conversion:{sale.id}",
+                field="rules",
+                message=(
+                    f"{kind} {sale.id} credited to partner {self.deal.partner_id}{share} "
+                    f"matched no rate rule of deal {self.deal.id} (tried: {tried}); "
+                    "it was not priced"
+                ),
+            )
+        )
 
     def _matching(self, sale: _Sale, compiled: _Compiled) -> bool:
         if (compiled.kind == "lead") != sale.lead and compiled.kind != "custom":
@@ -692,12 +738,12 @@ class _DealPricer:
         if kind == "tier":
             volume = self._tier_volume(sale, compiled)
             carried = self._tier_carry(sale, compiled, peek=True)
-            index = band_index(compiled.starts, carried + volume)
             if not compiled.volume_mode:
                 parts = graduated_split(compiled.starts, carried, carried + volume)
                 total = sum((part * compiled.numerators[i] for i, part in parts), Fraction(0))
                 scale = 1 if compiled.revenue_basis else sale.base
                 return Fraction(total) * scale / compiled.common
+            index = volume_band(compiled.starts, carried + volume)
             return Fraction(sale.share * sale.base * compiled.numerators[index], compiled.common)
         numerator, denominator, _ = self._simple_amount(sale, compiled)
         return Fraction(numerator) / denominator
@@ -714,6 +760,9 @@ class _DealPricer:
             base=UnroundedMoney(_as_decimal(sale.base, self.places), self.currency),
             refunded=Money.from_minor(sale.refunded, conversion.currency),
             fx=sale.fx,
+            new_customer=(
+                conversion.new_customer if self.customers is None else self.customers.of(conversion)
+            ),
         )
 
     def _simple_amount(self, sale: _Sale, compiled: _Compiled) -> tuple[Exact, int, str]:
@@ -879,7 +928,7 @@ class _DealPricer:
             state.window.append((sale.instant, volume))
             state.window_total = after
             if compiled.volume_mode:
-                self._volume_line(sale, compiled, band_index(compiled.starts, after), after)
+                self._volume_line(sale, compiled, volume_band(compiled.starts, after), after)
                 return
         else:
             period = state.periods.of(sale.instant)
@@ -897,7 +946,8 @@ class _DealPricer:
                 state.labels[label] = period
                 for index in compiled.bonus_bands:
                     threshold = compiled.starts[index]
-                    if gross_before < threshold <= gross_before + gross:
+                    # A band is entered when a unit falls inside it: the volume exceeds its start.
+                    if gross_before <= threshold < gross_before + gross:
                         state.reached_at[(label, index)] = sale.instant
             if compiled.volume_mode:
                 state.labels[label] = period
@@ -955,7 +1005,7 @@ class _DealPricer:
                 continue
             for label in sorted(state.buckets, key=lambda item: state.labels[item].start):
                 total = state.net[label]
-                index = band_index(compiled.starts, total)
+                index = volume_band(compiled.starts, total)
                 for sale in state.buckets[label]:
                     self._volume_line(sale, compiled, index, total)
 
@@ -971,9 +1021,9 @@ class _DealPricer:
                 for index in compiled.bonus_bands:
                     bonus = rule.bands[index].bonus
                     threshold = compiled.starts[index]
-                    if bonus is None or state.gross[label] < threshold:
+                    if bonus is None or state.gross[label] <= threshold:
                         continue
-                    reached = state.net.get(label, 0) >= threshold
+                    reached = state.net.get(label, 0) > threshold
                     units = bonus.minor_units if reached else 0
                     earned = state.reached_at.get((label, index)) or _last_instant(period)
                     if reached:
@@ -1018,10 +1068,11 @@ class _DealPricer:
                 for touch in clicks:
                     period = self.statement_periods_of(touch.instant)
                     by_period.setdefault(period.start, (period, []))[1].append(touch.id)
-                flat = rule.amount.minor_units
+                flat = _exact_units(rule.amount.amount, self.places)
+                price = format_exact(rule.amount.amount, currency, self.places)
                 for start in sorted(by_period):
                     period, ids = by_period[start]
-                    units = flat * len(ids)
+                    units = _round_ratio(flat * len(ids), 1, self.rounding)
                     self.drafts.append(
                         _Draft(
                             f"clicks:{rule.id}:{period.label}",
@@ -1029,7 +1080,7 @@ class _DealPricer:
                             units,
                             rule.id,
                             f"{len(ids):,} click{'s' if len(ids) != 1 else ''} x "
-                            f"{format_minor(flat, currency)} = {format_minor(units, currency)}",
+                            f"{price} = {format_minor(units, currency)}",
                             _last_instant(period),
                             period,
                             tuple(sorted(ids)),
@@ -1037,7 +1088,8 @@ class _DealPricer:
                     )
             elif isinstance(rule, CpmViews) and self._usable(rule):
                 wanted = set(rule.content_ids)
-                per_thousand = rule.amount.minor_units
+                per_thousand = _exact_units(rule.amount.amount, self.places)
+                price = format_exact(rule.amount.amount, currency, self.places)
                 for content in contents:
                     if wanted and content.id not in wanted:
                         continue
@@ -1049,7 +1101,7 @@ class _DealPricer:
                             LineKind.COMMISSION,
                             units,
                             rule.id,
-                            f"{count:,} views / 1,000 x {format_minor(per_thousand, currency)} "
+                            f"{count:,} views / 1,000 x {price} "
                             f"CPM = {format_minor(units, currency)}",
                             content.published_at,
                             self.statement_periods_of(content.published_at),
@@ -1419,11 +1471,18 @@ def _is_rate_rule(rule: object) -> bool:
     return isinstance(rule, PercentRate | FlatPerSale | FlatPerItem | PerLead | TieredRate)
 
 
+# A credited share of a sale (a third of it) may have no finite decimal; a custom rule's
+# context gets it to the precision of exact money, rounded half-even, once.
+_SHARES = decimal.Context(prec=MAX_DIGITS, rounding=decimal.ROUND_HALF_EVEN)
+
+
 def _as_decimal(value: Exact, places: int) -> Decimal:
     if isinstance(value, int):
-        return Decimal(value).scaleb(-places)
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return exact.scaleb(-places)
+        return scaled(value, -places)
+    # A share of a sale (a third) has no exact decimal: custom rules see it to the
+    # precision of exact money, which is documented on SaleContext.
+    exact = _SHARES.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return scaled(exact, -places)
 
 
 def _base_units(conversion: Conversion, base: CommissionBase) -> int | None:  # noqa: PLR0911 - one exit per commission base
@@ -1614,8 +1673,9 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
         revenue_money = conversion.revenue
         sale_currency = revenue_money.currency
         revenue = int(
-            revenue_money.amount.scaleb(
-                places if sale_currency == currency else minor_unit(sale_currency)
+            scaled(
+                revenue_money.amount,
+                places if sale_currency == currency else minor_unit(sale_currency),
             )
         )
         base = revenue if net else _base_units(conversion, base_kind)
@@ -1828,6 +1888,7 @@ def _price_credits(  # noqa: PLR0917 - the private body of price_credits
     statement_kind: dict[str, PeriodKind] = {}
     groups = _Groups()
     memo = _Memo()
+    customers: NewCustomers | None = None
     for deal in sorted(campaign.deals, key=lambda item: item.id):
         known_kind = statement_kind.setdefault(deal.partner_id, deal.statement_period)
         if known_kind is not deal.statement_period:
@@ -1843,6 +1904,10 @@ def _price_credits(  # noqa: PLR0917 - the private body of price_credits
                 )
             )
         pricer = _DealPricer(campaign, deal, as_of, problems, contents, memo=memo)
+        if pricer.needs_context:
+            # Derived once per run, from the same events for every deal.
+            customers = customers or new_customers(inputs.conversions.values())
+            pricer.customers = customers
         sales = _prepare_sales(
             pricer,
             credits_by_partner.get(deal.partner_id, ()),

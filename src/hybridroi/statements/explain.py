@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hybridroi.core.money import minor_unit
+from hybridroi.core.money import minor_unit, scaled
 from hybridroi.core.periods import PeriodKind
 from hybridroi.statements.lines import Statement
 
 __all__ = [
     "format_band_range",
+    "format_exact",
     "format_minor",
     "format_rate",
     "period_phrase",
@@ -43,6 +44,31 @@ def format_minor(units: int, currency: str, places: int | None = None) -> str:
     if places == 0:
         return f"{currency} {sign}{whole:,}"
     return f"{currency} {sign}{whole:,}.{fraction:0{places}d}"
+
+
+def format_exact(amount: Decimal, currency: str, places: int | None = None) -> str:
+    """An exact amount in major units, with every digit it has: ``EUR 0.0005``.
+
+    A whole number of minor units is written like :func:`format_minor`; an
+    amount finer than the minor unit (a unit price) keeps its extra digits.
+
+    Args:
+        amount: The exact amount, such as ``Decimal("0.0005")``.
+        currency: The ISO 4217 code.
+        places: The currency's minor unit, when the caller already knows it.
+
+    Returns:
+        The currency code, then the amount with thousands separators.
+
+    >>> format_exact(Decimal("1.5"), "EUR"), format_exact(Decimal("4.45560"), "EUR")
+    ('EUR 1.50', 'EUR 4.4556')
+    """
+    if places is None:
+        places = minor_unit(currency)
+    units = scaled(amount, places)
+    if units == units.to_integral_value():
+        return format_minor(int(units), currency, places)
+    return f"{currency} {amount.normalize():,f}"
 
 
 def format_rate(rate: Decimal) -> str:

@@ -8,8 +8,9 @@ earned when the fee falls due; only what is due at or before ``as_of`` counts.
 * Per deliverable: one line per piece of content published at or before
   ``as_of``, in publication order, up to ``max_deliverables``
   (key ``fee:<fee id>:<content id>``, earned at ``Content.published_at``).
-* Retainer: one line per occurrence of its RRULE (key
-  ``fee:<fee id>:<occurrence, ISO 8601>``). With ``prorate``, the occurrence
+* Retainer: one line per occurrence of its RRULE before the campaign's end,
+  expanded on the campaign's wall clock (:meth:`InfluencerFee.occurrences`; key
+  ``fee:<fee id>:<occurrence in UTC, ISO 8601>``). With ``prorate``, the occurrence
   pays for the days from it to the next occurrence, and only the days inside
   the campaign are paid: amount x covered days / days, counted as calendar
   days in the campaign's time zone.
@@ -17,7 +18,7 @@ earned when the fee falls due; only what is due at or before ``as_of`` counts.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from fractions import Fraction
 
 from hybridroi.core.money import Money, Rounding
@@ -55,13 +56,13 @@ def _local_days(start: datetime, end: datetime, timezone: str) -> int:
 
 
 def _retainer(fee: InfluencerFee, campaign: Campaign, as_of: datetime) -> list[StatementLine]:
-    rule = fee.occurrence_rule()
-    occurrences = [moment for moment in rule if moment <= as_of]
-    open_ended = rule.replace(count=None, until=None)
     lines = []
     label = _label(fee)
-    for occurrence in occurrences:
-        key = f"fee:{fee.id}:{occurrence.isoformat()}"
+    for occurrence, following in fee.occurrence_periods(campaign.timezone, end=campaign.end):
+        if occurrence > as_of:
+            break
+        # Keyed by the instant in UTC: the same whatever offset the schedule start was written in.
+        key = f"fee:{fee.id}:{occurrence.astimezone(UTC).isoformat()}"
         if not fee.prorate:
             lines.append(
                 _line(
@@ -69,9 +70,6 @@ def _retainer(fee: InfluencerFee, campaign: Campaign, as_of: datetime) -> list[S
                 )
             )
             continue
-        following = open_ended.after(occurrence)
-        if following is None:  # pragma: no cover - an open-ended rule always has a next one
-            following = occurrence + timedelta(days=1)
         days = _local_days(occurrence, following, campaign.timezone)
         covered_start = max(occurrence, campaign.start)
         covered_end = min(following, campaign.end)

@@ -17,6 +17,7 @@ from datetime import datetime
 import attrs
 
 from hybridroi.attribution.credits import AttributionResult
+from hybridroi.core.checks import enum_member
 from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import Money
 from hybridroi.core.periods import Period
@@ -66,7 +67,9 @@ class StatementLine:
     """
 
     key: str
-    kind: LineKind
+    kind: LineKind = attrs.field(
+        converter=enum_member(LineKind)  # type: ignore[misc]
+    )
     amount: Money
     rule_id: str
     explanation: str

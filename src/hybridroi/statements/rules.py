@@ -31,8 +31,15 @@ from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
-from hybridroi.core.checks import identifier, optional, to_tuple
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.checks import (
+    collection,
+    enum_member,
+    identifier,
+    instance_of,
+    optional,
+    tuple_of,
+)
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, UnroundedMoney, to_decimal
 from hybridroi.core.periods import PeriodKind
 from hybridroi.statements.conditions import CONDITION_TYPES, Condition, SaleContext
@@ -102,8 +109,18 @@ class CapScope(enum.Enum):
     """The deal's commissions over its whole life."""
 
 
-def _fraction_rate(value: object) -> Decimal:
-    return to_decimal(value, "rate")
+def _fraction_rate(value: object, instance: object, field: attrs.Attribute[Any]) -> Decimal:
+    return to_decimal(value, f"{type(instance).__name__}.{field.name}")
+
+
+def _optional_fraction_rate(
+    value: object, instance: object, field: attrs.Attribute[Any]
+) -> Decimal | None:
+    return None if value is None else _fraction_rate(value, instance, field)
+
+
+_RATE = attrs.Converter(_fraction_rate, takes_self=True, takes_field=True)
+_OPTIONAL_RATE = attrs.Converter(_optional_fraction_rate, takes_self=True, takes_field=True)
 
 
 def _rate_between_0_and_1(
@@ -122,19 +139,25 @@ def _money_at_least_zero(instance: object, attribute: attrs.Attribute[Any], valu
         raise InvalidValueError(f"{type(instance).__name__}.{attribute.name}", value, "Money >= 0")
 
 
+def _exact_amount(value: Money | UnroundedMoney) -> UnroundedMoney:
+    """Unit amounts are exact: a price per click or per item may be finer than the minor unit."""
+    return value.exact() if isinstance(value, Money) else value
+
+
+def _exact_at_least_zero(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    field = f"{type(instance).__name__}.{attribute.name}"
+    if not isinstance(value, UnroundedMoney):
+        raise InvalidTypeError(field, value, "an exact amount (UnroundedMoney, or Money) >= 0")
+    if value.amount < 0:
+        raise InvalidValueError(field, value, "an exact amount >= 0")
+
+
 def _money_above_zero(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Money) or value.amount <= 0:
         raise InvalidValueError(f"{type(instance).__name__}.{attribute.name}", value, "Money > 0")
 
 
-def _conditions(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
-    for index, condition in enumerate(value):
-        if not isinstance(condition, CONDITION_TYPES):
-            raise InvalidValueError(
-                f"{type(instance).__name__}.conditions[{index}]",
-                condition,
-                "a condition record (CustomerIs, SkuIn, CountryIn, ...)",
-            )
+_CONDITIONS = tuple_of(CONDITION_TYPES, "a condition record (CustomerIs, SkuIn, CountryIn, ...)")
 
 
 def _threshold(value: object) -> Decimal:
@@ -159,9 +182,13 @@ class PercentRate:
     """
 
     id: str = attrs.field(validator=identifier)
-    rate: Decimal = attrs.field(converter=_fraction_rate, validator=_rate_between_0_and_1)
+    rate: Decimal = attrs.field(
+        converter=_RATE,  # type: ignore[misc]
+        validator=_rate_between_0_and_1,
+    )
     conditions: tuple[Condition, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_conditions
+        default=(),
+        converter=_CONDITIONS,  # type: ignore[misc]
     )
 
 
@@ -171,14 +198,16 @@ class FlatPerSale:
 
     Attributes:
         id: Rule id, unique within the deal.
-        amount: Paid once per order (in the deal's currency).
+        amount: Paid once per order (in the deal's currency), exact (``Money`` is
+            accepted): a share or a partial refund of it is rounded once, per line.
         conditions: All must match for the rule to fire.
     """
 
     id: str = attrs.field(validator=identifier)
-    amount: Money = attrs.field(validator=_money_at_least_zero)
+    amount: UnroundedMoney = attrs.field(converter=_exact_amount, validator=_exact_at_least_zero)
     conditions: tuple[Condition, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_conditions
+        default=(),
+        converter=_CONDITIONS,  # type: ignore[misc]
     )
 
 
@@ -188,14 +217,17 @@ class FlatPerItem:
 
     Attributes:
         id: Rule id, unique within the deal.
-        amount: Paid per unit (in the deal's currency).
+        amount: Paid per unit (in the deal's currency), exact: it may be finer than
+            the minor unit (``UnroundedMoney("4.4556", "EUR")``; ``Money`` is accepted).
+            The line, amount x quantity, is rounded once.
         conditions: All must match for the rule to fire.
     """
 
     id: str = attrs.field(validator=identifier)
-    amount: Money = attrs.field(validator=_money_at_least_zero)
+    amount: UnroundedMoney = attrs.field(converter=_exact_amount, validator=_exact_at_least_zero)
     conditions: tuple[Condition, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_conditions
+        default=(),
+        converter=_CONDITIONS,  # type: ignore[misc]
     )
 
 
@@ -205,19 +237,20 @@ class PerLead:
 
     Attributes:
         id: Rule id, unique within the deal.
-        amount: Paid per lead (in the deal's currency).
+        amount: Paid per lead (in the deal's currency), exact (``Money`` is accepted).
         conditions: All must match for the rule to fire.
     """
 
     id: str = attrs.field(validator=identifier)
-    amount: Money = attrs.field(validator=_money_at_least_zero)
+    amount: UnroundedMoney = attrs.field(converter=_exact_amount, validator=_exact_at_least_zero)
     conditions: tuple[Condition, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_conditions
+        default=(),
+        converter=_CONDITIONS,  # type: ignore[misc]
     )
 
 
 def _bands(value: Any) -> tuple[Band, ...]:
-    return check_bands(to_tuple(value), "TieredRate.bands")
+    return check_bands(collection(value, "TieredRate.bands", Band, "a Band"), "TieredRate.bands")
 
 
 @attrs.frozen(kw_only=True)
@@ -247,15 +280,22 @@ class TieredRate:
     id: str = attrs.field(validator=identifier)
     bands: tuple[Band, ...] = attrs.field(converter=_bands)
     mode: TierMode = attrs.field(
-        default=TierMode.GRADUATED, validator=attrs.validators.instance_of(TierMode)
+        default=TierMode.GRADUATED,
+        converter=enum_member(TierMode),  # type: ignore[misc]
     )
     basis: TierBasis = attrs.field(
-        default=TierBasis.REVENUE, validator=attrs.validators.instance_of(TierBasis)
+        default=TierBasis.REVENUE,
+        converter=enum_member(TierBasis),  # type: ignore[misc]
     )
-    reset: PeriodKind = attrs.field(default=PeriodKind.MONTH, validator=_period_kind)
+    reset: PeriodKind = attrs.field(
+        default=PeriodKind.MONTH,
+        converter=enum_member(PeriodKind),  # type: ignore[misc]
+        validator=_period_kind,
+    )
     rolling_days: int | None = None
     conditions: tuple[Condition, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_conditions
+        default=(),
+        converter=_CONDITIONS,  # type: ignore[misc]
     )
 
     def __attrs_post_init__(self) -> None:
@@ -307,7 +347,10 @@ class RecurringRate:
     """
 
     id: str = attrs.field(validator=identifier)
-    rate: Decimal = attrs.field(converter=_fraction_rate, validator=_rate_between_0_and_1)
+    rate: Decimal = attrs.field(
+        converter=_RATE,  # type: ignore[misc]
+        validator=_rate_between_0_and_1,
+    )
     months: int = attrs.field(validator=_months)
 
 
@@ -317,11 +360,14 @@ class PerClick:
 
     Attributes:
         id: Rule id, unique within the deal.
-        amount: Paid per click (in the deal's currency).
+        amount: Paid per click (in the deal's currency), exact: it may be finer than
+            the minor unit (``UnroundedMoney("0.0005", "USD")``; ``Money`` is accepted).
+            The period's line, clicks x amount, is rounded once: 30 clicks at USD 0.0005
+            are USD 0.015, paid as USD 0.02 (half up).
     """
 
     id: str = attrs.field(validator=identifier)
-    amount: Money = attrs.field(validator=_money_at_least_zero)
+    amount: UnroundedMoney = attrs.field(converter=_exact_amount, validator=_exact_at_least_zero)
 
 
 @attrs.frozen(kw_only=True)
@@ -330,13 +376,17 @@ class CpmViews:
 
     Attributes:
         id: Rule id, unique within the deal.
-        amount: Paid per 1,000 views (in the deal's currency).
+        amount: Paid per 1,000 views (in the deal's currency), exact (``Money`` is
+            accepted); each content's line is rounded once.
         content_ids: The content it pays for; empty means all of the partner's.
     """
 
     id: str = attrs.field(validator=identifier)
-    amount: Money = attrs.field(validator=_money_at_least_zero)
-    content_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    amount: UnroundedMoney = attrs.field(converter=_exact_amount, validator=_exact_at_least_zero)
+    content_ids: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=tuple_of(str, "a content id"),  # type: ignore[misc]
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -355,9 +405,15 @@ class Cap:
     """
 
     id: str = attrs.field(validator=identifier)
-    scope: CapScope = attrs.field(validator=attrs.validators.instance_of(CapScope))
+    scope: CapScope = attrs.field(
+        converter=enum_member(CapScope)  # type: ignore[misc]
+    )
     amount: Money = attrs.field(validator=_money_at_least_zero)
-    period: PeriodKind = attrs.field(default=PeriodKind.MONTH, validator=_period_kind)
+    period: PeriodKind = attrs.field(
+        default=PeriodKind.MONTH,
+        converter=enum_member(PeriodKind),  # type: ignore[misc]
+        validator=_period_kind,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -376,12 +432,14 @@ class ThresholdBonus:
     """
 
     id: str = attrs.field(validator=identifier)
-    metric: TierBasis = attrs.field(validator=attrs.validators.instance_of(TierBasis))
+    metric: TierBasis = attrs.field(
+        converter=enum_member(TierBasis)  # type: ignore[misc]
+    )
     threshold: Decimal = attrs.field(converter=_threshold)
     amount: Money | None = attrs.field(default=None, validator=optional(_money_at_least_zero))
     rate: Decimal | None = attrs.field(
         default=None,
-        converter=attrs.converters.optional(_fraction_rate),
+        converter=_OPTIONAL_RATE,  # type: ignore[misc]
         validator=optional(_rate_between_0_and_1),
     )
 
@@ -438,7 +496,10 @@ class NetworkFee:
     """
 
     id: str = attrs.field(validator=identifier)
-    rate: Decimal = attrs.field(converter=_fraction_rate, validator=_rate_between_0_and_1)
+    rate: Decimal = attrs.field(
+        converter=_RATE,  # type: ignore[misc]
+        validator=_rate_between_0_and_1,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -451,7 +512,9 @@ class RuleOutcome:
         explanation: Why, in words.
     """
 
-    amount: UnroundedMoney = attrs.field(validator=attrs.validators.instance_of(UnroundedMoney))
+    amount: UnroundedMoney = attrs.field(
+        validator=instance_of(UnroundedMoney, "an UnroundedMoney amount")
+    )
     explanation: str
 
 

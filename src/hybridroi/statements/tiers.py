@@ -1,17 +1,22 @@
 """Tier arithmetic: graduated and volume bands, pure and exact.
 
-A tier schedule is a sequence of :class:`Band` records. Band ``i`` covers the
-half-open interval ``[start_i, start_{i+1})``; the last band is open-ended. A
-value exactly on a boundary belongs to the band that starts there: with bands
-starting at 0 and 250, a volume of 250 is in the second band.
+A tier schedule is a sequence of :class:`Band` records starting at 0; the last
+band is open-ended. Unit ``k`` of a period occupies the volume ``[k - 1, k)``
+(for revenue, the last cent of a total is its last unit), as in Stripe's and
+Lago's billing tiers:
 
 * **Graduated** (marginal, slab): each part of the volume is priced at the
-  rate of the band it falls in, like tax brackets. The charge is continuous in
+  rate of the band it falls in, like tax brackets. Band ``i`` prices the part
+  of the volume inside ``[start_i, start_{i+1})``. The charge is continuous in
   the volume.
-* **Volume** (all-units): the band that contains the total prices every unit.
-  The charge jumps at each boundary, and may drop when a boundary is crossed
-  if a higher band has a lower rate.
+* **Volume** (all-units): the band of the last unit prices every unit. A total
+  exactly on a boundary is priced in the band that *ends* there: band ``i``
+  takes the totals in ``(start_i, start_{i+1}]`` (a total of 0 is the first
+  band). With bands at 0 and 5, five units are priced in the first band, as in
+  graduated mode. The charge jumps just after each boundary, and may drop when
+  a boundary is crossed if a higher band has a lower rate.
 
+Both modes therefore agree inside the first band, its boundary included.
 Quantities may be fractional (1.5 units, EUR 12.34 of revenue) and are never
 floored; a negative quantity is refused rather than treated as zero.
 
@@ -21,8 +26,10 @@ floored; a negative quantity is refused rather than treated as zero.
 Fraction(35, 1)
 >>> volume_charge(bands, 300)      # 300 x 20%
 Fraction(60, 1)
->>> volume_charge(bands, 250)      # 250 is in the band that starts at 250
-Fraction(50, 1)
+>>> volume_charge(bands, 250)      # the 250th unit is [249, 250): the first band
+Fraction(25, 1)
+>>> graduated_charge(bands, 250)
+Fraction(25, 1)
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import Any
 import attrs
 
 from hybridroi.core.checks import optional
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, to_decimal
 
 __all__ = [
@@ -49,6 +56,7 @@ __all__ = [
     "check_bands",
     "graduated_charge",
     "graduated_split",
+    "volume_band",
     "volume_charge",
 ]
 
@@ -91,7 +99,7 @@ def _bonus(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
 
 @attrs.frozen(kw_only=True)
 class Band:
-    """One band of a tier schedule: ``[start, next band's start)``.
+    """One band of a tier schedule, from ``start`` to the next band's start.
 
     Attributes:
         start: Where the band starts, in the schedule's basis (a count of sales,
@@ -99,8 +107,10 @@ class Band:
             ``Decimal("10000")``); >= 0.
         rate: The fraction paid inside the band, for example ``Decimal("0.12")``
             for 12%; between 0 and 1.
-        bonus: A flat amount paid once per period when the volume reaches
-            this band (Stripe and Lago call it the tier's flat amount).
+        bonus: A flat amount paid once per period when a unit of the period
+            falls inside this band, that is when the volume exceeds the band's
+            start; a first-band bonus is paid with the period's first unit
+            (Stripe and Lago call it the tier's flat amount).
     """
 
     start: Decimal = attrs.field(converter=_decimal)
@@ -154,7 +164,7 @@ def check_bands(bands: Sequence[Band], field: str = "bands") -> tuple[Band, ...]
 
 def _quantity(value: Quantity, field: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | Fraction | Decimal):
-        raise TypeError(f"{field}: expected int, Fraction or Decimal, got {value!r}")
+        raise InvalidTypeError(field, value, "int, Fraction or Decimal")
     result = Fraction(value)
     if result < 0:
         raise InvalidValueError(
@@ -173,7 +183,12 @@ def _below_first_band(starts: Sequence[Any], value: Any) -> InvalidValueError:
 
 
 def band_index(starts: Sequence[Any], value: Any) -> int:
-    """The index of the band that contains ``value`` (half-open bands).
+    """The index of the band that contains the volume point ``value``.
+
+    Bands are half-open here, ``[start, next start)``: this is the band of the
+    unit that *starts* at ``value`` (the next unit after a volume of
+    ``value``), the one graduated pricing continues in. The band a volume
+    total is priced in, in volume mode, is :func:`volume_band`.
 
     Args:
         starts: The band starts, increasing, the first one 0.
@@ -196,6 +211,34 @@ def band_index(starts: Sequence[Any], value: Any) -> int:
     index = bisect.bisect_right(starts, value) - 1
     if index < 0:
         raise _below_first_band(starts, value)
+    return index
+
+
+def volume_band(starts: Sequence[Any], total: Any) -> int:
+    """The index of the band a volume ``total`` is priced in: the band of its last unit.
+
+    A total exactly on a boundary belongs to the band that ends there: band
+    ``i`` takes the totals in ``(starts[i], starts[i + 1]]``, and a total of 0
+    (no unit yet) is in the first band.
+
+    Args:
+        starts: The band starts, increasing, the first one 0.
+        total: The period's volume, >= the first start.
+
+    Returns:
+        ``i`` such that ``starts[i] < total <= starts[i + 1]`` (0 for a total of 0).
+
+    Raises:
+        InvalidValueError: If ``total`` lies below the first band (a negative volume).
+
+    >>> volume_band([0, 5], 5), volume_band([0, 5], 6), volume_band([0, 5], 0)
+    (0, 1, 0)
+    """
+    index = bisect.bisect_left(starts, total) - 1
+    if index < 0:
+        if starts and total == starts[0]:
+            return 0
+        raise _below_first_band(starts, total)
     return index
 
 
@@ -270,7 +313,8 @@ def volume_charge(
             itself when None.
 
     Returns:
-        ``quantity`` x the rate of the band containing ``total``, exact.
+        ``quantity`` x the rate of the band of ``total``'s last unit (see
+        :func:`volume_band`), exact.
 
     Raises:
         InvalidValueError: If a quantity is negative.
@@ -278,4 +322,4 @@ def volume_charge(
     units = _quantity(quantity, "quantity")
     reached = units if total is None else _quantity(total, "total")
     starts = [Fraction(band.start) for band in bands]
-    return units * Fraction(bands[band_index(starts, reached)].rate)
+    return units * Fraction(bands[volume_band(starts, reached)].rate)
