@@ -26,13 +26,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hybridroi.attribution.engine import attribute_batch
-from hybridroi.attribution.models import IntroducerCloser, LastTouch
-from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.money import Money
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Affiliate, Content, ContentFormat, Influencer, Platform
-from hybridroi.events.intake import Event, check_events
-from hybridroi.events.records import Conversion, Touch, TouchKind
+from hybridroi.domain.policy import AttributionPolicy, IntroducerCloser, LastTouch, TouchKind
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import Conversion, Event, Touch
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 120

@@ -41,13 +41,13 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import FeeKind, InfluencerFee
 from hybridroi.domain.partners import Influencer
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import Cap, CapScope, PercentRate, TieredRate
+from hybridroi.domain.tiers import Band
 from hybridroi.evaluation.evaluate import Candidate, DealEvaluation, simulate
 from hybridroi.evaluation.forecast import Beta, Empirical, Forecast, LogNormal, Triangular
-from hybridroi.events.intake import Event
-from hybridroi.events.records import Conversion, Touch, TouchKind
+from hybridroi.events.records import Conversion, Event, Touch
 from hybridroi.statements.engine import compute_statements
-from hybridroi.statements.rules import Cap, CapScope, PercentRate, TieredRate
-from hybridroi.statements.tiers import Band
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2026, 3, 1, tzinfo=PARIS)

@@ -30,8 +30,8 @@ from hybridroi.core.money import Money
 from hybridroi.core.periods import PeriodKind, period_of
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Affiliate
-from hybridroi.ledger.sqlite import SqliteLedgerStore
 from hybridroi.ledger.store import Ledger
+from hybridroi.ledger.stores.sqlite import SqliteLedgerStore
 from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
 
 ZONE = "Europe/Paris"

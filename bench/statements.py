@@ -37,18 +37,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.money import Money
 from hybridroi.core.periods import PeriodKind
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Affiliate, Influencer, Partner
-from hybridroi.events.intake import Event
-from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
+from hybridroi.domain.policy import AttributionPolicy, TouchKind
+from hybridroi.domain.rules import TieredRate
+from hybridroi.domain.tiers import Band, TierMode
+from hybridroi.events.records import Conversion, Event, Refund, Touch
 from hybridroi.statements.engine import compute_statements, price_credits
 from hybridroi.statements.lines import LineKind, StatementRun
-from hybridroi.statements.rules import TieredRate
-from hybridroi.statements.tiers import Band, TierMode
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 120

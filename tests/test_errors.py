@@ -19,7 +19,8 @@ import hybridroi
 from hybridroi.core.errors import HybridRoiError
 from hybridroi.demo.cosmetics import DEMO_AS_OF
 from hybridroi.domain.partners import Account, Platform
-from hybridroi.events.records import Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.events.records import Touch
 
 
 class _Wrong:

@@ -24,7 +24,8 @@ from hybridroi.domain.partners import (
     Influencer,
     Platform,
 )
-from hybridroi.events.records import Conversion, LineItem, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.events.records import Conversion, LineItem, Refund, Touch
 from hybridroi.serialization import DocumentError, structure, unstructure
 
 ids = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)

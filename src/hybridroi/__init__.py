@@ -23,19 +23,6 @@ from hybridroi.attribution.engine import (
     attribute,
     attribute_batch,
 )
-from hybridroi.attribution.models import (
-    AttributionModel,
-    FirstTouch,
-    IntroducerCloser,
-    LastTouch,
-    Linear,
-    PositionBased,
-    TimeDecay,
-)
-from hybridroi.attribution.policy import (
-    AttributionPolicy,
-    TieBreak,
-)
 from hybridroi.core.allocation import (
     allocate,
 )
@@ -79,6 +66,16 @@ from hybridroi.core.timezones import (
 from hybridroi.domain.campaign import (
     Campaign,
 )
+from hybridroi.domain.conditions import (
+    CategoryIn,
+    ContentFormatIn,
+    ContentPlatformIn,
+    CountryIn,
+    CustomerIs,
+    OrderValue,
+    PromoCodeUsed,
+    SkuIn,
+)
 from hybridroi.domain.deals import (
     AffiliateDeal,
 )
@@ -98,6 +95,40 @@ from hybridroi.domain.partners import (
     Partner,
     Platform,
 )
+from hybridroi.domain.policy import (
+    AttributionModel,
+    AttributionPolicy,
+    FirstTouch,
+    IntroducerCloser,
+    LastTouch,
+    Linear,
+    PositionBased,
+    TieBreak,
+    TimeDecay,
+    TouchKind,
+)
+from hybridroi.domain.rules import (
+    RULE_TYPES,
+    Cap,
+    CapScope,
+    CommissionBase,
+    CpmViews,
+    FlatPerItem,
+    FlatPerSale,
+    GuaranteedMinimum,
+    NetworkFee,
+    PercentRate,
+    PerClick,
+    PerLead,
+    Precedence,
+    RecoverableDraw,
+    RecurringRate,
+    Rule,
+    RuleOutcome,
+    ThresholdBonus,
+    TieredRate,
+)
+from hybridroi.domain.tiers import Band, TierBasis, TierMode
 from hybridroi.evaluation.design import (
     BudgetSplit,
     FlatFeeAlternatives,
@@ -124,19 +155,15 @@ from hybridroi.evaluation.forecast import (
     Triangular,
     Volume,
 )
-from hybridroi.events.intake import (
-    Event,
-    EventBatch,
-    check_events,
-)
+from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import (
     Conversion,
     ConversionKind,
+    Event,
     LineItem,
     Refund,
     RefundKind,
     Touch,
-    TouchKind,
 )
 from hybridroi.events.stats import (
     ContentStats,
@@ -159,9 +186,6 @@ from hybridroi.ledger.lifecycle import (
     LockOnDayOfMonth,
     LockRule,
 )
-from hybridroi.ledger.memory import (
-    MemoryLedgerStore,
-)
 from hybridroi.ledger.payouts import (
     CarryOver,
     PayoutBatch,
@@ -172,15 +196,14 @@ from hybridroi.ledger.policy import (
     LedgerPolicies,
     LedgerPolicy,
 )
-from hybridroi.ledger.sqlite import (
-    SqliteLedgerStore,
-)
 from hybridroi.ledger.store import (
     Ledger,
     LedgerStore,
     PostingResult,
     PostingRun,
 )
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
+from hybridroi.ledger.stores.sqlite import SqliteLedgerStore
 from hybridroi.report.kpis import (
     EngagementBasis,
     Holdout,
@@ -207,17 +230,7 @@ from hybridroi.report.report import (
     build_report,
     compare_campaigns,
 )
-from hybridroi.statements.conditions import (
-    CategoryIn,
-    ContentFormatIn,
-    ContentPlatformIn,
-    CountryIn,
-    CustomerIs,
-    OrderValue,
-    PromoCodeUsed,
-    SaleContext,
-    SkuIn,
-)
+from hybridroi.statements.context import CustomRule, SaleContext
 from hybridroi.statements.engine import (
     compute_statements,
     price_credits,
@@ -229,35 +242,7 @@ from hybridroi.statements.lines import (
     StatementLine,
     StatementRun,
 )
-from hybridroi.statements.rules import (
-    RULE_TYPES,
-    Cap,
-    CapScope,
-    CommissionBase,
-    CpmViews,
-    CustomRule,
-    FlatPerItem,
-    FlatPerSale,
-    GuaranteedMinimum,
-    NetworkFee,
-    PercentRate,
-    PerClick,
-    PerLead,
-    Precedence,
-    RecoverableDraw,
-    RecurringRate,
-    Rule,
-    RuleOutcome,
-    ThresholdBonus,
-    TieredRate,
-)
-from hybridroi.statements.tiers import (
-    Band,
-    TierBasis,
-    TierMode,
-    graduated_charge,
-    volume_charge,
-)
+from hybridroi.statements.tiers import graduated_charge, volume_charge
 
 __all__ = [
     "RULE_TYPES",

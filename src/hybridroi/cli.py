@@ -49,7 +49,7 @@ from hybridroi.core.text import printable
 from hybridroi.demo.cosmetics import DEMO_SEED, DEMO_SIZE, demo_data
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.intake import EventBatch, check_events
-from hybridroi.events.records import Conversion, Refund, Touch
+from hybridroi.events.records import Event
 from hybridroi.events.stats import ContentStats, latest_stats
 from hybridroi.files.campaign import campaign_to_json, load_campaign
 from hybridroi.files.events import LoadedEvents, format_events, read_event_files
@@ -312,7 +312,7 @@ def _render(report: Report, fmt: str) -> str:
 
 def _statements(
     campaign: Campaign,
-    events: Sequence[Touch | Conversion | Refund],
+    events: Sequence[Event],
     stats: Sequence[ContentStats],
     *,
     as_of: datetime,
@@ -323,7 +323,7 @@ def _statements(
 
 def _run_report(
     campaign: Campaign,
-    events: Sequence[Touch | Conversion | Refund],
+    events: Sequence[Event],
     stats: Sequence[ContentStats],
     *,
     as_of: datetime,
@@ -497,7 +497,7 @@ def _demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             (folder / "campaign.json").write_text(
                 campaign_to_json(data.campaign) + "\n", encoding="utf-8"
             )
-            records: list[Touch | Conversion | Refund | ContentStats] = [
+            records: list[Event | ContentStats] = [
                 *data.events,
                 *data.stats,
             ]

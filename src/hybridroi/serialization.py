@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-import importlib
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -45,13 +44,14 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.strategies import configure_tagged_union
 from dateutil.relativedelta import relativedelta
 
-from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.durations import format_duration, parse_duration
 from hybridroi.core.errors import HybridRoiError, InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney, to_decimal
 from hybridroi.core.timezones import require_aware
+from hybridroi.domain.conditions import CONDITION_TYPES
 from hybridroi.domain.partners import Affiliate, Influencer
-from hybridroi.events.records import TouchKind
+from hybridroi.domain.policy import AttributionPolicy, TouchKind
+from hybridroi.domain.rules import RULE_TYPES
 
 __all__ = ["DocumentError", "converter", "structure", "unstructure"]
 
@@ -242,12 +242,12 @@ def _format_error(exc: BaseException, type_: Any) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _union(name: str, module: str) -> Any:
-    """The union of the record types listed in ``module.name`` (commission rules, conditions)."""
-    types = getattr(importlib.import_module(module), name, ())
-    if not types:  # pragma: no cover - the statements package always lists its types
-        return None
-    return functools.reduce(lambda left, right: left | right, types)
+def _union(types: tuple[type, ...]) -> Any:
+    """The union of record types (the commission rules, the conditions)."""
+    union: Any = types[0]
+    for other in types[1:]:
+        union = union | other
+    return union
 
 
 def _make_converter() -> cattrs.Converter:
@@ -307,14 +307,10 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(
         Influencer | Affiliate, _record_hook(conv.get_structure_hook(Influencer | Affiliate))
     )
-    for name, module in (
-        ("CONDITION_TYPES", "hybridroi.statements.conditions"),
-        ("RULE_TYPES", "hybridroi.statements.rules"),
-    ):
-        union = _union(name, module)
-        if union is not None:
-            configure_tagged_union(union, conv, tag_name="type")
-            conv.register_structure_hook(union, _record_hook(conv.get_structure_hook(union)))
+    for types in (CONDITION_TYPES, RULE_TYPES):
+        union = _union(types)
+        configure_tagged_union(union, conv, tag_name="type")
+        conv.register_structure_hook(union, _record_hook(conv.get_structure_hook(union)))
     return conv
 
 

@@ -16,7 +16,8 @@ from hybridroi.domain.partners import (
     Influencer,
     Platform,
 )
-from hybridroi.events.records import Conversion, ConversionKind, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.events.records import Conversion, ConversionKind, Touch
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

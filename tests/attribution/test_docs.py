@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridroi.attribution import models, policy
+from hybridroi.domain import policy
 from hybridroi.events import intake
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -23,6 +23,6 @@ def test_documentation_examples_run(name: str) -> None:
 
 
 def test_module_examples_run() -> None:
-    for module in (models, policy, intake):
+    for module in (policy, intake):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0

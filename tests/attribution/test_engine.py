@@ -10,19 +10,21 @@ from tests.attribution.strategies import CAMPAIGN, T0, at, sale, touch
 
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.attribution.engine import attribute, attribute_batch, policy_of
-from hybridroi.attribution.models import (
+from hybridroi.core.errors import NaiveDatetimeError
+from hybridroi.core.money import Money
+from hybridroi.core.problems import ProblemKind
+from hybridroi.domain.policy import (
+    AttributionPolicy,
     FirstTouch,
     IntroducerCloser,
     Linear,
     PositionBased,
+    TieBreak,
     TimeDecay,
+    TouchKind,
 )
-from hybridroi.attribution.policy import AttributionPolicy, TieBreak
-from hybridroi.core.errors import NaiveDatetimeError
-from hybridroi.core.money import Money
-from hybridroi.core.problems import ProblemKind
-from hybridroi.events.intake import Event, check_events
-from hybridroi.events.records import ConversionKind, TouchKind
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import ConversionKind, Event
 
 VIEW, CLICK, PROMO = TouchKind.VIEW, TouchKind.CLICK, TouchKind.PROMO_CODE
 

@@ -10,19 +10,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.attribution.strategies import T0, touch
 
-from hybridroi.attribution.models import (
+from hybridroi.core.durations import fixed_length
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.domain.policy import (
+    DEFAULT_WINDOWS,
+    AttributionPolicy,
     FirstTouch,
     IntroducerCloser,
     LastTouch,
     Linear,
     PositionBased,
+    TieBreak,
     TimeDecay,
-    fixed_length,
+    TouchKind,
     to_share,
 )
-from hybridroi.attribution.policy import DEFAULT_WINDOWS, AttributionPolicy, TieBreak
-from hybridroi.core.errors import InvalidValueError
-from hybridroi.events.records import Touch, TouchKind
+from hybridroi.events.records import Touch
 
 NOBODY: frozenset[str] = frozenset()
 Z, ONE = Fraction(0), Fraction(1)

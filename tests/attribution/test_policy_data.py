@@ -8,17 +8,18 @@ import attrs
 import pytest
 from tests.attribution.strategies import CAMPAIGN
 
-from hybridroi.attribution.models import (
+from hybridroi.domain.campaign import Campaign
+from hybridroi.domain.policy import (
     AttributionModel,
+    AttributionPolicy,
     FirstTouch,
     IntroducerCloser,
     LastTouch,
     Linear,
     PositionBased,
+    TieBreak,
     TimeDecay,
 )
-from hybridroi.attribution.policy import AttributionPolicy, TieBreak
-from hybridroi.domain.campaign import Campaign
 from hybridroi.serialization import DocumentError, structure, unstructure
 
 

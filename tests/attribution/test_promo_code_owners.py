@@ -22,13 +22,12 @@ from tests.attribution.strategies import (
 
 from hybridroi.attribution.credits import Credit
 from hybridroi.attribution.engine import _Context, _general, _grouped, attribute, attribute_batch
-from hybridroi.attribution.models import Linear, PositionBased
-from hybridroi.attribution.policy import AttributionPolicy, TieBreak
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Affiliate, Influencer
-from hybridroi.events.intake import Event, check_events
-from hybridroi.events.records import Conversion, TouchKind
+from hybridroi.domain.policy import AttributionPolicy, Linear, PositionBased, TieBreak, TouchKind
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import Conversion, Event
 from hybridroi.serialization import structure, unstructure
 
 CLICK, PROMO = TouchKind.CLICK, TouchKind.PROMO_CODE

@@ -11,19 +11,21 @@ from tests.attribution.strategies import CAMPAIGN, journeys
 
 from hybridroi.attribution.credits import Credit
 from hybridroi.attribution.engine import _Context, _general, _grouped, attribute, attribute_batch
-from hybridroi.attribution.models import (
+from hybridroi.core.money import Money
+from hybridroi.domain.policy import (
     AttributionModel,
+    AttributionPolicy,
     FirstTouch,
     IntroducerCloser,
     LastTouch,
     Linear,
     PositionBased,
+    TieBreak,
     TimeDecay,
+    TouchKind,
 )
-from hybridroi.attribution.policy import AttributionPolicy, TieBreak
-from hybridroi.core.money import Money
-from hybridroi.events.intake import Event, check_events
-from hybridroi.events.records import Conversion, Touch, TouchKind
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import Conversion, Event, Touch
 
 MODELS = [
     LastTouch(),

@@ -21,7 +21,8 @@ from hybridroi.domain.partners import (
     Influencer,
     Platform,
 )
-from hybridroi.events.records import Conversion, LineItem, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.events.records import Conversion, LineItem, Refund, Touch
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2026, 3, 1, tzinfo=PARIS)

@@ -17,6 +17,7 @@ from tests.evaluation.example import (
 )
 
 from hybridroi.core.errors import InvalidValueError
+from hybridroi.domain.rules import PercentRate
 from hybridroi.evaluation.design import (
     BudgetOption,
     Objective,
@@ -24,7 +25,6 @@ from hybridroi.evaluation.design import (
     split_budget,
 )
 from hybridroi.evaluation.evaluate import Candidate, simulate
-from hybridroi.statements.rules import PercentRate
 
 
 def test_point_forecast_rate_matching_a_flat_fee_by_hand() -> None:

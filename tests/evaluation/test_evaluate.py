@@ -21,20 +21,8 @@ from tests.evaluation.example import (
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding
-from hybridroi.evaluation.evaluate import (
-    Candidate,
-    PricingPath,
-    break_even,
-    compare,
-    cost_by_sales,
-    indifference,
-    price_volume,
-    simulate,
-)
-from hybridroi.evaluation.forecast import Forecast, Point, Triangular
-from hybridroi.events.records import Conversion, Touch, TouchKind
-from hybridroi.statements.engine import compute_statements
-from hybridroi.statements.rules import (
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import (
     Cap,
     CapScope,
     FlatPerSale,
@@ -46,7 +34,20 @@ from hybridroi.statements.rules import (
     ThresholdBonus,
     TieredRate,
 )
-from hybridroi.statements.tiers import Band, TierBasis, TierMode
+from hybridroi.domain.tiers import Band, TierBasis, TierMode
+from hybridroi.evaluation.evaluate import (
+    Candidate,
+    PricingPath,
+    break_even,
+    compare,
+    cost_by_sales,
+    indifference,
+    price_volume,
+    simulate,
+)
+from hybridroi.evaluation.forecast import Forecast, Point, Triangular
+from hybridroi.events.records import Conversion, Touch
+from hybridroi.statements.engine import compute_statements
 
 HYBRID = Candidate(
     name="EUR 1,500 + 10%",

@@ -12,6 +12,9 @@ from tests.evaluation.example import CAMPAIGN, deal, eur, fee, point_forecast, u
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
+from hybridroi.domain.conditions import CustomerIs
+from hybridroi.domain.rules import Cap, CapScope, PercentRate, Rule, ThresholdBonus, TieredRate
+from hybridroi.domain.tiers import Band, TierBasis
 from hybridroi.evaluation.evaluate import (
     Candidate,
     PricingPath,
@@ -23,16 +26,6 @@ from hybridroi.evaluation.evaluate import (
     simulate,
 )
 from hybridroi.evaluation.forecast import Beta, Point, Volume
-from hybridroi.statements.conditions import CustomerIs
-from hybridroi.statements.rules import (
-    Cap,
-    CapScope,
-    PercentRate,
-    Rule,
-    ThresholdBonus,
-    TieredRate,
-)
-from hybridroi.statements.tiers import Band, TierBasis
 
 NEW = CustomerIs(new=True)
 RETURNING = CustomerIs(new=False)

@@ -10,12 +10,12 @@ from tests.evaluation.example import (
     uncertain_forecast,
 )
 
+from hybridroi.domain.rules import PercentRate
 from hybridroi.evaluation.evaluate import Candidate, compare
 from hybridroi.evaluation.plots import (
     cost_curves_figure,
     roi_distributions_figure,
 )
-from hybridroi.statements.rules import PercentRate
 
 CANDIDATES = [
     flat(),

@@ -13,8 +13,9 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.fx import FxRates
 from hybridroi.core.money import Money
 from hybridroi.core.problems import ProblemKind
-from hybridroi.events.intake import Event, EventBatch, check_events
-from hybridroi.events.records import Conversion, Refund, RefundKind, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.events.intake import EventBatch, check_events
+from hybridroi.events.records import Conversion, Event, Refund, RefundKind
 
 
 def eur(amount: str) -> Money:

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
+from hybridroi.domain.rules import Cap, NetworkFee, PercentRate, ThresholdBonus, TieredRate
 from hybridroi.files.campaign import campaign_to_json, parse_campaign
-from hybridroi.statements.rules import Cap, NetworkFee, PercentRate, ThresholdBonus, TieredRate
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "campaign-file.md"
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hybridroi.core.money import Money
+from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import (
     Conversion,
     ConversionKind,
@@ -19,7 +20,6 @@ from hybridroi.events.records import (
     Refund,
     RefundKind,
     Touch,
-    TouchKind,
 )
 from hybridroi.events.stats import ContentStats, check_stats
 from hybridroi.files.events import (

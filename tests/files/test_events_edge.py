@@ -15,8 +15,9 @@ from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Affiliate
+from hybridroi.domain.policy import TouchKind
 from hybridroi.events.intake import check_events
-from hybridroi.events.records import Conversion, LineItem, Refund, Touch, TouchKind
+from hybridroi.events.records import Conversion, LineItem, Refund, Touch
 from hybridroi.events.stats import ContentStats
 from hybridroi.files.campaign import campaign_to_json
 from hybridroi.files.events import format_events, parse_events, read_event_files

@@ -18,12 +18,12 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.ledger.entries import EntryType, LedgerEntry
 from hybridroi.ledger.export import PartnerStatement, to_csv, to_json
-from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.periods import statement_period_label
 from hybridroi.ledger.policy import LedgerPolicies
 from hybridroi.ledger.schedule import PayoutSchedule
-from hybridroi.ledger.sqlite import SqliteLedgerStore
 from hybridroi.ledger.store import Ledger, LedgerStore
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
+from hybridroi.ledger.stores.sqlite import SqliteLedgerStore
 from hybridroi.statements.lines import Statement, StatementLine, StatementRun
 
 from .strategies import (

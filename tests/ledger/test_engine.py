@@ -8,12 +8,13 @@ from pathlib import Path
 import attrs
 
 from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import PercentRate
+from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.ledger.entries import EntryType
-from hybridroi.ledger.sqlite import SqliteLedgerStore
 from hybridroi.ledger.store import Ledger
+from hybridroi.ledger.stores.sqlite import SqliteLedgerStore
 from hybridroi.statements.engine import compute_statements
-from hybridroi.statements.rules import PercentRate
 
 from .strategies import eur, make_campaign
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from hybridroi.core.text import unescape_cell
 from hybridroi.ledger.export import COLUMNS, PartnerStatement, read_csv, to_csv, to_json
-from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.store import Ledger
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
 
 from .strategies import eur, make_campaign, make_line, make_run
 

@@ -13,10 +13,10 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.ledger.entries import EntryStatus
 from hybridroi.ledger.export import PartnerStatement, escape_cell, to_csv, to_json
-from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.payouts import PayoutSchedule
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
 from hybridroi.ledger.store import Ledger
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
 
 from .strategies import eur, make_campaign, make_line, make_run
 

@@ -15,7 +15,6 @@ from hybridroi.core.problems import ProblemKind
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.lifecycle import Balance, LockAfterMonthEnd, LockAfterSale, status_at
-from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
 from hybridroi.ledger.posting import (
     Difference,
@@ -25,8 +24,9 @@ from hybridroi.ledger.posting import (
     plan_entries,
     statement_summaries,
 )
-from hybridroi.ledger.sqlite import SqliteLedgerStore
 from hybridroi.ledger.store import Ledger, LedgerStore
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
+from hybridroi.ledger.stores.sqlite import SqliteLedgerStore
 from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
 
 from .strategies import (

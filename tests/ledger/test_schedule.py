@@ -10,10 +10,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
 from hybridroi.ledger.schedule import PayoutSchedule
 from hybridroi.ledger.store import Ledger
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
 
 from .strategies import eur, make_campaign, make_line, make_run
 

@@ -15,9 +15,9 @@ from hybridroi.core.money import Money
 from hybridroi.core.problems import ProblemKind
 from hybridroi.events.records import Conversion, LineItem, Refund
 from hybridroi.ledger.entries import EntryType, LedgerEntry
-from hybridroi.ledger.memory import MemoryLedgerStore
-from hybridroi.ledger.sqlite import SCHEMA_VERSION, SqliteLedgerStore, _entry_row, _instant
 from hybridroi.ledger.store import Ledger, LedgerStore, PostingRun
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
+from hybridroi.ledger.stores.sqlite import SCHEMA_VERSION, SqliteLedgerStore, _entry_row, _instant
 from hybridroi.statements.lines import StatementRun
 
 from .strategies import eur, make_campaign, make_line, make_run
@@ -179,7 +179,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from datetime import UTC, datetime, timedelta
-    from hybridroi.ledger import sqlite as ledger_sqlite
+    from hybridroi.ledger.stores import sqlite as ledger_sqlite
     from hybridroi.ledger.store import Ledger
     from tests.ledger.strategies import make_campaign
     from tests.ledger.test_sqlite import SALE, _run

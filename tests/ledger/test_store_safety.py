@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from hybridroi.core.errors import HybridRoiError, InvalidTypeError, InvalidValueError
 from hybridroi.ledger.errors import LedgerBusyError, LedgerFileError, StaleRunError
 from hybridroi.ledger.lifecycle import LockAfterMonthEnd
-from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
-from hybridroi.ledger.sqlite import DEFAULT_BUSY_TIMEOUT, SqliteLedgerStore
 from hybridroi.ledger.store import Ledger, LedgerStore
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
+from hybridroi.ledger.stores.sqlite import DEFAULT_BUSY_TIMEOUT, SqliteLedgerStore
 from hybridroi.statements.lines import StatementRun
 
 from .strategies import eur, make_campaign, make_line, make_run
@@ -208,7 +208,7 @@ class TestSqliteFiles:
 POSTER = textwrap.dedent(
     """
     import sys
-    from hybridroi.ledger.sqlite import SqliteLedgerStore
+    from hybridroi.ledger.stores.sqlite import SqliteLedgerStore
     from hybridroi.ledger.store import Ledger
     from tests.ledger.strategies import make_campaign
     from tests.ledger.test_sqlite import SALE, _run

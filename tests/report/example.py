@@ -27,7 +27,8 @@ from hybridroi.domain.partners import (
     Influencer,
     Platform,
 )
-from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.events.stats import ContentStats
 from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
 

@@ -17,16 +17,17 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import FeeKind, InfluencerFee
 from hybridroi.domain.partners import Affiliate, Influencer
-from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import PercentRate
+from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.events.stats import ContentStats
 from hybridroi.ledger.entries import EntryType
 from hybridroi.ledger.lifecycle import LockAfterSale
-from hybridroi.ledger.memory import MemoryLedgerStore
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
 from hybridroi.ledger.store import Ledger
+from hybridroi.ledger.stores.memory import MemoryLedgerStore
 from hybridroi.report.report import Report, build_report
 from hybridroi.statements.engine import compute_statements
-from hybridroi.statements.rules import PercentRate
 
 Event = Touch | Conversion | Refund
 

@@ -8,8 +8,9 @@ from tests.report import example
 from tests.report.example import at, eur
 
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
+from hybridroi.domain.policy import TouchKind
 from hybridroi.events.customers import NewCustomerCounting
-from hybridroi.events.records import Conversion, Touch, TouchKind
+from hybridroi.events.records import Conversion, Touch
 from hybridroi.report.report import Report, build_report
 from hybridroi.statements.lines import StatementRun
 

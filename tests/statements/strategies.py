@@ -16,10 +16,11 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import InfluencerFee
 from hybridroi.domain.partners import Affiliate, Content, Influencer
-from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.tiers import Band
+from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.statements.engine import price_credits
 from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
-from hybridroi.statements.tiers import Band
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)

@@ -26,18 +26,11 @@ from tests.statements.strategies import (
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.rules import TieredRate
+from hybridroi.domain.tiers import Band, TierBasis, TierMode
 from hybridroi.events.records import Refund
 from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import TieredRate
-from hybridroi.statements.tiers import (
-    Band,
-    TierBasis,
-    TierMode,
-    band_index,
-    graduated_charge,
-    volume_band,
-    volume_charge,
-)
+from hybridroi.statements.tiers import band_index, graduated_charge, volume_band, volume_charge
 
 MODES = (TierMode.GRADUATED, TierMode.VOLUME)
 COUNT_BANDS = (Band(start=0, rate="0.05"), Band(start=5, rate="0.10"))

@@ -29,9 +29,10 @@ from tests.statements.strategies import (
 from hybridroi.core.money import Money
 from hybridroi.core.periods import PeriodKind, period_of
 from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import Cap, CapScope, PercentRate, PerClick
+from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
-from hybridroi.statements.rules import Cap, CapScope, PercentRate, PerClick
 
 Batch = list[tuple[Conversion, Refund | None]]
 PCT = PercentRate(id="pct", rate="0.17")

@@ -16,10 +16,11 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content, ContentFormat, Platform
-from hybridroi.events.records import LineItem, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import CpmViews, FlatPerItem, FlatPerSale, PerClick, PerLead
+from hybridroi.events.records import LineItem, Touch
 from hybridroi.files.events import format_events, parse_events
 from hybridroi.serialization import structure, unstructure
-from hybridroi.statements.rules import CpmViews, FlatPerItem, FlatPerSale, PerClick, PerLead
 
 
 def exact(amount: str, currency: str = "EUR") -> UnroundedMoney:

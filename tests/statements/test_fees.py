@@ -9,8 +9,8 @@ from tests.statements.strategies import at, campaign, credit, eur, lines, run, s
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import FeeKind, InfluencerFee
 from hybridroi.domain.partners import Content, ContentFormat, Platform
+from hybridroi.domain.rules import PercentRate
 from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import PercentRate
 
 
 def post(content_id: str, day: int, month: int = 1) -> Content:

@@ -10,8 +10,7 @@ from tests.statements.strategies import at, campaign, eur, lines, run, sale, sta
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.periods import PeriodKind
 from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import (
+from hybridroi.domain.rules import (
     Cap,
     CapScope,
     GuaranteedMinimum,
@@ -20,7 +19,8 @@ from hybridroi.statements.rules import (
     RecoverableDraw,
     ThresholdBonus,
 )
-from hybridroi.statements.tiers import TierBasis
+from hybridroi.domain.tiers import TierBasis
+from hybridroi.statements.lines import LineKind
 
 PCT = PercentRate(id="pct", rate="0.10")
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from tests.statements.strategies import amounts, at, campaign, credit, run, sale
 
+from hybridroi.domain.conditions import CustomerIs
 from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.rules import PercentRate
 from hybridroi.events.records import Conversion
-from hybridroi.statements.conditions import CustomerIs
-from hybridroi.statements.rules import PercentRate
 
 RULES = (
     PercentRate(id="new", rate="0.20", conditions=[CustomerIs(new=True)]),

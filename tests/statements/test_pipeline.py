@@ -14,20 +14,10 @@ from tests.statements.strategies import AS_OF, at, campaign, credit, eur, sale
 from hybridroi.attribution.credits import AttributionResult
 from hybridroi.core.money import Rounding
 from hybridroi.core.periods import PeriodKind
+from hybridroi.domain.conditions import CountryIn, CustomerIs, OrderValue, PromoCodeUsed
 from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.events.intake import Event
-from hybridroi.events.records import Refund, Touch, TouchKind
-from hybridroi.serialization import structure, unstructure
-from hybridroi.statements.conditions import (
-    CountryIn,
-    CustomerIs,
-    OrderValue,
-    PromoCodeUsed,
-    SaleContext,
-)
-from hybridroi.statements.engine import compute_statements, price_credits
-from hybridroi.statements.explain import render_statement
-from hybridroi.statements.rules import (
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import (
     Cap,
     CapScope,
     CpmViews,
@@ -45,7 +35,12 @@ from hybridroi.statements.rules import (
     ThresholdBonus,
     TieredRate,
 )
-from hybridroi.statements.tiers import Band, TierBasis, TierMode
+from hybridroi.domain.tiers import Band, TierBasis, TierMode
+from hybridroi.events.records import Event, Refund, Touch
+from hybridroi.serialization import structure, unstructure
+from hybridroi.statements.context import SaleContext
+from hybridroi.statements.engine import compute_statements, price_credits
+from hybridroi.statements.explain import render_statement
 
 
 def test_compute_statements_runs_attribution_then_pricing_in_any_order() -> None:

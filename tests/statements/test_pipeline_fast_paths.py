@@ -19,12 +19,13 @@ from tests.statements.strategies import START, campaign, sales_batches
 from hybridroi.attribution.engine import attribute_batch
 from hybridroi.core.money import Money
 from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.events.intake import Event, check_events
-from hybridroi.events.records import Conversion, Refund, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import TieredRate
+from hybridroi.domain.tiers import Band, TierMode
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import Conversion, Event, Refund, Touch
 from hybridroi.statements.engine import _line, compute_statements, price_credits
 from hybridroi.statements.lines import LineKind, StatementLine
-from hybridroi.statements.rules import TieredRate
-from hybridroi.statements.tiers import Band, TierMode
 
 BANDS = (
     Band(start=0, rate="0.08"),

@@ -27,10 +27,7 @@ from hybridroi.core.money import Rounding, UnroundedMoney
 from hybridroi.core.periods import PeriodKind
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content, ContentFormat, Platform
-from hybridroi.events.records import Conversion, Refund, Touch
-from hybridroi.statements.engine import round_minor
-from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import (
+from hybridroi.domain.rules import (
     Cap,
     CapScope,
     CpmViews,
@@ -42,7 +39,10 @@ from hybridroi.statements.rules import (
     ThresholdBonus,
     TieredRate,
 )
-from hybridroi.statements.tiers import Band, TierBasis, TierMode
+from hybridroi.domain.tiers import Band, TierBasis, TierMode
+from hybridroi.events.records import Conversion, Refund, Touch
+from hybridroi.statements.engine import round_minor
+from hybridroi.statements.lines import LineKind
 
 Batch = list[tuple[Conversion, Refund | None]]
 

@@ -16,10 +16,7 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.fx import FxRates
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.problems import ProblemKind
-from hybridroi.domain.deals import AffiliateDeal
-from hybridroi.domain.partners import Content, ContentFormat, Platform
-from hybridroi.events.records import Conversion, ConversionKind, LineItem, Refund, Touch, TouchKind
-from hybridroi.statements.conditions import (
+from hybridroi.domain.conditions import (
     CategoryIn,
     ContentFormatIn,
     ContentPlatformIn,
@@ -27,11 +24,12 @@ from hybridroi.statements.conditions import (
     CustomerIs,
     OrderValue,
     PromoCodeUsed,
-    SaleContext,
     SkuIn,
 )
-from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import (
+from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.partners import Content, ContentFormat, Platform
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import (
     CommissionBase,
     CpmViews,
     FlatPerItem,
@@ -44,7 +42,10 @@ from hybridroi.statements.rules import (
     RuleOutcome,
     TieredRate,
 )
-from hybridroi.statements.tiers import Band
+from hybridroi.domain.tiers import Band
+from hybridroi.events.records import Conversion, ConversionKind, LineItem, Refund, Touch
+from hybridroi.statements.context import SaleContext
+from hybridroi.statements.lines import LineKind
 
 
 def deal(*rules: object, **fields: object) -> AffiliateDeal:

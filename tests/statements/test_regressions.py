@@ -9,13 +9,14 @@ import pytest
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.domain.campaign import Campaign
+from hybridroi.domain.conditions import PromoCodeUsed
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Affiliate
-from hybridroi.events.records import Conversion, Touch, TouchKind
-from hybridroi.statements.conditions import PromoCodeUsed
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import PercentRate
+from hybridroi.events.records import Conversion, Touch
 from hybridroi.statements.engine import compute_statements
 from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import PercentRate
 
 MARCH = datetime(2026, 3, 5, tzinfo=UTC)
 

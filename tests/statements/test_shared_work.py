@@ -26,10 +26,10 @@ from hybridroi.core.fx import FxRates
 from hybridroi.core.money import Money
 from hybridroi.core.periods import PeriodKind, period_of
 from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.rules import Cap, CapScope, PercentRate, TieredRate
+from hybridroi.domain.tiers import Band, TierMode
 from hybridroi.events.records import Conversion, Refund
 from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import Cap, CapScope, PercentRate, TieredRate
-from hybridroi.statements.tiers import Band, TierMode
 
 Batch = list[tuple[Conversion, Refund | None]]
 CALENDAR = [PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER]

@@ -12,10 +12,10 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.periods import PeriodKind
 from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.rules import TieredRate
+from hybridroi.domain.tiers import Band, TierBasis, TierMode
 from hybridroi.events.records import Refund
 from hybridroi.statements.lines import LineKind
-from hybridroi.statements.rules import TieredRate
-from hybridroi.statements.tiers import Band, TierBasis, TierMode
 
 BANDS = (
     Band(start=0, rate="0.10"),

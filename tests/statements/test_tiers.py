@@ -12,14 +12,8 @@ from tests.statements.strategies import band_schedules, quantities
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
-from hybridroi.statements.tiers import (
-    Band,
-    band_index,
-    check_bands,
-    graduated_charge,
-    graduated_split,
-    volume_charge,
-)
+from hybridroi.domain.tiers import Band, check_bands
+from hybridroi.statements.tiers import band_index, graduated_charge, graduated_split, volume_charge
 
 BANDS = (
     Band(start=Decimal(0), rate=Decimal("0.10")),

@@ -7,10 +7,10 @@ from fractions import Fraction
 from tests.statements.strategies import at, campaign, credit, eur, lines, run, sale
 
 from hybridroi.core.problems import ProblemKind
+from hybridroi.domain.conditions import CountryIn
 from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.rules import FlatPerSale, PercentRate, PerClick, PerLead
 from hybridroi.events.records import ConversionKind
-from hybridroi.statements.conditions import CountryIn
-from hybridroi.statements.rules import FlatPerSale, PercentRate, PerClick, PerLead
 
 
 def test_a_credited_sale_that_matches_no_rate_rule_is_a_problem() -> None:

@@ -41,16 +41,22 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
-from hybridroi.attribution.models import AttributionModel, LastTouch, TimeDecay, fixed_length
-from hybridroi.attribution.policy import AttributionPolicy, TieBreak
 from hybridroi.core.allocation import allocate
-from hybridroi.core.durations import format_duration
+from hybridroi.core.durations import fixed_length, format_duration
 from hybridroi.core.money import Money
 from hybridroi.core.timezones import require_aware, zone
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Influencer
-from hybridroi.events.intake import Event, EventBatch, check_events
-from hybridroi.events.records import Conversion, Touch, TouchKind
+from hybridroi.domain.policy import (
+    AttributionModel,
+    AttributionPolicy,
+    LastTouch,
+    TieBreak,
+    TimeDecay,
+    TouchKind,
+)
+from hybridroi.events.intake import EventBatch, check_events
+from hybridroi.events.records import Conversion, Event, Touch
 
 __all__ = ["attribute", "attribute_batch", "policy_of"]
 

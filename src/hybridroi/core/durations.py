@@ -21,12 +21,13 @@ relativedelta(months=+1, days=+14)
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from hybridroi.core.errors import InvalidValueError
 
-__all__ = ["MAX_DURATION_YEARS", "format_duration", "parse_duration"]
+__all__ = ["MAX_DURATION_YEARS", "fixed_length", "format_duration", "parse_duration"]
 
 MAX_DURATION_YEARS = 100
 """The longest duration accepted, in years (365.2425 days each)."""
@@ -130,3 +131,31 @@ def format_duration(duration: relativedelta) -> str:
             singular = name[:-1]
             parts.append(f"{value} {singular if value == 1 else name}")
     return " ".join(parts) if parts else "0 days"
+
+
+def fixed_length(duration: relativedelta) -> timedelta | None:
+    """The elapsed time a duration stands for, or None if it depends on the calendar.
+
+    Durations in seconds, minutes, hours, days and weeks have a fixed length;
+    months and years do not (a month is 28 to 31 days).
+
+    Args:
+        duration: A relative duration such as ``parse_duration("30 days")``.
+
+    Returns:
+        The equivalent ``timedelta``, or None when the duration has months or years.
+
+    >>> fixed_length(parse_duration("2 weeks"))
+    datetime.timedelta(days=14)
+    >>> fixed_length(parse_duration("1 month")) is None
+    True
+    """
+    if duration.years or duration.months:
+        return None
+    return timedelta(
+        days=duration.days,
+        hours=duration.hours,
+        minutes=duration.minutes,
+        seconds=duration.seconds,
+        microseconds=duration.microseconds,
+    )

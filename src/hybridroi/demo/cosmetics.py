@@ -47,11 +47,12 @@ from hybridroi.domain.partners import (
     Influencer,
     Platform,
 )
-from hybridroi.events.records import Conversion, LineItem, Refund, RefundKind, Touch, TouchKind
+from hybridroi.domain.policy import TouchKind
+from hybridroi.domain.rules import NetworkFee, PercentRate, ThresholdBonus
+from hybridroi.domain.tiers import TierBasis
+from hybridroi.events.records import Conversion, Event, LineItem, Refund, RefundKind, Touch
 from hybridroi.events.stats import ContentStats
 from hybridroi.report.report import GrossMargin
-from hybridroi.statements.rules import NetworkFee, PercentRate, ThresholdBonus
-from hybridroi.statements.tiers import TierBasis
 
 __all__ = [
     "DEMO_AS_OF",
@@ -298,7 +299,7 @@ class DemoData:
     """
 
     campaign: Campaign
-    events: tuple[Touch | Conversion | Refund, ...]
+    events: tuple[Event, ...]
     stats: tuple[ContentStats, ...]
     as_of: datetime
     margin: GrossMargin
@@ -323,7 +324,7 @@ class _Generator:
         self.contents: dict[str, list[Content]] = {}
         for content in campaign.contents:
             self.contents.setdefault(content.partner_id, []).append(content)
-        self.events: list[Touch | Conversion | Refund] = []
+        self.events: list[Event] = []
         self.touches = 0
         self.orders = 0
         self.refunds = 0

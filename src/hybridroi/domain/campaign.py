@@ -7,7 +7,6 @@ from typing import Any
 
 import attrs
 
-from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.checks import (
     aware,
     currency_code,
@@ -25,6 +24,7 @@ from hybridroi.core.timezones import zone
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import ExtraCost, FeeKind, InfluencerFee
 from hybridroi.domain.partners import Affiliate, Content, Influencer, Partner
+from hybridroi.domain.policy import AttributionPolicy
 
 __all__ = ["Campaign"]
 

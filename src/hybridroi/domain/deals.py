@@ -10,14 +10,7 @@ from hybridroi.core.checks import as_tuple, currency_code, enum_member, identifi
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.periods import PeriodKind
-from hybridroi.statements.rules import (
-    RATE_RULE_TYPES,
-    RULE_TYPES,
-    CommissionBase,
-    CustomRule,
-    Precedence,
-    Rule,
-)
+from hybridroi.domain.rules import RATE_RULE_TYPES, RULE_TYPES, CommissionBase, Precedence, Rule
 
 __all__ = ["AffiliateDeal"]
 
@@ -38,7 +31,11 @@ def _custom_rules(
     instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]
 ) -> None:
     for index, rule in enumerate(value):
-        if not isinstance(rule, CustomRule):
+        # The CustomRule protocol (hybridroi.statements.context), checked by its shape: the
+        # deal is data and does not depend on the engine that calls the rule.
+        if not (
+            isinstance(getattr(rule, "id", None), str) and callable(getattr(rule, "price", None))
+        ):
             raise InvalidValueError(
                 f"AffiliateDeal.custom_rules[{index}]",
                 rule,
@@ -74,7 +71,7 @@ class AffiliateDeal:
         id: Deal id, unique within a campaign.
         partner_id: The partner the deal pays.
         rules: The deal's rules, partner-specific (see
-            :mod:`hybridroi.statements.rules`). Rate rules are tried in this
+            :mod:`hybridroi.domain.rules`). Rate rules are tried in this
             order under :attr:`Precedence.FIRST_MATCH`.
         currency: The currency commissions are paid in; the campaign's when None.
         precedence: How one rate rule is chosen among those that match.
@@ -83,7 +80,7 @@ class AffiliateDeal:
             conversion only when no partner-specific rate rule matches it, so a
             partner-specific rate always beats the program default.
         custom_rules: Rate rules written in Python, each implementing the
-            :class:`~hybridroi.statements.rules.CustomRule` protocol; they come
+            :class:`~hybridroi.statements.context.CustomRule` protocol; they come
             before ``rules`` in first-match order and are not serializable.
         commission_base: Which amount of a sale percent rates apply to.
         rounding: How each statement line is rounded to the minor unit.

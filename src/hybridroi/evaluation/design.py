@@ -28,6 +28,7 @@ from hybridroi.core.money import Money, Rounding, to_decimal
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import FeeKind, InfluencerFee
+from hybridroi.domain.rules import PercentRate
 from hybridroi.evaluation.evaluate import (
     Candidate,
     DealEvaluation,
@@ -39,7 +40,6 @@ from hybridroi.evaluation.evaluate import (
 )
 from hybridroi.evaluation.forecast import MARGIN_SCALE, Forecast
 from hybridroi.statements.explain import format_rate
-from hybridroi.statements.rules import PercentRate
 
 __all__ = [
     "BudgetOption",

@@ -21,7 +21,7 @@ New and returning customers
     customers' (the order matters only to tiers and caps that count earlier
     sales). Without the share, every order is a returning customer's, and a
     candidate whose rules have a
-    :class:`~hybridroi.statements.conditions.CustomerIs` condition is refused
+    :class:`~hybridroi.domain.conditions.CustomerIs` condition is refused
     with :class:`InvalidValueError` rather than priced as if no order came from
     a new customer. The split is used only for deals that can read it (a
     ``CustomerIs`` condition, or rules written in Python); for the others it
@@ -79,14 +79,10 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding
 from hybridroi.core.problems import Problem
 from hybridroi.domain.campaign import Campaign
+from hybridroi.domain.conditions import CustomerIs
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import InfluencerFee
-from hybridroi.evaluation.forecast import MARGIN_SCALE, Forecast, Scenario, Volume
-from hybridroi.events.records import Conversion
-from hybridroi.statements.conditions import CustomerIs
-from hybridroi.statements.engine import price_credits, round_minor
-from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
-from hybridroi.statements.rules import (
+from hybridroi.domain.rules import (
     Cap,
     CapScope,
     CpmViews,
@@ -97,7 +93,11 @@ from hybridroi.statements.rules import (
     ThresholdBonus,
     TieredRate,
 )
-from hybridroi.statements.tiers import TierMode
+from hybridroi.domain.tiers import TierMode
+from hybridroi.evaluation.forecast import MARGIN_SCALE, Forecast, Scenario, Volume
+from hybridroi.events.records import Conversion
+from hybridroi.statements.engine import price_credits, round_minor
+from hybridroi.statements.lines import LineKind, StatementLine, StatementRun
 
 __all__ = [
     "BreakEven",

@@ -548,7 +548,7 @@ class Forecast:
         new_customer_share: Share of the kept orders that are a customer's first
             purchase (0 to 1); ``None`` (the default) means not modelled. A deal
             that pays new and returning customers differently
-            (:class:`~hybridroi.statements.conditions.CustomerIs`) needs it:
+            (:class:`~hybridroi.domain.conditions.CustomerIs`) needs it:
             each scenario's new-customer orders are ``orders x share``, rounded
             once with :attr:`rounding`.
     """

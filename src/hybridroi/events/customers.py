@@ -8,7 +8,7 @@ of instant and then id. Among the sales of one customer, exactly the earliest
 is a new customer's; a lead is a new customer's when no sale of its customer
 comes before it. A flag that was given is kept as given.
 
-The report, the statement engine's :class:`~hybridroi.statements.conditions.CustomerIs`
+The report, the statement engine's :class:`~hybridroi.domain.conditions.CustomerIs`
 condition and the evaluation all read the flag through :func:`new_customers`,
 so they never disagree.
 

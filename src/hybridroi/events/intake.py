@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from operator import attrgetter, eq
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -37,12 +37,9 @@ from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.campaign import Campaign
-from hybridroi.events.records import Conversion, Refund, Touch
+from hybridroi.events.records import Conversion, Event, Refund, Touch
 
-__all__ = ["Event", "EventBatch", "check_events"]
-
-Event: TypeAlias = Touch | Conversion | Refund
-"""Any raw event of a campaign."""
+__all__ = ["EventBatch", "check_events"]
 
 E = TypeVar("E", Touch, Conversion, Refund)
 
@@ -464,7 +461,8 @@ def check_events(
 
     Example:
         >>> from datetime import datetime, timezone
-        >>> from hybridroi.events.records import Touch, TouchKind
+        >>> from hybridroi.events.records import Touch
+        >>> from hybridroi.domain.policy import TouchKind
         >>> campaign = Campaign(id="spring", name="Spring", currency="EUR",
         ...     timezone="Europe/Paris", start=datetime(2026, 3, 1, tzinfo=timezone.utc),
         ...     end=datetime(2026, 6, 1, tzinfo=timezone.utc))

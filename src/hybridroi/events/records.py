@@ -12,7 +12,7 @@ import re
 import sys
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -28,15 +28,16 @@ from hybridroi.core.checks import (
 )
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, UnroundedMoney, to_decimal
+from hybridroi.domain.policy import TouchKind
 
 __all__ = [
     "Conversion",
     "ConversionKind",
+    "Event",
     "LineItem",
     "Refund",
     "RefundKind",
     "Touch",
-    "TouchKind",
 ]
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -46,17 +47,6 @@ def _customer_key(value: object) -> object:
     # One string object per customer: attribution looks every event up by its customer key,
     # and interned keys compare by identity instead of character by character.
     return sys.intern(value) if type(value) is str else value
-
-
-class TouchKind(enum.Enum):
-    """How a visitor met a partner."""
-
-    VIEW = "view"
-    """A view or impression of content."""
-    CLICK = "click"
-    """A click on a tracked link."""
-    PROMO_CODE = "promo_code"
-    """A partner's promo code, seen or entered."""
 
 
 @attrs.frozen(kw_only=True)
@@ -282,3 +272,7 @@ class Refund:
         default=RefundKind.REFUND,
         converter=enum_member(RefundKind),  # type: ignore[misc]
     )
+
+
+Event: TypeAlias = Touch | Conversion | Refund
+"""Any event of a campaign: a touch, a conversion or a refund."""

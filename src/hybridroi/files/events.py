@@ -58,14 +58,15 @@ from hybridroi.core.errors import HybridRoiError, InvalidValueError
 from hybridroi.core.money import Money, UnroundedMoney
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.text import csv_text, escape_cell, unescape_cell
+from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import (
     Conversion,
     ConversionKind,
+    Event,
     LineItem,
     Refund,
     RefundKind,
     Touch,
-    TouchKind,
 )
 from hybridroi.events.stats import ContentStats, check_stats
 
@@ -248,7 +249,7 @@ class LoadedEvents:
     _origins: _Origins = attrs.field(factory=_Origins, repr=False, eq=False)
 
     @property
-    def events(self) -> tuple[Touch | Conversion | Refund, ...]:
+    def events(self) -> tuple[Event, ...]:
         """Touches, conversions and refunds together, as the engine takes them."""
         return (*self.touches, *self.conversions, *self.refunds)
 
@@ -971,7 +972,7 @@ def read_event_files(
     return reader.result()
 
 
-Record = Touch | Conversion | Refund | ContentStats
+Record = Event | ContentStats
 
 
 def _text(value: object) -> str | None:

@@ -24,8 +24,8 @@ A statement run is read as the complete state of the campaign: a line posted
 before and absent from the run is brought back to zero. Network fee lines are
 a cost of the brand, not partner pay, and are not posted.
 
-The functions here are pure: the stores (:mod:`hybridroi.ledger.memory`,
-:mod:`hybridroi.ledger.sqlite`) read what they need, call them and write the
+The functions here are pure: the stores (:mod:`hybridroi.ledger.stores.memory`,
+:mod:`hybridroi.ledger.stores.sqlite`) read what they need, call them and write the
 result in one transaction (see :meth:`hybridroi.ledger.store.Ledger.post`).
 """
 

@@ -34,7 +34,7 @@ from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem
 from hybridroi.core.timezones import UTC, require_aware
 from hybridroi.domain.campaign import Campaign
-from hybridroi.events.intake import Event
+from hybridroi.events.records import Event
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import StaleRunError
 from hybridroi.ledger.intake import EventIntake
@@ -206,8 +206,8 @@ class Ledger:
     """A campaign's ledger: post statement runs, read balances, run payouts.
 
     Args:
-        store: Where the ledger lives (:class:`~hybridroi.ledger.memory.MemoryLedgerStore`
-            or :class:`~hybridroi.ledger.sqlite.SqliteLedgerStore`).
+        store: Where the ledger lives (:class:`~hybridroi.ledger.stores.memory.MemoryLedgerStore`
+            or :class:`~hybridroi.ledger.stores.sqlite.SqliteLedgerStore`).
         campaign: The campaign; its time zone sets lock dates and payout days, and
             its deals' statement period kinds the statement a clawback appears on.
         policies: Lock rules, minimum payouts and clawback policy per partner, and

@@ -59,9 +59,10 @@ from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Influencer, Partner
+from hybridroi.domain.policy import TouchKind
 from hybridroi.events.customers import NewCustomerCounting, new_customers
 from hybridroi.events.intake import check_events
-from hybridroi.events.records import Conversion, ConversionKind, Refund, Touch, TouchKind
+from hybridroi.events.records import Conversion, ConversionKind, Event, Refund, Touch
 from hybridroi.events.stats import ContentStats, check_stats
 from hybridroi.ledger.entries import EntryType, LedgerEntry
 from hybridroi.report.kpis import (
@@ -105,7 +106,6 @@ __all__ = [
     "compare_campaigns",
 ]
 
-Event = Touch | Conversion | Refund
 
 UNASSIGNED = "(campaign)"
 """Row key of costs that belong to no partner (an agency fee, a campaign-wide boost)."""

@@ -56,7 +56,6 @@ from dateutil.relativedelta import relativedelta
 
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.attribution.engine import attribute_batch
-from hybridroi.attribution.policy import AttributionPolicy
 from hybridroi.core.errors import MissingRateError
 from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import MAX_DIGITS, Money, Rounding, UnroundedMoney, minor_unit, scaled
@@ -72,25 +71,12 @@ from hybridroi.core.timezones import require_aware, zone
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content
-from hybridroi.events.customers import NewCustomers, new_customers
-from hybridroi.events.intake import Event, check_events
-from hybridroi.events.records import Conversion, ConversionKind, Refund, Touch, TouchKind
-from hybridroi.statements.conditions import SaleContext
-from hybridroi.statements.explain import (
-    format_band_range,
-    format_exact,
-    format_minor,
-    format_rate,
-    period_phrase,
-)
-from hybridroi.statements.fees import price_fees
-from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
-from hybridroi.statements.rules import (
+from hybridroi.domain.policy import AttributionPolicy, TouchKind
+from hybridroi.domain.rules import (
     Cap,
     CapScope,
     CommissionBase,
     CpmViews,
-    CustomRule,
     FlatPerItem,
     FlatPerSale,
     GuaranteedMinimum,
@@ -104,13 +90,21 @@ from hybridroi.statements.rules import (
     ThresholdBonus,
     TieredRate,
 )
-from hybridroi.statements.tiers import (
-    TierBasis,
-    TierMode,
-    band_index,
-    graduated_split,
-    volume_band,
+from hybridroi.domain.tiers import TierBasis, TierMode
+from hybridroi.events.customers import NewCustomers, new_customers
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import Conversion, ConversionKind, Event, Refund, Touch
+from hybridroi.statements.context import CustomRule, SaleContext
+from hybridroi.statements.explain import (
+    format_band_range,
+    format_exact,
+    format_minor,
+    format_rate,
+    period_phrase,
 )
+from hybridroi.statements.fees import price_fees
+from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
+from hybridroi.statements.tiers import band_index, graduated_split, volume_band
 
 __all__ = ["compute_statements", "price_credits", "round_minor"]
 

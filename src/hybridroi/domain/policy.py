@@ -1,45 +1,85 @@
-"""Attribution models: how one conversion's credit is split among its eligible touches.
+"""Attribution policy and models: plain data, below the engine that applies them.
+
+A policy says which touches may earn a conversion (windows by kind of touch, outside
+channels to de-duplicate against, promo-code precedence, the tie-break at equal
+instants) and which model splits the conversion among them. It is attached to a
+campaign (``Campaign.attribution``) and applied by :mod:`hybridroi.attribution`.
 
 A model sees the eligible partner touches of one conversion, oldest first (ties
-already broken by the policy's rule), and returns one exact share per touch.
-The shares are :class:`fractions.Fraction` values that sum to exactly 1; a
-touch may receive 0. The engine then merges the shares of each partner, so a
-partner is never credited twice for one sale.
+already broken by the policy's rule), and returns one exact share per touch. The
+shares are :class:`fractions.Fraction` values that sum to exactly 1; a touch may
+receive 0. The engine then merges the shares of each partner, so a partner is never
+credited twice for one sale. Every model has a ``label`` used in the reasons of
+credits, a ``kind`` that names it in plain data (``{"kind": "position_based",
+"first": "2/5"}``), and a ``shares`` method taking the eligible touches (oldest
+first), the conversion's instant and the ids of the campaign's influencers.
 
-Every model has a ``label`` used in the reasons of credits, a ``kind`` that
-names it in plain data (``{"kind": "position_based", "first": "2/5"}``), and a
-``shares`` method taking the eligible touches (oldest first), the conversion's
-instant and the ids of the campaign's influencers.
+>>> policy = AttributionPolicy(windows={"click": "7 days", "view": "24 hours"})
+>>> policy.window(TouchKind.CLICK)
+relativedelta(days=+7)
+>>> policy.window(TouchKind.PROMO_CODE) is None
+True
 """
 
 from __future__ import annotations
 
 import decimal
-from collections.abc import Sequence
+import enum
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, Protocol, TypeAlias
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from hybridroi.core.checks import one_of
-from hybridroi.core.durations import format_duration, parse_duration
-from hybridroi.core.errors import InvalidValueError
-from hybridroi.events.records import Touch
+from hybridroi.core.checks import collection, enum_member, instance_of, one_of
+from hybridroi.core.durations import fixed_length, format_duration, parse_duration
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 
 __all__ = [
+    "DEFAULT_WINDOWS",
     "AttributionModel",
+    "AttributionPolicy",
     "FirstTouch",
     "IntroducerCloser",
     "LastTouch",
     "Linear",
     "PositionBased",
+    "TieBreak",
     "TimeDecay",
-    "fixed_length",
+    "TouchKind",
+    "Touchpoint",
     "to_share",
 ]
+
+
+class TouchKind(enum.Enum):
+    """How a visitor met a partner."""
+
+    VIEW = "view"
+    """A view or impression of content."""
+    CLICK = "click"
+    """A click on a tracked link."""
+    PROMO_CODE = "promo_code"
+    """A partner's promo code, seen or entered."""
+
+
+class Touchpoint(Protocol):
+    """What a model reads of a touch: when it happened and whose it is.
+
+    :class:`hybridroi.events.records.Touch` is one.
+    """
+
+    @property
+    def instant(self) -> datetime:
+        """When the touch happened."""
+
+    @property
+    def partner_id(self) -> str | None:
+        """The partner the touch belongs to."""
+
 
 _ZERO = Fraction(0)
 _ONE = Fraction(1)
@@ -80,34 +120,6 @@ def _last_share(value: object) -> Fraction:
     return to_share(value, "PositionBased.last")
 
 
-def fixed_length(duration: relativedelta) -> timedelta | None:
-    """The elapsed time a duration stands for, or None if it depends on the calendar.
-
-    Durations in seconds, minutes, hours, days and weeks have a fixed length;
-    months and years do not (a month is 28 to 31 days).
-
-    Args:
-        duration: A relative duration such as ``parse_duration("30 days")``.
-
-    Returns:
-        The equivalent ``timedelta``, or None when the duration has months or years.
-
-    >>> fixed_length(parse_duration("2 weeks"))
-    datetime.timedelta(days=14)
-    >>> fixed_length(parse_duration("1 month")) is None
-    True
-    """
-    if duration.years or duration.months:
-        return None
-    return timedelta(
-        days=duration.days,
-        hours=duration.hours,
-        minutes=duration.minutes,
-        seconds=duration.seconds,
-        microseconds=duration.microseconds,
-    )
-
-
 @attrs.frozen(kw_only=True)
 class LastTouch:
     """The last eligible touch takes the whole conversion (last click wins).
@@ -123,7 +135,10 @@ class LastTouch:
     )
 
     def shares(
-        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
     ) -> tuple[Fraction, ...]:
         """One share per touch, oldest first: 1 for the last, 0 for the others.
 
@@ -153,7 +168,10 @@ class FirstTouch:
     )
 
     def shares(
-        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
     ) -> tuple[Fraction, ...]:
         """One share per touch, oldest first: 1 for the first, 0 for the others.
 
@@ -183,7 +201,10 @@ class Linear:
     )
 
     def shares(
-        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
     ) -> tuple[Fraction, ...]:
         """One equal share per touch.
 
@@ -237,7 +258,10 @@ class PositionBased:
             )
 
     def shares(
-        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
     ) -> tuple[Fraction, ...]:
         """One share per touch, oldest first.
 
@@ -320,7 +344,10 @@ class TimeDecay:
         return result
 
     def shares(
-        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
     ) -> tuple[Fraction, ...]:
         """One share per touch, oldest first, normalised to sum to exactly 1.
 
@@ -376,7 +403,10 @@ class IntroducerCloser:
     introducer_share: Fraction = attrs.field(default=Fraction(3, 10), converter=_introducer_share)
 
     def shares(
-        self, touches: Sequence[Touch], conversion_instant: datetime, influencers: frozenset[str]
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
     ) -> tuple[Fraction, ...]:
         """One share per touch, oldest first.
 
@@ -405,3 +435,151 @@ AttributionModel: TypeAlias = (
     LastTouch | FirstTouch | Linear | PositionBased | TimeDecay | IntroducerCloser
 )
 """Any of the attribution models."""
+
+_MODELS = (LastTouch, FirstTouch, Linear, PositionBased, TimeDecay, IntroducerCloser)
+
+DEFAULT_WINDOWS: tuple[tuple[TouchKind, relativedelta], ...] = (
+    (TouchKind.VIEW, relativedelta(days=1)),
+    (TouchKind.CLICK, relativedelta(days=30)),
+    (TouchKind.PROMO_CODE, relativedelta(days=30)),
+)
+"""Click 30 days, view 1 day, promo code 30 days."""
+
+_ABSOLUTE = ("year", "month", "day", "weekday", "hour", "minute", "second", "microsecond")
+_RELATIVE = ("years", "months", "days", "hours", "minutes", "seconds", "microseconds")
+
+
+class TieBreak(enum.Enum):
+    """How touches at the same instant are ordered (the later one is "last").
+
+    Ties are rare but real: a click and its promo code logged in the same
+    second, two tracking systems rounding to the minute. The rule makes the
+    result independent of the order in which events arrive.
+    """
+
+    KIND_THEN_ID = "kind_then_id"
+    """At equal instants the stronger kind counts as later (promo code, then click,
+    then view); at equal kinds, the larger touch id counts as later."""
+    TOUCH_ID = "touch_id"
+    """At equal instants the larger touch id counts as later, whatever the kind."""
+
+
+def _window(kind: TouchKind, value: object) -> relativedelta:
+    field = f"AttributionPolicy.windows[{kind.value}]"
+    if not isinstance(value, str | relativedelta):
+        raise InvalidValueError(field, value, "a duration such as '30 days'")
+    duration = parse_duration(value, field)
+    if any(getattr(duration, name) is not None for name in _ABSOLUTE) or duration.leapdays:
+        raise InvalidValueError(field, value, "a relative duration (no absolute date fields)")
+    amounts = [getattr(duration, name) for name in _RELATIVE]
+    if any(amount < 0 for amount in amounts) or not any(amounts):
+        raise InvalidValueError(field, value, "a positive duration")
+    return duration
+
+
+def _kind(value: object) -> TouchKind:
+    if isinstance(value, TouchKind):
+        return value
+    try:
+        return TouchKind(value)
+    except ValueError:
+        raise InvalidValueError(
+            "AttributionPolicy.windows",
+            value,
+            "a TouchKind or one of " + ", ".join(repr(k.value) for k in TouchKind),
+        ) from None
+
+
+def _windows(
+    value: Mapping[Any, str | relativedelta] | Iterable[tuple[Any, str | relativedelta]],
+) -> tuple[tuple[TouchKind, relativedelta], ...]:
+    name = "AttributionPolicy.windows"
+    pairs = (
+        value.items()
+        if isinstance(value, Mapping)
+        else collection(value, name, tuple | list, "a (kind, window) pair")
+    )
+    result: dict[TouchKind, relativedelta] = {}
+    for pair in pairs:
+        if len(pair) != 2:
+            raise InvalidTypeError(name, pair, "a (kind, window) pair")
+        raw_kind, duration = pair
+        kind = _kind(raw_kind)
+        if kind in result:
+            raise InvalidValueError("AttributionPolicy.windows", kind.value, "one window per kind")
+        result[kind] = _window(kind, duration)
+    return tuple((kind, result[kind]) for kind in TouchKind if kind in result)
+
+
+def _channels(value: Iterable[str]) -> tuple[str, ...]:
+    result = set(collection(value, "AttributionPolicy.dedupe_channels", str, "a channel name"))
+    for channel in result:
+        if not isinstance(channel, str) or not channel or channel != channel.strip():
+            raise InvalidValueError(
+                "AttributionPolicy.dedupe_channels", channel, "a non-empty channel name"
+            )
+    return tuple(sorted(result))
+
+
+def _check_model(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, _MODELS):
+        raise InvalidValueError(
+            "AttributionPolicy.model",
+            value,
+            "one of LastTouch, FirstTouch, Linear, PositionBased, TimeDecay, IntroducerCloser",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class AttributionPolicy:
+    """How a campaign decides which partners earned a conversion.
+
+    Attributes:
+        windows: How long before a conversion a touch of each kind can earn
+            credit, as durations (``{"click": "30 days", "view": "1 day"}``).
+            A kind left out never earns credit. Windows in days, hours, minutes
+            or weeks are elapsed time, like a cookie's lifetime; windows with
+            months or years follow the calendar of the campaign's time zone.
+            Both ends are inclusive: a click exactly 30 days before the order
+            is inside a 30-day window, and a touch at the same instant as the
+            order counts.
+        model: How the credit is split among the eligible touches (default
+            :class:`~hybridroi.domain.policy.LastTouch`).
+        promo_code_precedence: When the order used a promo code and the
+            customer has an eligible promo-code touch for it, that touch's
+            partner takes the whole sale, whatever the cookies say (on by
+            default, as coupon attribution in affiliate networks).
+        dedupe_channels: Outside channels (``"paid_search"``, ``"email"``)
+            that take the credit away from partners: when the last eligible
+            touch of a conversion comes from one of them, no partner is
+            credited and the conversion is reported as unattributed. Touches
+            of other outside channels are ignored. Kept sorted and unique.
+        tie_break: How touches at the same instant are ordered.
+    """
+
+    windows: tuple[tuple[TouchKind, relativedelta], ...] = attrs.field(
+        default=DEFAULT_WINDOWS, converter=_windows
+    )
+    model: AttributionModel = attrs.field(factory=LastTouch, validator=_check_model)
+    promo_code_precedence: bool = attrs.field(
+        default=True, validator=instance_of(bool, "true or false")
+    )
+    dedupe_channels: tuple[str, ...] = attrs.field(default=(), converter=_channels)
+    tie_break: TieBreak = attrs.field(
+        default=TieBreak.KIND_THEN_ID,
+        converter=enum_member(TieBreak),  # type: ignore[misc]
+    )
+
+    def window(self, kind: TouchKind) -> relativedelta | None:
+        """The window of touches of ``kind``, or None if they never earn credit.
+
+        Args:
+            kind: The kind of touch.
+
+        Returns:
+            The window as a ``relativedelta``, or None.
+        """
+        for window_kind, duration in self.windows:
+            if window_kind is kind:
+                return duration
+        return None

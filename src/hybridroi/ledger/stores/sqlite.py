@@ -40,19 +40,14 @@ from typing import Concatenate, ParamSpec, TypeVar
 from hybridroi.core.errors import HybridRoiError, InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, minor_unit, scaled
 from hybridroi.core.timezones import UTC
-from hybridroi.events.intake import Event
+from hybridroi.events.records import Event
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import LedgerBusyError, LedgerFileError, UnknownBatchError
-from hybridroi.ledger.intake import (
-    EventIntake,
-    event_batch,
-    event_from_text,
-    event_kind,
-    intake,
-)
+from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
 from hybridroi.ledger.posting import Group
 from hybridroi.ledger.store import PostingRun
+from hybridroi.ledger.stores.events import event_batch, event_from_text, event_kind, intake
 from hybridroi.statements.lines import LineKind
 
 __all__ = [

@@ -14,13 +14,14 @@ from datetime import datetime
 import attrs
 
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.events.intake import Event
+from hybridroi.events.records import Event
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import UnknownBatchError
-from hybridroi.ledger.intake import EventIntake, event_batch, event_from_text, intake
+from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
 from hybridroi.ledger.posting import Group, posted_summary
 from hybridroi.ledger.store import PostingRun
+from hybridroi.ledger.stores.events import event_batch, event_from_text, intake
 
 __all__ = ["MemoryLedgerStore"]
 

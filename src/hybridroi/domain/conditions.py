@@ -1,7 +1,8 @@
 """Conditions that select which commission rule prices a sale.
 
 A condition is a frozen record with a ``matches(sale)`` method, where ``sale``
-is the :class:`SaleContext` of one credited conversion. A rule with several
+holds the :class:`SaleFacts` of one credited conversion (the engine passes its
+:class:`~hybridroi.statements.context.SaleContext`). A rule with several
 conditions fires only when all of them match.
 
 Item conditions (:class:`SkuIn`, :class:`CategoryIn`) match an order that
@@ -10,17 +11,15 @@ contains at least one matching line; the rule then prices the whole order.
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeAlias
 
 import attrs
 
-from hybridroi.attribution.credits import Credit
 from hybridroi.core.checks import collection, instance_of, tuple_of
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import Money, UnroundedMoney
 from hybridroi.domain.partners import Content, ContentFormat, Platform
-from hybridroi.events.records import Conversion
 
 __all__ = [
     "CONDITION_TYPES",
@@ -32,44 +31,60 @@ __all__ = [
     "CustomerIs",
     "OrderValue",
     "PromoCodeUsed",
-    "SaleContext",
+    "SaleFacts",
     "SkuIn",
 ]
 
 
-@attrs.frozen(kw_only=True)
-class SaleContext:
-    """What the rules know about one credited conversion.
+class OrderLine(Protocol):
+    """What item conditions read of an order line."""
 
-    Attributes:
-        conversion: The conversion.
-        credit: The partner's credit for it (share, role, content).
-        content: The crediting content, when the credit names known content.
-        currency: The deal's currency.
-        order_value: The conversion's net revenue converted to the deal's
-            currency, before refunds.
-        base: The commissionable base (as the deal declares it) after refunds,
-            in the deal's currency, for the whole sale (not the share). Both amounts
-            are exact; one with no finite decimal is given to 60 significant digits.
-        refunded: Net revenue refunded so far, in the sale's currency.
-        fx: The conversion applied when the sale is in another currency.
-        new_customer: Whether the sale is a new customer's: the flag given with the
-            conversion or, when it was not given, the one the engine derived from
-            the run's events (:func:`hybridroi.events.customers.new_customers`).
-            It defaults to the conversion's own flag, ``None`` when unknown.
+    @property
+    def sku(self) -> str:
+        """Product reference."""
+
+    @property
+    def category(self) -> str | None:
+        """Product category."""
+
+
+class Order(Protocol):
+    """What conditions read of a conversion."""
+
+    @property
+    def promo_code(self) -> str | None:
+        """The promo code used at checkout."""
+
+    @property
+    def country(self) -> str | None:
+        """The customer's country."""
+
+    @property
+    def items(self) -> Sequence[OrderLine]:
+        """The order's lines."""
+
+
+class SaleFacts(Protocol):
+    """What conditions read of one credited conversion.
+
+    :class:`hybridroi.statements.context.SaleContext` is one.
     """
 
-    conversion: Conversion
-    credit: Credit
-    content: Content | None
-    currency: str
-    order_value: UnroundedMoney
-    base: UnroundedMoney
-    refunded: Money
-    fx: FxConversion | None = None
-    new_customer: bool | None = attrs.field(
-        default=attrs.Factory(lambda self: self.conversion.new_customer, takes_self=True)
-    )
+    @property
+    def conversion(self) -> Order:
+        """The conversion."""
+
+    @property
+    def content(self) -> Content | None:
+        """The crediting content, if known."""
+
+    @property
+    def order_value(self) -> UnroundedMoney:
+        """Net revenue in the deal's currency, before refunds."""
+
+    @property
+    def new_customer(self) -> bool | None:
+        """Whether the sale is a new customer's (None when unknown)."""
 
 
 # Collections are kept as sorted tuples without repeats: they compare like sets and
@@ -117,7 +132,7 @@ class CustomerIs:
 
     A sale's customer is new when its ``new_customer`` flag says so or, when the
     flag was not given, when the sale is its customer's first among the run's
-    events (:attr:`SaleContext.new_customer`). A context whose flag is still
+    events (:attr:`SaleFacts.new_customer`). A context whose flag is still
     unknown matches neither ``new=True`` nor ``new=False``.
 
     Attributes:
@@ -126,7 +141,7 @@ class CustomerIs:
 
     new: bool = attrs.field(validator=instance_of(bool, "true or false"))
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether the sale's customer is new (or returning)."""
         return sale.new_customer is self.new
 
@@ -148,7 +163,7 @@ class SkuIn:
         validator=_non_empty,
     )
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether one of the order's lines is one of the skus."""
         return any(item.sku in self.skus for item in sale.conversion.items)
 
@@ -170,7 +185,7 @@ class CategoryIn:
         validator=_non_empty,
     )
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether one of the order's lines is in one of the categories."""
         return any(item.category in self.categories for item in sale.conversion.items)
 
@@ -192,7 +207,7 @@ class CountryIn:
         validator=_non_empty,
     )
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether the sale's country is listed (an unknown country never matches)."""
         return sale.conversion.country in self.countries
 
@@ -222,7 +237,7 @@ class PromoCodeUsed:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_folded", frozenset(code.casefold() for code in self.codes))
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether a (listed) promo code was used, ignoring letter case."""
         code = sale.conversion.promo_code
         return code is not None and (not self._folded or code.casefold() in self._folded)
@@ -270,7 +285,7 @@ class OrderValue:
             return self.minimum.currency
         return self.maximum.currency if self.maximum is not None else ""
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether the order value is within the range."""
         value = sale.order_value
         if self.minimum is not None and value.amount < self.minimum.amount:
@@ -296,7 +311,7 @@ class ContentPlatformIn:
 
     platforms: tuple[Platform, ...] = attrs.field(converter=_platforms, validator=_non_empty)
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether the credit's content is on a listed platform (no content: no match)."""
         return sale.content is not None and sale.content.platform in self.platforms
 
@@ -315,7 +330,7 @@ class ContentFormatIn:
 
     formats: tuple[ContentFormat, ...] = attrs.field(converter=_formats, validator=_non_empty)
 
-    def matches(self, sale: SaleContext) -> bool:
+    def matches(self, sale: SaleFacts) -> bool:
         """Whether the credit's content has a listed format (no content: no match)."""
         return sale.content is not None and sale.content.format in self.formats
 

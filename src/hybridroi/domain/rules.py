@@ -20,14 +20,15 @@ Rules fall into four families:
   period.
 
 A developer can add a rate rule in Python by implementing the
-:class:`CustomRule` protocol and listing it in ``AffiliateDeal.custom_rules``.
+:class:`~hybridroi.statements.context.CustomRule` protocol and listing it in
+``AffiliateDeal.custom_rules``.
 """
 
 from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -42,8 +43,8 @@ from hybridroi.core.checks import (
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, UnroundedMoney, to_decimal
 from hybridroi.core.periods import PeriodKind
-from hybridroi.statements.conditions import CONDITION_TYPES, Condition, SaleContext
-from hybridroi.statements.tiers import Band, TierBasis, TierMode, check_bands
+from hybridroi.domain.conditions import CONDITION_TYPES, Condition
+from hybridroi.domain.tiers import Band, TierBasis, TierMode, check_bands
 
 __all__ = [
     "ACTIVITY_RULE_TYPES",
@@ -54,7 +55,6 @@ __all__ = [
     "CapScope",
     "CommissionBase",
     "CpmViews",
-    "CustomRule",
     "FlatPerItem",
     "FlatPerSale",
     "GuaranteedMinimum",
@@ -516,36 +516,6 @@ class RuleOutcome:
         validator=instance_of(UnroundedMoney, "an UnroundedMoney amount")
     )
     explanation: str
-
-
-@runtime_checkable
-class CustomRule(Protocol):
-    """A rate rule written in Python.
-
-    A custom rule competes with the deal's other rate rules under the deal's
-    precedence (in first-match order it comes before the declared rules). It
-    must be a pure function of the sale: the same context always gives the same
-    outcome. It is not serializable; prefer the data rules where they suffice.
-
-    Example::
-
-        @attrs.frozen
-        class WeekendDouble:
-            id: str = "weekend-double"
-
-            def price(self, sale: SaleContext) -> RuleOutcome | None:
-                if sale.conversion.instant.weekday() < 5:
-                    return None
-                return RuleOutcome(amount=sale.base * Decimal("0.20"),
-                                   explanation="20% on weekends")
-    """
-
-    @property
-    def id(self) -> str:
-        """Rule id, unique within the deal."""
-
-    def price(self, sale: SaleContext) -> RuleOutcome | None:
-        """Price one credited conversion, or return None when the rule does not apply."""
 
 
 RateRule: TypeAlias = PercentRate | FlatPerSale | FlatPerItem | PerLead | TieredRate
