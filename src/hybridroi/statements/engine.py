@@ -52,6 +52,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import attrs
 from dateutil.relativedelta import relativedelta
 
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
@@ -2003,7 +2004,7 @@ def compute_statements(
         attribution = attribute_batch(campaign, batch, policy, as_of=as_of)
         # The batch's events are sorted and unique: pricing indexes them without
         # checking again (price_credits on the same arguments gives the same run).
-        return _price_credits(
+        run = _price_credits(
             campaign,
             attribution,
             batch.conversions,
@@ -2013,3 +2014,4 @@ def compute_statements(
             views,
             trusted=True,
         )
+        return attrs.evolve(run, batch=batch)

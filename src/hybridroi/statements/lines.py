@@ -22,6 +22,7 @@ from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import Money
 from hybridroi.core.periods import Period
 from hybridroi.core.problems import Problem
+from hybridroi.events.intake import EventBatch
 
 __all__ = ["LineKind", "Statement", "StatementLine", "StatementRun"]
 
@@ -160,9 +161,13 @@ class StatementRun:
         statements: Statements sorted by partner id, then period start.
         attribution: The credits the commissions were priced from.
         problems: Bad input found on the way (events, rules, FX).
+        batch: The checked events the run was priced from, so that what comes after
+            (the report, the ledger) reads them without checking them again; None
+            for a run priced from loose lists by ``price_credits``.
     """
 
     as_of: datetime
     statements: tuple[Statement, ...]
     attribution: AttributionResult
     problems: tuple[Problem, ...]
+    batch: EventBatch | None = attrs.field(default=None, eq=False, repr=False)
