@@ -14,7 +14,7 @@ margin, and order values resampled from a past campaign's 400 orders
 distribution in whole euros, which gives the tier and cap deals many more
 distinct order values to price.
 
-The timed part is :func:`hybridroi.evaluation.evaluate.simulate`: drawing the
+The timed part is :func:`hybridroi.evaluation.simulate`: drawing the
 scenarios, pricing them through the engine's shortcuts and summarizing.
 
 The baseline prices a few draws the slow way, through the whole statement
@@ -44,8 +44,16 @@ from hybridroi.domain.partners import Influencer
 from hybridroi.domain.policy import TouchKind
 from hybridroi.domain.rules import Cap, CapScope, PercentRate, TieredRate
 from hybridroi.domain.tiers import Band
-from hybridroi.evaluation.evaluate import Candidate, DealEvaluation, simulate
-from hybridroi.evaluation.forecast import Beta, Empirical, Forecast, LogNormal, Triangular
+from hybridroi.evaluation import (
+    Beta,
+    Candidate,
+    DealEvaluation,
+    Empirical,
+    Forecast,
+    LogNormal,
+    Triangular,
+    simulate,
+)
 from hybridroi.events.records import Conversion, Event, Touch
 from hybridroi.statements.engine import compute_statements
 

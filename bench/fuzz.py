@@ -43,7 +43,8 @@ from hybridroi import cli
 from hybridroi.core.errors import HybridRoiError
 from hybridroi.demo.cosmetics import demo_campaign, demo_data
 from hybridroi.files.campaign import campaign_to_json, load_campaign, parse_campaign
-from hybridroi.files.events import Record, format_events, parse_events, read_event_files
+from hybridroi.files.events import format_events, parse_events, read_event_files
+from hybridroi.files.writer import Record
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "campaign-file.md"
 

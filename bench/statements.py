@@ -19,7 +19,7 @@ last click, a cumulative sum per partner and month, the band overlaps in integer
 cents) and the script checks that both agree to the cent, sale by sale.
 
 The pricing step (:func:`~hybridroi.statements.engine.price_credits`) is then
-run again on the same credits and timed alone; checking and attribution are the
+run again on the same credits and checked batch and timed alone; checking and attribution are the
 rest of the pipeline's time. Wall and CPU seconds are both printed, since the
 machine may be shared. Peak memory is the process's maximum resident set size
 (``ru_maxrss``), which includes the generated events.
@@ -250,12 +250,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "problems": len(run.problems),
     }
     found = _engine_commissions(run)
-    attribution = run.attribution
+    attribution, batch = run.attribution, run.batch
+    assert batch is not None
     del run  # keep one set of statements in memory at a time
-    conversions = [event for event in events if isinstance(event, Conversion)]
-    refunds = [event for event in events if isinstance(event, Refund)]
     began, began_cpu = time.perf_counter(), time.process_time()
-    again = price_credits(campaign, attribution, conversions, refunds, as_of=as_of)
+    again = price_credits(campaign, attribution, batch, as_of=as_of)
     pricing, pricing_cpu = time.perf_counter() - began, time.process_time() - began_cpu
     same = _engine_commissions(again) == found
     del again

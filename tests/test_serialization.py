@@ -6,6 +6,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
+from cattrs.errors import ClassValidationError
 from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,7 +27,15 @@ from hybridroi.domain.partners import (
 )
 from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import Conversion, LineItem, Refund, Touch
-from hybridroi.serialization import DocumentError, structure, unstructure
+from hybridroi.events.stats import ContentStats
+from hybridroi.serialization import (
+    DocumentError,
+    converter,
+    file_converter,
+    located_errors,
+    structure,
+    unstructure,
+)
 
 ids = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
 
@@ -208,3 +217,19 @@ def test_cross_field_errors_are_reported_at_the_top() -> None:
     }
     with pytest.raises(DocumentError, match=r"Campaign.end: expected an instant after start"):
         structure(data, Campaign)
+
+
+def test_the_file_converter_reads_text_cells_and_the_document_converter_stays_strict() -> None:
+    cells = {"content_id": " V-1 ", "as_of": "2026-03-07T09:00:00Z", "views": "12", "likes": "3"}
+    stats = file_converter().structure(cells, ContentStats)
+    assert (stats.content_id, stats.views, stats.likes) == ("V-1", 12, 3)
+    with pytest.raises(DocumentError, match="integer"):
+        structure(cells, ContentStats)  # a document's count is a number, never a text
+    assert converter() is not file_converter()
+    bad = {**cells, "views": "1.5", "as_of": "2026-03-07"}
+    with pytest.raises(ClassValidationError) as raised:
+        file_converter(detailed=True).structure(bad, ContentStats)
+    assert [(found.path, found.built) for found in located_errors(raised.value)] == [
+        ("as_of", False),
+        ("views", False),
+    ]

@@ -8,7 +8,8 @@
 
 ``validate`` runs the intake checks and the statement computation, as
 ``report`` would, and lists every problem once, one per line; for a campaign
-file that cannot be read, every problem with its key path.
+file that cannot be read, every problem with its key path. Both commands, and
+``demo``, are one call of :func:`hybridroi.pipeline.run` each.
 
 ``validate`` takes the options of ``report`` that can cause problems
 (margins, window, LTV) and runs the same computation: it finds every problem
@@ -48,16 +49,14 @@ from hybridroi.core.problems import Problem
 from hybridroi.core.text import printable
 from hybridroi.demo.cosmetics import DEMO_SEED, DEMO_SIZE, demo_data
 from hybridroi.domain.campaign import Campaign
-from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Event
-from hybridroi.events.stats import ContentStats, latest_stats
+from hybridroi.events.stats import ContentStats
 from hybridroi.files.campaign import campaign_to_json, load_campaign
 from hybridroi.files.events import LoadedEvents, format_events, read_event_files
+from hybridroi.pipeline import RunResult, run
 from hybridroi.report.render import report_to_csv, report_to_dict, report_to_table
-from hybridroi.report.report import GrossMargin, Report, build_report
+from hybridroi.report.report import GrossMargin, Report
 from hybridroi.serialization import DocumentError
-from hybridroi.statements.engine import compute_statements
-from hybridroi.statements.lines import StatementRun
 
 __all__ = ["main"]
 
@@ -310,41 +309,6 @@ def _render(report: Report, fmt: str) -> str:
     return report_to_table(report)
 
 
-def _statements(
-    campaign: Campaign,
-    events: Sequence[Event],
-    stats: Sequence[ContentStats],
-    *,
-    as_of: datetime,
-) -> StatementRun:
-    views = {key: record.views for key, record in latest_stats(stats, as_of=as_of).items()}
-    return compute_statements(campaign, events, as_of=as_of, views=views)
-
-
-def _run_report(
-    campaign: Campaign,
-    events: Sequence[Event],
-    stats: Sequence[ContentStats],
-    *,
-    as_of: datetime,
-    margin: GrossMargin | None,
-    window: tuple[datetime, datetime] | None,
-    ltv: Money | None,
-    period: PeriodKind,
-) -> Report:
-    run = _statements(campaign, events, stats, as_of=as_of)
-    return build_report(
-        campaign,
-        run,
-        events=events,
-        stats=stats,
-        margin=margin,
-        window=window,
-        ltv=ltv,
-        period=period,
-    )
-
-
 @attrs.frozen(kw_only=True)
 class _Options:
     """The report's options, read from the command line."""
@@ -407,22 +371,18 @@ def _locate(problems: Sequence[Problem], args: argparse.Namespace) -> tuple[Prob
     return tuple(attrs.evolve(problem, source=source(problem)) for problem in problems)
 
 
-def _check(
-    args: argparse.Namespace, campaign: Campaign, loaded: LoadedEvents
-) -> tuple[StatementRun, Report]:
-    """The statements and the report of the files, with every problem located.
+def _check(args: argparse.Namespace, campaign: Campaign, loaded: LoadedEvents) -> RunResult:
+    """The run of the files, with every problem located in the files or the options.
 
     ``report`` and ``validate`` both run this, so ``validate`` finds every problem
     ``report`` would.
     """
     options = _options(args, campaign)
     try:
-        run = _statements(campaign, loaded.events, loaded.stats, as_of=options.as_of)
-        report = build_report(
+        result = run(
             campaign,
-            run,
-            events=loaded.events,
-            stats=loaded.stats,
+            loaded,
+            as_of=options.as_of,
             margin=options.margin,
             window=options.window,
             ltv=options.ltv,
@@ -430,14 +390,16 @@ def _check(
         )
     except InvalidValueError as error:
         raise _UnusableInputError(str(error)) from None
-    report = _with_file_problems(report, loaded.problems)
-    return run, attrs.evolve(report, problems=_locate(loaded.locate(report.problems), args))
+    problems = _locate(result.problems, args)
+    return attrs.evolve(
+        result, report=attrs.evolve(result.report, problems=problems), problems=problems
+    )
 
 
 def _report(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     campaign = _load(args.campaign)
     loaded = _read(args.events, stderr)
-    _, report = _check(args, campaign, loaded)
+    report = _check(args, campaign, loaded).report
     stdout.write(_render(report, args.format))
     if report.problems:
         first = printable(str(report.problems[0]))
@@ -449,31 +411,18 @@ def _report(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     return EXIT_OK
 
 
-def _with_file_problems(report: Report, problems: Sequence[Problem]) -> Report:
-    if not problems:
-        return report
-    # The report checks content statistics again, without the file and line: keep the
-    # file's problem, which says where the record is.
-    located = {attrs.evolve(problem, source=None) for problem in problems}
-    rest = tuple(problem for problem in report.problems if problem not in located)
-    return attrs.evolve(report, problems=(*problems, *rest))
-
-
 def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     campaign = _load(args.campaign, listing=stdout)
     loaded = _read(args.events, stderr) if args.events else LoadedEvents()
-    run, report = _check(args, campaign, loaded)
-    # Checked again only to count what was accepted; its problems are in the report's.
-    batch: EventBatch = check_events(campaign, loaded.events)
-    # The statement run and the report check the events again: each problem is listed once.
-    problems = list(dict.fromkeys(report.problems))
+    result = _check(args, campaign, loaded)
+    problems, batch = result.problems, result.batch
     for problem in problems:
         stdout.write(f"{printable(str(problem))}\n")
     summary = printable(
         f"{campaign.id}: {len(campaign.partners)} partners; {loaded.rows} rows read: "
         f"{len(batch.touches)} touches, {len(batch.conversions)} conversions, "
         f"{len(batch.refunds)} refunds, {len(loaded.stats)} statistics; "
-        f"{len(run.statements)} statements as of {run.as_of.isoformat()}"
+        f"{len(result.statements.statements)} statements as of {result.as_of.isoformat()}"
     )
     if problems:
         stderr.write(f"hybridroi: {len(problems)} problem(s) found; {summary}\n")
@@ -505,16 +454,14 @@ def _demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         except OSError as error:
             raise _UnusableInputError(f"cannot write to {folder}: {error.strerror}") from None
         stderr.write(f"wrote {folder / 'campaign.json'} and {folder / 'events.csv'}\n")
-    report = _run_report(
+    report = run(
         data.campaign,
         data.events,
-        data.stats,
         as_of=data.as_of,
+        stats=data.stats,
         margin=data.margin,
-        window=None,
-        ltv=None,
         period=_PERIODS[args.period],
-    )
+    ).report
     stdout.write(_render(report, args.format))
     return EXIT_OK if not report.problems else EXIT_PROBLEMS
 

@@ -21,6 +21,14 @@ written as one (not a boolean, a text or a number with a fraction point), a text
 Validation belongs here: :func:`structure` collects every error of a document and raises
 :class:`DocumentError`, whose messages carry the key path (``$.deals[0].rules[1].rate``) and
 what was expected.
+
+Event files (:mod:`hybridroi.files.events`) go through the same edge: each row becomes a plain
+dict that :func:`file_converter`, a second converter built by the same function, structures
+into a touch, a sale with its line items, a refund or content statistics. Its hooks read text
+cells (CSV cells and the strings :func:`~hybridroi.files.events.format_events` writes to JSON
+Lines), stripped and bounded: numbers as decimal text or exact JSON numbers, counts as whole
+numbers, flags as ``true``/``yes``/``1`` or ``false``/``no``/``0``, instants as ISO 8601 text with
+their offset, enums by value in any case. Every other hook is shared.
 """
 
 from __future__ import annotations
@@ -28,9 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import re
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, NewType, TypeVar
 
 import attrs
 import cattrs
@@ -242,6 +251,217 @@ def _format_error(exc: BaseException, type_: Any) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# -- event-file cells ---------------------------------------------------------------------------
+
+MAX_FILE_DIGITS = 40
+"""Numbers in event files have at most this many significant digits, and magnitudes
+between ``10**-MAX_FILE_DIGITS`` and ``10**MAX_FILE_DIGITS``."""
+MAX_FILE_COUNT = 10**18 - 1
+"""The largest count (views, likes, ...) an event file may hold."""
+MAX_FILE_TEXT = 10_000
+"""The longest text (an id, a SKU, a category) an event file may hold, in characters."""
+
+Currency = NewType("Currency", str)
+"""An ISO 4217 currency code, as an event file's ``currency`` field holds it."""
+
+# Numbers are written with ASCII digits only: str.isdigit and Decimal also accept
+# other scripts' digits ("²", "١٢"), which no export writes and no reader can check.
+_NUMERAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?")
+_WHOLE = re.compile(r"[0-9]{1,18}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NUMBER = (
+    f"a decimal number such as 12.50 (ASCII digits, at most {MAX_FILE_DIGITS} significant digits)"
+)
+_COUNT = f"a whole number >= 0 written with ASCII digits, at most {MAX_FILE_COUNT:,}"
+_INSTANT = "an ISO 8601 instant with its offset, such as 2026-03-07T10:15:00+01:00"
+_FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+class CurrencyMissingError(InvalidValueError):
+    """An amount whose currency is missing or was refused: the currency's own problem says why."""
+
+
+def _bounded(number: Decimal) -> bool:
+    _, digits, exponent = number.as_tuple()
+    return (
+        isinstance(exponent, int)
+        and len(digits) <= MAX_FILE_DIGITS
+        and exponent >= -MAX_FILE_DIGITS
+        and number.adjusted() < MAX_FILE_DIGITS
+    )
+
+
+def _json_integer(value: object) -> bool:
+    """Whether ``value`` is a JSON integer as event files parse it: a Decimal without a point."""
+    return isinstance(value, Decimal) and value.as_tuple().exponent == 0
+
+
+def _cell_text(value: Any, _type: Any = str) -> str:
+    if type(value) is str:
+        if not value.isascii() and _SURROGATE.search(value):
+            raise InvalidValueError(
+                "text", value, "text (a lone surrogate such as \\ud800 is not a character)"
+            )
+        text: str = value.strip()
+        if len(text) > MAX_FILE_TEXT:
+            raise InvalidValueError("text", text, f"text of at most {MAX_FILE_TEXT:,} characters")
+        return text
+    if _json_integer(value) and len(value.as_tuple().digits) <= MAX_FILE_DIGITS:
+        return str(value)  # JSON ids are often numbers
+    raise InvalidTypeError("text", value, "text")
+
+
+@functools.cache
+def _known_currency(code: str) -> bool:
+    if not _CURRENCY.fullmatch(code):
+        return False
+    try:
+        Money.zero(code)
+    except HybridRoiError:
+        return False
+    return True
+
+
+def _cell_currency(value: Any, _type: Any) -> str:
+    code: str = _cell_text(value)
+    if not _known_currency(code):
+        raise InvalidValueError(
+            "currency", code, "an ISO 4217 currency code in upper case, such as EUR"
+        )
+    return code
+
+
+def _cell_decimal(value: Any, _type: Any = Decimal) -> Decimal:
+    number = None
+    if isinstance(value, Decimal):  # JSON numbers are parsed as Decimal, never float
+        number = value
+    elif isinstance(value, str) and len(value) < 4 * MAX_FILE_DIGITS:
+        text = value.strip()
+        number = Decimal(text) if _NUMERAL.fullmatch(text) else None
+    if number is None or not number.is_finite() or not _bounded(number):
+        raise InvalidValueError("number", value, _NUMBER)
+    return number
+
+
+def _cell_amount(value: Any) -> tuple[Decimal, str]:
+    """The amount and currency of ``{"amount": ..., "currency": ...}`` as a row gives them."""
+    amount = _cell_decimal(value["amount"])
+    currency = value["currency"]
+    if currency is None:
+        raise CurrencyMissingError("currency", None, "the currency of the amount")
+    return amount, currency
+
+
+def _cell_money(value: Any, _type: Any) -> Money:
+    amount, currency = _cell_amount(value)
+    try:
+        return Money(amount, currency)
+    except InvalidValueError as error:
+        raise InvalidValueError("amount", value["amount"], error.expected) from None
+
+
+def _cell_unrounded(value: Any, _type: Any) -> UnroundedMoney:
+    # A unit price is exact: it may be finer than the minor unit (0.0005).
+    amount, currency = _cell_amount(value)
+    try:
+        return UnroundedMoney(amount, currency)
+    except InvalidValueError as error:
+        raise InvalidValueError("amount", value["amount"], error.expected) from None
+
+
+def _cell_count(value: Any, _type: Any) -> int:
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value.strip())
+    if (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and 0 <= value <= MAX_FILE_COUNT
+        and value == value.to_integral_value()
+    ):
+        return int(value)
+    raise InvalidValueError("count", value, _COUNT)
+
+
+def _cell_flag(value: Any, _type: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        flag = _FLAGS.get(value.strip().lower())
+        if flag is not None:
+            return flag
+    raise InvalidValueError("flag", value, "true or false")
+
+
+def _cell_instant(value: Any, _type: Any) -> dt.datetime:
+    result = None
+    if isinstance(value, str) and value.isascii():
+        try:
+            result = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            result = None
+    if result is None or result.utcoffset() is None:
+        raise InvalidValueError("instant", value, _INSTANT)
+    return result
+
+
+def _cell_enum_hook(cls: type[enum.Enum]) -> Any:
+    members = {str(member.value): member for member in cls}
+    expected = "one of " + ", ".join(members)
+
+    def structure_cell_enum(value: Any, _type: Any) -> enum.Enum:
+        if isinstance(value, str):
+            member = members.get(value.strip().lower())
+            if member is not None:
+                return member
+        raise InvalidValueError(cls.__name__, value, expected)
+
+    return structure_cell_enum
+
+
+class LocatedError(NamedTuple):
+    """One error of a structuring, with where it happened.
+
+    Attributes:
+        path: The key path of the value (``"items[1].unit_price"``), ``""`` for the
+            document itself.
+        error: The exception raised there.
+        built: True when the record at ``path`` was refused by its own constructor
+            (every field was read, their combination is refused), False when a field's
+            value was refused.
+    """
+
+    path: str
+    error: BaseException
+    built: bool
+
+
+def located_errors(error: BaseException, path: str = "") -> list[LocatedError]:
+    """The leaf errors of a failed structuring, each with its key path, in field order.
+
+    Args:
+        error: What :meth:`cattrs.Converter.structure` raised with detailed validation.
+        path: The key path of the value structured (``""`` for the document).
+
+    Returns:
+        One entry per error found; an error that is not a validation group is one entry.
+    """
+    found: list[LocatedError] = []
+    if isinstance(error, ClassValidationError):
+        noted, unnoted = error.group_exceptions()
+        for inner, note in noted:
+            found.extend(located_errors(inner, f"{path}.{note.name}" if path else note.name))
+        found.extend(LocatedError(path, inner, True) for inner in unnoted)
+    elif isinstance(error, IterableValidationError):
+        indexed, others = error.group_exceptions()
+        for inner, index_note in indexed:
+            found.extend(located_errors(inner, f"{path}[{index_note.index}]"))
+        found.extend(LocatedError(path, inner, False) for inner in others)
+    else:
+        found.append(LocatedError(path, error, False))
+    return found
+
+
 def _union(types: tuple[type, ...]) -> Any:
     """The union of record types (the commission rules, the conditions)."""
     union: Any = types[0]
@@ -250,27 +470,41 @@ def _union(types: tuple[type, ...]) -> Any:
     return union
 
 
-def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
-    conv.register_structure_hook(bool, _bool)
-    conv.register_structure_hook(int, _int)
-    conv.register_structure_hook(str, _str)
+def _make_converter(*, cells: bool = False, detailed: bool = True) -> cattrs.Converter:
+    """The converter: for documents, or with ``cells`` for the rows of event files.
+
+    Args:
+        cells: Read the fields of event-file rows (text cells, bounded numbers and
+            texts) instead of typed documents; every other hook is the same.
+        detailed: Collect every error with its key path (slower); without it the
+            first error is raised as it is.
+    """
+    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=True)
+    if cells:
+        conv.register_structure_hook(bool, _cell_flag)
+        conv.register_structure_hook(int, _cell_count)
+        conv.register_structure_hook(str, _cell_text)
+        conv.register_structure_hook(Currency, _cell_currency)
+    else:
+        conv.register_structure_hook(bool, _bool)
+        conv.register_structure_hook(int, _int)
+        conv.register_structure_hook(str, _str)
     conv.register_structure_hook_factory(_is_homogeneous_tuple, lambda t: _sequence_hook(t, conv))
     conv.register_structure_hook_factory(
         lambda t: isinstance(t, type) and attrs.has(t),
         lambda t: _record_hook(make_dict_structure_fn(t, conv)),
     )
-    conv.register_structure_hook(Decimal, _decimal)
+    conv.register_structure_hook(Decimal, _cell_decimal if cells else _decimal)
     conv.register_unstructure_hook(Decimal, str)
-    conv.register_structure_hook(Money, _money)
+    conv.register_structure_hook(Money, _cell_money if cells else _money)
     conv.register_unstructure_hook(
         Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
     )
-    conv.register_structure_hook(UnroundedMoney, _unrounded)
+    conv.register_structure_hook(UnroundedMoney, _cell_unrounded if cells else _unrounded)
     conv.register_unstructure_hook(
         UnroundedMoney, lambda m: {"amount": str(m.amount), "currency": m.currency}
     )
-    conv.register_structure_hook(dt.datetime, _instant)
+    conv.register_structure_hook(dt.datetime, _cell_instant if cells else _instant)
     conv.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
     conv.register_structure_hook(dt.date, _date)
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
@@ -278,7 +512,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(relativedelta, format_duration)
     conv.register_structure_hook(Fraction, _fraction)
     conv.register_structure_hook_factory(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum),
+        _cell_enum_hook if cells else _enum_hook,
     )
     conv.register_unstructure_hook(Fraction, str)
     conv.register_structure_hook(Rounding, _rounding)
@@ -318,6 +553,28 @@ def _make_converter() -> cattrs.Converter:
 def converter() -> cattrs.Converter:
     """The library's one converter (built on first use)."""
     return _make_converter()
+
+
+@functools.cache
+def file_converter(*, detailed: bool = False) -> cattrs.Converter:
+    """The converter of event-file rows (built on first use).
+
+    It is built by the same function as :func:`converter`, with the hooks of text cells:
+    a row's plain dict (blank fields left out, each amount as ``{"amount": ...,
+    "currency": ...}``) becomes a :class:`~hybridroi.events.records.Touch`,
+    :class:`~hybridroi.events.records.Conversion` (with its line items),
+    :class:`~hybridroi.events.records.Refund` or
+    :class:`~hybridroi.events.stats.ContentStats`.
+
+    Args:
+        detailed: Collect every error of a row with its key path (see
+            :func:`located_errors`); the fast variant raises the first error as it is,
+            for rows that are expected to be good.
+
+    Returns:
+        The converter.
+    """
+    return _make_converter(cells=True, detailed=detailed)
 
 
 def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:

@@ -20,8 +20,9 @@ from tests.attribution.strategies import (
     touch,
 )
 
+from hybridroi.attribution.context import AttributionContext
 from hybridroi.attribution.credits import Credit
-from hybridroi.attribution.engine import _Context, _general, _grouped, attribute, attribute_batch
+from hybridroi.attribution.engine import _general, _grouped, attribute, attribute_batch
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Affiliate, Influencer
@@ -209,7 +210,7 @@ def test_the_sweep_gives_the_general_path_credits_with_owned_codes(
         dedupe_channels=["paid_search"] if dedupe else [],
     )
     batch = check_events(OWNED, events)
-    context = _Context(OWNED, policy)
+    context = AttributionContext(OWNED, policy)
     groups = _grouped(context, batch.touches)
     clicks = {
         t.id: t for t in batch.touches if t.kind is TouchKind.CLICK and t.partner_id is not None

@@ -9,8 +9,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from tests.attribution.strategies import CAMPAIGN, journeys
 
+from hybridroi.attribution.context import AttributionContext
 from hybridroi.attribution.credits import Credit
-from hybridroi.attribution.engine import _Context, _general, _grouped, attribute, attribute_batch
+from hybridroi.attribution.engine import _general, _grouped, attribute, attribute_batch
 from hybridroi.core.money import Money
 from hybridroi.domain.policy import (
     AttributionModel,
@@ -229,7 +230,7 @@ def test_the_last_touch_sweep_gives_the_general_path_credits_word_for_word(
         tie_break=tie_break,
     )
     batch = check_events(CAMPAIGN, events)
-    context = _Context(CAMPAIGN, policy)
+    context = AttributionContext(CAMPAIGN, policy)
     groups = _grouped(context, batch.touches)
     clicks = {
         t.id: t for t in batch.touches if t.kind is TouchKind.CLICK and t.partner_id is not None
@@ -266,6 +267,6 @@ gaps = st.builds(
 def test_cached_last_touch_reasons_read_as_freshly_written_ones(
     credited: list[tuple[TouchKind, timedelta]],
 ) -> None:
-    context = _Context(CAMPAIGN, AttributionPolicy(windows=WINDOWS))
+    context = AttributionContext(CAMPAIGN, AttributionPolicy(windows=WINDOWS))
     for kind, gap in credited:
         assert context.last_touch_reason(kind, gap) == context._last_touch_reason(kind, gap)

@@ -23,9 +23,7 @@ def demo() -> tuple[DemoData, StatementRun, Report]:
     data = demo_data(size=6_000)
     views = {k: v.views for k, v in latest_stats(data.stats, as_of=data.as_of).items()}
     run = compute_statements(data.campaign, data.events, as_of=data.as_of, views=views)
-    report = build_report(
-        data.campaign, run, events=data.events, stats=data.stats, margin=data.margin
-    )
+    report = build_report(data.campaign, run, stats=data.stats, margin=data.margin)
     return data, run, report
 
 

@@ -47,7 +47,7 @@ def _explode(*args: object, **kwargs: object) -> object:
 def test_an_internal_error_is_status_70_with_one_line(
     monkeypatch: pytest.MonkeyPatch, campaign: Path, events: Path, command: str
 ) -> None:
-    monkeypatch.setattr(cli, "build_report", _explode)
+    monkeypatch.setattr(cli, "run", _explode)
     status, _, err = run(command, campaign, "--events", events)
     assert status == cli.EXIT_INTERNAL == 70
     (line,) = err.splitlines()
@@ -59,7 +59,7 @@ def test_an_internal_error_is_status_70_with_one_line(
 def test_debug_prints_the_traceback_of_an_internal_error(
     monkeypatch: pytest.MonkeyPatch, campaign: Path, events: Path
 ) -> None:
-    monkeypatch.setattr(cli, "build_report", _explode)
+    monkeypatch.setattr(cli, "run", _explode)
     for args in (("--debug", "report"), ("report", "--debug")):
         status, _, err = run(*args, campaign, "--events", events)
         assert status == 70

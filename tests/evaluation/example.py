@@ -12,8 +12,7 @@ from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import FeeKind, InfluencerFee
 from hybridroi.domain.partners import Affiliate, Influencer
 from hybridroi.domain.rules import Rule
-from hybridroi.evaluation.evaluate import Candidate
-from hybridroi.evaluation.forecast import Beta, Forecast, LogNormal, Point, Triangular
+from hybridroi.evaluation import Beta, Candidate, Forecast, LogNormal, Point, Triangular
 
 PARIS = ZoneInfo("Europe/Paris")
 # One calendar month in the campaign's time zone, so monthly rules apply exactly once.

@@ -18,13 +18,14 @@ from tests.evaluation.example import (
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.rules import PercentRate
-from hybridroi.evaluation.design import (
+from hybridroi.evaluation import (
     BudgetOption,
+    Candidate,
     Objective,
     match_flat_fee,
+    simulate,
     split_budget,
 )
-from hybridroi.evaluation.evaluate import Candidate, simulate
 
 
 def test_point_forecast_rate_matching_a_flat_fee_by_hand() -> None:

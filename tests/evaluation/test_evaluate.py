@@ -35,9 +35,12 @@ from hybridroi.domain.rules import (
     TieredRate,
 )
 from hybridroi.domain.tiers import Band, TierBasis, TierMode
-from hybridroi.evaluation.evaluate import (
+from hybridroi.evaluation import (
     Candidate,
+    Forecast,
+    Point,
     PricingPath,
+    Triangular,
     break_even,
     compare,
     cost_by_sales,
@@ -45,7 +48,6 @@ from hybridroi.evaluation.evaluate import (
     price_volume,
     simulate,
 )
-from hybridroi.evaluation.forecast import Forecast, Point, Triangular
 from hybridroi.events.records import Conversion, Touch
 from hybridroi.statements.engine import compute_statements
 

@@ -14,7 +14,7 @@ from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding
 from hybridroi.core.problems import ProblemKind
-from hybridroi.evaluation.forecast import (
+from hybridroi.evaluation import (
     Beta,
     Empirical,
     Forecast,

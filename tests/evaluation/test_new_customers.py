@@ -15,9 +15,12 @@ from hybridroi.core.money import Money
 from hybridroi.domain.conditions import CustomerIs
 from hybridroi.domain.rules import Cap, CapScope, PercentRate, Rule, ThresholdBonus, TieredRate
 from hybridroi.domain.tiers import Band, TierBasis
-from hybridroi.evaluation.evaluate import (
+from hybridroi.evaluation import (
+    Beta,
     Candidate,
+    Point,
     PricingPath,
+    Volume,
     break_even,
     compare,
     cost_by_sales,
@@ -25,7 +28,6 @@ from hybridroi.evaluation.evaluate import (
     price_volume,
     simulate,
 )
-from hybridroi.evaluation.forecast import Beta, Point, Volume
 
 NEW = CustomerIs(new=True)
 RETURNING = CustomerIs(new=False)

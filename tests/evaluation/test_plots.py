@@ -11,8 +11,9 @@ from tests.evaluation.example import (
 )
 
 from hybridroi.domain.rules import PercentRate
-from hybridroi.evaluation.evaluate import Candidate, compare
-from hybridroi.evaluation.plots import (
+from hybridroi.evaluation import (
+    Candidate,
+    compare,
     cost_curves_figure,
     roi_distributions_figure,
 )

@@ -17,7 +17,8 @@ from hybridroi.events.records import Conversion, LineItem, Refund
 from hybridroi.ledger.entries import EntryType, LedgerEntry
 from hybridroi.ledger.store import Ledger, LedgerStore, PostingRun
 from hybridroi.ledger.stores.memory import MemoryLedgerStore
-from hybridroi.ledger.stores.sqlite import SCHEMA_VERSION, SqliteLedgerStore, _entry_row, _instant
+from hybridroi.ledger.stores.sqlite import SCHEMA_VERSION, SqliteLedgerStore
+from hybridroi.ledger.stores.sqlite_rows import entry_row, instant_text
 from hybridroi.statements.lines import StatementRun
 
 from .strategies import eur, make_campaign, make_line, make_run
@@ -92,12 +93,18 @@ def _write_at_version(
         for run, entries in runs:
             connection.execute(
                 "INSERT INTO posting_runs VALUES (?, ?, ?, ?, ?)",
-                (run.id, run.number, _instant(run.as_of), _instant(run.posted_at), run.entry_count),
+                (
+                    run.id,
+                    run.number,
+                    instant_text(run.as_of),
+                    instant_text(run.posted_at),
+                    run.entry_count,
+                ),
             )
             # Before version 4 an entry row ended with its reason: no statement period.
             connection.executemany(
                 f"INSERT INTO entries VALUES ({', '.join('?' * 17)})",
-                [_entry_row(entry)[:17] for entry in entries],
+                [entry_row(entry)[:17] for entry in entries],
             )
     connection.close()
 
@@ -185,7 +192,7 @@ CHILD = textwrap.dedent(
     from tests.ledger.test_sqlite import SALE, _run
 
     written = 0
-    original = ledger_sqlite._entry_row
+    original = ledger_sqlite.entry_row
 
     def slow_row(entry):
         global written
@@ -195,7 +202,7 @@ CHILD = textwrap.dedent(
             time.sleep(120)
         return original(entry)
 
-    ledger_sqlite._entry_row = slow_row
+    ledger_sqlite.entry_row = slow_row
     store = ledger_sqlite.SqliteLedgerStore(sys.argv[1])
     Ledger(store, make_campaign()).post(_run(2000, 900, SALE + timedelta(days=2)))
     print("finished", flush=True)

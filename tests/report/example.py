@@ -8,9 +8,12 @@ hand, line by line, as the commission engine would price them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
+
+import attrs
 
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.core.money import Money
@@ -28,7 +31,8 @@ from hybridroi.domain.partners import (
     Platform,
 )
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.records import Conversion, Refund, Touch
+from hybridroi.events.intake import check_events
+from hybridroi.events.records import Conversion, Event, Refund, Touch
 from hybridroi.events.stats import ContentStats
 from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
 
@@ -315,3 +319,18 @@ def run() -> StatementRun:
         attribution=AttributionResult(credits=credits(), unattributed=("s4",), problems=()),
         problems=(),
     )
+
+
+def with_events(
+    run: StatementRun,
+    given: Iterable[Event] | None = None,
+    *,
+    checked_for: Campaign | None = None,
+) -> StatementRun:
+    """``run`` as compute_statements gives it: with its checked events and their problems.
+
+    The events (``events()`` unless given) are checked for ``checked_for`` (the
+    example campaign unless given), as the commission engine checks them.
+    """
+    batch = check_events(checked_for or campaign(), events() if given is None else given)
+    return attrs.evolve(run, batch=batch, problems=(*run.problems, *batch.problems))

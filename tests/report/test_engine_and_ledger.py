@@ -81,7 +81,7 @@ def sale(number: int, when: datetime, amount: str, *, partner: str | None = "a")
 
 def report_of(events: list[Event], as_of: datetime, **options: object) -> Report:
     run = compute_statements(campaign(), events, as_of=as_of)
-    return build_report(campaign(), run, events=events, **options)  # type: ignore[arg-type]
+    return build_report(campaign(), run, **options)  # type: ignore[arg-type]
 
 
 def by_period(report: Report) -> dict[str, tuple[Money, Money]]:
@@ -229,8 +229,8 @@ def test_a_waived_clawback_stays_a_cost_when_the_ledger_is_used() -> None:
         (EntryType.EARNED, eur("10.00")),
         (EntryType.WAIVED, eur("-10.00")),
     ]
-    from_statements = build_report(campaign(), run, events=events)
-    from_ledger = build_report(campaign(), run, events=events, ledger_entries=entries)
+    from_statements = build_report(campaign(), run)
+    from_ledger = build_report(campaign(), run, ledger_entries=entries)
     # The statement says 0.00 is owed; the brand paid 10.00 and will not get it back.
     assert from_statements.total.figures.costs.commissions == eur("0.00")
     assert from_ledger.total.figures.costs.commissions == eur("10.00")
@@ -245,7 +245,7 @@ def test_a_recovered_clawback_is_no_cost_either_way() -> None:
     ledger.post(run)
     entries = ledger.store.entries()
     assert [e.entry_type for e in entries] == [EntryType.EARNED, EntryType.CLAWBACK]
-    report = build_report(campaign(), run, events=events, ledger_entries=entries)
+    report = build_report(campaign(), run, ledger_entries=entries)
     assert report.total.figures.costs.commissions == eur("0.00")
 
 
@@ -263,8 +263,8 @@ def test_ledger_and_statements_agree_when_nothing_is_waived(events: list[Event],
     ledger.post(run)
     entries = ledger.store.entries()
     assert all(entry.entry_type is not EntryType.WAIVED for entry in entries)
-    plain = build_report(with_fee, run, events=events)
-    booked = build_report(with_fee, run, events=events, ledger_entries=entries)
+    plain = build_report(with_fee, run)
+    booked = build_report(with_fee, run, ledger_entries=entries)
     for one, two in zip(
         (plain.total, *plain.by_partner, *plain.by_period, *plain.by_leg),
         (booked.total, *booked.by_partner, *booked.by_period, *booked.by_leg),
@@ -278,7 +278,7 @@ def test_ledger_entries_must_be_ledger_entries() -> None:
     events = sale(1, datetime(2026, 3, 5, tzinfo=UTC), "100.00")
     run = compute_statements(campaign(), events, as_of=datetime(2026, 4, 1, tzinfo=UTC))
     with pytest.raises(InvalidValueError, match=r"ledger_entries\[0\]"):
-        build_report(campaign(), run, events=events, ledger_entries=["x"])  # type: ignore[list-item]
+        build_report(campaign(), run, ledger_entries=["x"])  # type: ignore[list-item]
 
 
 # -- unattributed sales and statistics ---------------------------------------------------------

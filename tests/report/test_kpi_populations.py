@@ -55,7 +55,7 @@ def report(sales: list[Conversion], credits: list[Credit], touches: list[Touch])
         attribution=AttributionResult(credits=tuple(credits), unattributed=(), problems=()),
         problems=(),
     )
-    return build_report(example.campaign(), run, events=[*touches, *sales])
+    return build_report(example.campaign(), example.with_events(run, [*touches, *sales]))
 
 
 def test_promo_code_sales_are_not_converted_clicks() -> None:

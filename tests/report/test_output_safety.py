@@ -23,8 +23,7 @@ def _named(name: str, campaign_name: str = "Spring glow") -> Report:
     )
     return build_report(
         attrs.evolve(campaign, partners=partners, name=campaign_name),
-        example.run(),
-        events=example.events(),
+        example.with_events(example.run()),
     )
 
 

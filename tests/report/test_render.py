@@ -25,8 +25,7 @@ from hybridroi.report.report import Report, build_report
 def report() -> Report:
     return build_report(
         example.campaign(),
-        example.run(),
-        events=example.events(),
+        example.with_events(example.run()),
         stats=example.stats(),
         margin="0.6",
     )
@@ -164,8 +163,7 @@ def test_text_cells_of_the_csv_cannot_run_as_formulas() -> None:
     )
     report = build_report(
         attrs.evolve(campaign, partners=partners, name="+cmd|' /C calc'!A0"),
-        example.run(),
-        events=example.events(),
+        example.with_events(example.run()),
     )
     parsed = list(csv.DictReader(io.StringIO(report_to_csv(report))))
     coupons = next(r for r in parsed if r["dimension"] == "partner" and r["key"] == "coupons")

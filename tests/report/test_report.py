@@ -40,10 +40,13 @@ ALL = (Dimension.PARTNER, Dimension.PLATFORM, Dimension.FORMAT, Dimension.PERIOD
 
 
 def build(**options: object) -> Report:
+    run = example.with_events(
+        options.pop("run", example.run()),  # type: ignore[arg-type]
+        options.pop("events", example.events()),  # type: ignore[arg-type]
+    )
     return build_report(
         example.campaign(),
-        options.pop("run", example.run()),  # type: ignore[arg-type]
-        events=options.pop("events", example.events()),  # type: ignore[arg-type]
+        run,
         stats=options.pop("stats", example.stats()),  # type: ignore[arg-type]
         **options,  # type: ignore[arg-type]
     )
@@ -297,7 +300,9 @@ def test_empty_campaign_has_undefined_kpis_not_errors() -> None:
         problems=(),
     )
     campaign = attrs.evolve(example.campaign(), extra_costs=(), contents=())
-    report = build_report(campaign, run, events=[], margin="0.5")
+    report = build_report(
+        campaign, example.with_events(run, [], checked_for=campaign), margin="0.5"
+    )
     kpis = report.total.kpis
     assert report.total.figures.cost == eur("0.00")
     undefined = [kpi.name for kpi in kpis.all() if not kpi.defined]
@@ -327,9 +332,11 @@ def test_foreign_currency_sales_are_converted_and_missing_rates_reported() -> No
         for c in run.attribution.credits
     )
     run = attrs.evolve(run, attribution=attrs.evolve(run.attribution, credits=credits))
-    report = build_report(campaign, run, events=events, stats=example.stats())
+    report = build_report(
+        campaign, example.with_events(run, events, checked_for=campaign), stats=example.stats()
+    )
     assert report.total.figures.sales_revenue == eur("440.00")  # 100 USD x 0.90 = 90 EUR
-    no_rates = build_report(example.campaign(), run, events=events)
+    no_rates = build_report(example.campaign(), example.with_events(run, events))
     assert no_rates.total.figures.sales_revenue == eur("350.00")
     # The USD sale cannot be used without a rate: reported, never counted as EUR.
     assert ProblemKind.CURRENCY in {p.kind for p in no_rates.problems}
@@ -528,7 +535,7 @@ def test_a_refund_reverses_at_the_rate_of_its_sale() -> None:
         for c in run.attribution.credits
     )
     run = attrs.evolve(run, attribution=attrs.evolve(run.attribution, credits=credits))
-    report = build_report(campaign, run, events=events)
+    report = build_report(campaign, example.with_events(run, events, checked_for=campaign))
     hugo = rows(report, Dimension.PARTNER)["hugo"].figures
     # Sale: 150 USD x 0.90 = 135 EUR; refund in April: 50 USD x 0.90 (the sale's rate) = 45 EUR,
     # not 50 x 0.80 = 40 EUR at April's rate.

@@ -61,7 +61,7 @@ def _report(sales: list[tuple[int, dict[str, int]]], refunds: dict[int, int]) ->
         attribution=AttributionResult(credits=tuple(credits), unattributed=(), problems=()),
         problems=(),
     )
-    return build_report(example.campaign(), run, events=events)
+    return build_report(example.campaign(), example.with_events(run, events))
 
 
 def test_three_way_sales_credit_every_partner_the_same() -> None:

@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.core.fx import FxRates
 from hybridroi.core.money import Money
+from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import InfluencerFee
 from hybridroi.domain.partners import Affiliate, Content, Influencer
 from hybridroi.domain.policy import TouchKind
 from hybridroi.domain.tiers import Band
+from hybridroi.events.intake import EventBatch
 from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.statements.engine import price_credits
 from hybridroi.statements.lines import LineKind, Statement, StatementLine, StatementRun
@@ -107,10 +109,26 @@ def run(
     views: dict[str, int] | None = None,
 ) -> StatementRun:
     given = tuple(credits) if credits is not None else tuple(credit(c) for c in conversions)
-    attribution = AttributionResult(credits=given, unattributed=(), problems=())
-    return price_credits(
-        the_campaign, attribution, conversions, refunds, touches, as_of=as_of, views=views
+    # A batch holds only refunds of its own conversions; check_events reports any other
+    # refund as an unknown sale, in the problems the attribution passes on.
+    known = {conversion.id for conversion in conversions}
+    strays = tuple(
+        Problem(
+            kind=ProblemKind.UNKNOWN_SALE,
+            subject=f"refund:{refund.id}",
+            field="conversion_id",
+            message=f"conversion {refund.conversion_id!r} is not in the batch",
+        )
+        for refund in refunds
+        if refund.conversion_id not in known
     )
+    attribution = AttributionResult(credits=given, unattributed=(), problems=strays)
+    batch = EventBatch(
+        conversions=conversions,
+        refunds=[refund for refund in refunds if refund.conversion_id in known],
+        touches=touches,
+    )
+    return price_credits(the_campaign, attribution, batch, as_of=as_of, views=views)
 
 
 def lines(result: StatementRun, partner_id: str = "A") -> dict[str, StatementLine]:

@@ -36,6 +36,7 @@ from hybridroi.domain.rules import (
     TieredRate,
 )
 from hybridroi.domain.tiers import Band, TierBasis, TierMode
+from hybridroi.events.intake import EventBatch
 from hybridroi.events.records import Event, Refund, Touch
 from hybridroi.serialization import structure, unstructure
 from hybridroi.statements.context import SaleContext
@@ -145,7 +146,7 @@ def test_the_garbage_collector_is_paused_while_pricing_then_restored(enabled: bo
         priced = price_credits(
             campaign(deal),
             AttributionResult(credits=(credit(conversion),), unattributed=(), problems=()),
-            [conversion],
+            EventBatch(conversions=[conversion]),
             as_of=AS_OF,
         )
         assert priced.statements[0].commissions == eur("1.00")

@@ -22,9 +22,9 @@ from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.policy import TouchKind
 from hybridroi.domain.rules import TieredRate
 from hybridroi.domain.tiers import Band, TierMode
-from hybridroi.events.intake import check_events
+from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Conversion, Event, Refund, Touch
-from hybridroi.statements.engine import _line, compute_statements, price_credits
+from hybridroi.statements.engine import compute_statements, price_credits
 from hybridroi.statements.lines import LineKind, StatementLine
 
 BANDS = (
@@ -84,9 +84,11 @@ def test_the_pipeline_prices_as_price_credits_on_its_own_credits(
     expected = price_credits(
         the_campaign,
         attribution,
-        list(reversed(checked.conversions)),
-        list(reversed(checked.refunds)),
-        list(reversed(checked.touches)),
+        EventBatch(
+            conversions=reversed(checked.conversions),
+            refunds=reversed(checked.refunds),
+            touches=reversed(checked.touches),
+        ),
         as_of=as_of,
     )
     assert compute_statements(the_campaign, reversed(events), as_of=as_of) == expected
@@ -100,7 +102,9 @@ def test_statement_lines_have_no_validators_or_converters_to_skip() -> None:
         assert field.validator is None
         assert field.converter is None or field.name == "kind"
     for kind in LineKind:
-        line = _line("k", kind, Money.from_minor(1, "EUR"), "R", "k", START, (), None, None)
+        line = StatementLine._trusted(
+            "k", kind, Money.from_minor(1, "EUR"), "R", "k", START, (), None, None
+        )
         assert line == attrs.evolve(line, kind=kind.value)
 
 
@@ -116,7 +120,9 @@ def test_a_line_built_by_its_slots_equals_one_built_by_its_class(
 ) -> None:
     money = Money.from_minor(cents, "EUR")
     cap = money if capped else None
-    built = _line(key, kind, money, "R", f"{key} explained", START, sources, cap, None)
+    built = StatementLine._trusted(
+        key, kind, money, "R", f"{key} explained", START, sources, cap, None
+    )
     expected = StatementLine(
         key=key,
         kind=kind,

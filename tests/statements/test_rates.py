@@ -43,6 +43,7 @@ from hybridroi.domain.rules import (
     TieredRate,
 )
 from hybridroi.domain.tiers import Band
+from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Conversion, ConversionKind, LineItem, Refund, Touch
 from hybridroi.statements.context import SaleContext
 from hybridroi.statements.lines import LineKind
@@ -395,9 +396,16 @@ class TestRefunds:
             Refund(id="R2", conversion_id="S1", instant=at(11), amount=eur("80.00")),
             Refund(id="R3", conversion_id="missing", instant=at(11), amount=eur("1.00")),
         ]
-        result = run(campaign(deal(PercentRate(id="pct", rate="0.10"))), [conversion], refunds)
-        assert amounts(result) == {"commission:S1:pct": Decimal("0.00")}
-        assert sorted(p.kind.value for p in result.problems) == [
+        the_campaign = campaign(deal(PercentRate(id="pct", rate="0.10")))
+        # A refund beyond what is left of its sale (R2), or of a sale that does not exist (R3),
+        # never reaches pricing: the checked batch refuses it with a problem, and the sale is
+        # priced on what the valid refund left of it (100.00 - 80.00), 10% of 20.00.
+        with pytest.raises(InvalidValueError, match="larger than the EUR 20.00 that remains"):
+            EventBatch(conversions=[conversion], refunds=refunds[:2])
+        batch = check_events(the_campaign, [conversion, *refunds])
+        result = run(the_campaign, batch.conversions, batch.refunds)
+        assert amounts(result) == {"commission:S1:pct": Decimal("2.00")}
+        assert sorted(p.kind.value for p in batch.problems) == [
             "refund_exceeds_sale",
             "unknown_sale",
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from fractions import Fraction
 
 import attrs
@@ -54,6 +55,55 @@ class Credit:
     content_id: str | None
     revenue: Money
     reason: str
+
+    @classmethod
+    def _trusted(  # noqa: PLR0917 - positional on purpose: once per credit on the hot path
+        cls,
+        conversion_id: str,
+        partner_id: str,
+        share: Fraction,
+        role: CreditRole,
+        touch_id: str,
+        content_id: str | None,
+        revenue: Money,
+        reason: str,
+    ) -> Credit:
+        """Build a credit from fields that already have their types, skipping ``__init__``.
+
+        The attribution engine builds a credit for each of millions of
+        conversions, from a ``CreditRole`` member and values it has derived
+        itself: parsing keywords and converting ``role`` again would only cost
+        time. The fields are written through their slots, in field order; the
+        credit is equal to, and hashes like, the one ``Credit(...)`` builds from
+        the same fields.
+        """
+        credit = object.__new__(cls)
+        (
+            set_conversion_id,
+            set_partner_id,
+            set_share,
+            set_role,
+            set_touch_id,
+            set_content_id,
+            set_revenue,
+            set_reason,
+        ) = _SLOT_SETTERS
+        set_conversion_id(credit, conversion_id)
+        set_partner_id(credit, partner_id)
+        set_share(credit, share)
+        set_role(credit, role)
+        set_touch_id(credit, touch_id)
+        set_content_id(credit, content_id)
+        set_revenue(credit, revenue)
+        set_reason(credit, reason)
+        return credit
+
+
+# The slot descriptors' setters, in field order, for Credit._trusted. Setting a frozen
+# slotted field by name (object.__setattr__) looks the slot up on every call.
+_SLOT_SETTERS: tuple[Callable[[Credit, object], None], ...] = tuple(
+    vars(Credit)[field.name].__set__ for field in attrs.fields(Credit)
+)
 
 
 @attrs.frozen(kw_only=True)

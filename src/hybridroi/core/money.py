@@ -28,7 +28,6 @@ Money('-0.03', 'EUR')
 from __future__ import annotations
 
 import decimal
-import enum
 import functools
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -43,6 +42,7 @@ from hybridroi.core.errors import (
     InvalidValueError,
     UnknownCurrencyError,
 )
+from hybridroi.core.rounding import Rounding, round_ratio
 
 __all__ = [
     "MAX_DIGITS",
@@ -73,8 +73,6 @@ _EXACT = decimal.Context(
 )
 
 
-# Rounding to the minor unit is inexact by design; only the precision must suffice.
-_ROUNDING = decimal.Context(prec=MAX_DIGITS, traps=[decimal.InvalidOperation, decimal.Overflow])
 _TOO_LONG = (
     f"an amount of at most {MAX_DIGITS} significant digits (amounts are exact to that precision)"
 )
@@ -96,30 +94,6 @@ def _check_digits(value: Decimal, field: str, places: int | None = None) -> Deci
     if max(integer, 0) + max(fraction, 0) > MAX_DIGITS:
         raise InvalidValueError(field, value, _TOO_LONG)
     return value
-
-
-class Rounding(enum.Enum):
-    """Named rounding modes for turning an exact amount into payable money.
-
-    ``HALF_UP`` rounds halves away from zero, so that the rounding of a
-    negative amount (a reversal) is the exact mirror of the positive one. It is
-    the default everywhere a rounding mode is accepted.
-    """
-
-    HALF_UP = decimal.ROUND_HALF_UP
-    """Nearest; halves away from zero (0.005 -> 0.01, -0.005 -> -0.01)."""
-    HALF_EVEN = decimal.ROUND_HALF_EVEN
-    """Nearest; halves to the even neighbour (banker's rounding)."""
-    HALF_DOWN = decimal.ROUND_HALF_DOWN
-    """Nearest; halves toward zero."""
-    UP = decimal.ROUND_UP
-    """Away from zero."""
-    DOWN = decimal.ROUND_DOWN
-    """Toward zero (truncation)."""
-    CEILING = decimal.ROUND_CEILING
-    """Toward positive infinity."""
-    FLOOR = decimal.ROUND_FLOOR
-    """Toward negative infinity."""
 
 
 def scaled(value: Decimal | int, exponent: int) -> Decimal:
@@ -235,6 +209,10 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
     return result
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
 def _check_same(left: str, right: str, operation: str) -> None:
     if left != right:
         raise CurrencyMismatchError(left, right, operation)
@@ -288,6 +266,20 @@ class Money:
             ) from None
         object.__setattr__(self, "amount", exact)
         object.__setattr__(self, "currency", currency)
+
+    @classmethod
+    def _trusted(cls, amount: Decimal, currency: str) -> Money:
+        """``Money(amount, currency)`` for an amount known to be valid, without checking it.
+
+        For the engine's hot paths only: ``amount`` must already be a ``Decimal`` with
+        exactly the currency's minor-unit places (``scaled(units, -places)``) and
+        ``currency`` a known code. Parsing and checking would cost more than pricing
+        a sale.
+        """
+        money = _new(cls)
+        _set(money, "amount", amount)
+        _set(money, "currency", currency)
+        return money
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -449,13 +441,13 @@ class UnroundedMoney:
         """
         if not isinstance(rounding, Rounding):
             raise InvalidTypeError("rounding", rounding, "a Rounding member")
+        numerator, denominator = self.amount.as_integer_ratio()
+        places = minor_unit(self.currency)
+        units = round_ratio(numerator * 10**places, denominator, rounding)
         try:
-            rounded = self.amount.quantize(
-                _quantum(self.currency), rounding=rounding.value, context=_ROUNDING
-            )
-        except decimal.DecimalException:
+            return Money(scaled(units, -places), self.currency)
+        except InvalidValueError:
             raise InvalidValueError("UnroundedMoney.amount", self.amount, _TOO_LONG) from None
-        return Money(rounded, self.currency)
 
     def __repr__(self) -> str:
         return f"UnroundedMoney('{self.amount}', '{self.currency}')"

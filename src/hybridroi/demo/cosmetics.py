@@ -20,7 +20,15 @@ boosts of Camille's videos.
 :func:`demo_data` generates the campaign's events from a fixed seed: about
 50,000 touches, sales (with line items) and refunds, and weekly content
 statistics. The same seed always gives the same events; the generator is pure
-(it uses its own ``random.Random``, never the clock).
+(it uses its own ``random.Random``, never the clock). ``hybridroi demo`` reports
+them through :func:`hybridroi.run`:
+
+>>> from hybridroi import run
+>>> data = demo_data(size=500)
+>>> result = run(data.campaign, data.events, as_of=data.as_of, stats=data.stats,
+...              margin=data.margin)
+>>> result.report.total.figures.costs.fees
+Money('11600.00', 'EUR')
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -29,16 +29,10 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.fees import FeeKind, InfluencerFee
 from hybridroi.domain.rules import PercentRate
-from hybridroi.evaluation.evaluate import (
-    Candidate,
-    DealEvaluation,
-    _check_forecast,
-    _Curve,
-    _money,
-    _simulate,
-    _Synthetic,
-)
+from hybridroi.evaluation.candidates import Candidate, check_forecast
 from hybridroi.evaluation.forecast import MARGIN_SCALE, Forecast
+from hybridroi.evaluation.pricing import Curve, Synthetic
+from hybridroi.evaluation.simulation import DealEvaluation, simulate_curves, to_money
 from hybridroi.statements.explain import format_rate
 
 __all__ = [
@@ -154,72 +148,83 @@ def match_flat_fee(
     step = to_decimal(rate_step, "rate_step")
     if not 0 < step <= 1:
         raise InvalidValueError("rate_step", step, "a rate step in (0, 1]")
-    _check_forecast(campaign, forecast)
+    check_forecast(campaign, forecast)
     currency = campaign.currency
-    synthetic = _Synthetic()
-    (quoted,) = _simulate([_Curve(campaign, quote, synthetic)], forecast, draws, seed, rounding)
-    target = quoted.creator_earnings
-    parts = [Money.zero(currency), *fixed_fees]
+    synthetic = Synthetic()
+    (quoted,) = simulate_curves(
+        [Curve(campaign, quote, synthetic)], forecast, draws, seed, rounding
+    )
     proposals: list[Proposal] = []
     unreachable: list[str] = []
-    for fixed in parts:
+    for fixed in [Money.zero(currency), *fixed_fees]:
         if fixed.currency != currency:
             raise InvalidValueError("fixed_fees", fixed, f"amounts in {currency}")
 
         def evaluate(rate: Decimal, fixed: Money = fixed) -> tuple[Candidate, DealEvaluation]:
             candidate = _proposal(quote, campaign, fixed, rate)
-            curve = _Curve(campaign, candidate, synthetic)
-            (result,) = _simulate([curve], forecast, draws, seed, rounding)
+            curve = Curve(campaign, candidate, synthetic)
+            (result,) = simulate_curves([curve], forecast, draws, seed, rounding)
             return candidate, result
 
-        tries: list[RateTry] = []
-        low, high = 0, int(1 / step)
-        found: tuple[Candidate, DealEvaluation] | None = None
-        top = evaluate(high * step)
-        tries.append(RateTry(rate=high * step, creator_earnings=top[1].creator_earnings))
-        if top[1].creator_earnings < target:
-            unreachable.append(
-                f"{fixed} + {_percent(high * step)} pays the creator "
-                f"{top[1].creator_earnings} < {quoted.creator_earnings} expected from the quote"
-            )
-            continue
-        found = top
-        # Invariant: the rate low x step falls short, high x step reaches the target.
-        while high - low > 1:
-            middle = (low + high) // 2
-            attempt = evaluate(middle * step)
-            tries.append(RateTry(rate=middle * step, creator_earnings=attempt[1].creator_earnings))
-            if attempt[1].creator_earnings >= target:
-                high, found = middle, attempt
-            else:
-                low = middle
-        candidate, evaluation = found
-        rate = high * step
-        lowers = (
-            evaluation.profit_p5 > quoted.profit_p5
-            and evaluation.loss_probability <= quoted.loss_probability
-        )
-        proposals.append(
-            Proposal(
-                candidate=candidate,
-                fixed_fee=fixed,
-                rate=rate,
-                evaluation=evaluation,
-                target=quoted.creator_earnings,
-                lowers_downside=lowers,
-                tries=tuple(tries),
-                reason=(
-                    f"{candidate.name}: creator expects {evaluation.creator_earnings} "
-                    f"(quote {quoted.creator_earnings}; {_percent(rate - step)} would fall "
-                    f"short); brand 5th-percentile profit {evaluation.profit_p5} vs "
-                    f"{quoted.profit_p5}, probability of a loss "
-                    f"{float(evaluation.loss_probability):.1%} vs "
-                    f"{float(quoted.loss_probability):.1%}"
-                ),
-            )
-        )
+        found = _lowest_rate(evaluate, fixed, step, quoted)
+        if isinstance(found, Proposal):
+            proposals.append(found)
+        else:
+            unreachable.append(found)
     return FlatFeeAlternatives(
         quote=quoted, proposals=tuple(proposals), unreachable=tuple(unreachable)
+    )
+
+
+def _lowest_rate(
+    evaluate: Callable[[Decimal], tuple[Candidate, DealEvaluation]],
+    fixed: Money,
+    step: Decimal,
+    quoted: DealEvaluation,
+) -> Proposal | str:
+    """The proposal at the lowest rate on the grid reaching the quote, or why there is none."""
+    target = quoted.creator_earnings
+    tries: list[RateTry] = []
+    low, high = 0, int(1 / step)
+    top = evaluate(high * step)
+    tries.append(RateTry(rate=high * step, creator_earnings=top[1].creator_earnings))
+    if top[1].creator_earnings < target:
+        return (
+            f"{fixed} + {_percent(high * step)} pays the creator "
+            f"{top[1].creator_earnings} < {quoted.creator_earnings} expected from the quote"
+        )
+    found = top
+    # Invariant: the rate low x step falls short, high x step reaches the target.
+    while high - low > 1:
+        middle = (low + high) // 2
+        attempt = evaluate(middle * step)
+        tries.append(RateTry(rate=middle * step, creator_earnings=attempt[1].creator_earnings))
+        if attempt[1].creator_earnings >= target:
+            high, found = middle, attempt
+        else:
+            low = middle
+    candidate, evaluation = found
+    rate = high * step
+    lowers = (
+        evaluation.profit_p5 > quoted.profit_p5
+        and evaluation.loss_probability <= quoted.loss_probability
+    )
+    return Proposal(
+        candidate=candidate,
+        fixed_fee=fixed,
+        rate=rate,
+        evaluation=evaluation,
+        target=quoted.creator_earnings,
+        lowers_downside=lowers,
+        tries=tuple(tries),
+        reason=(
+            f"{candidate.name}: creator expects {evaluation.creator_earnings} "
+            f"(quote {quoted.creator_earnings}; {_percent(rate - step)} would fall "
+            f"short); brand 5th-percentile profit {evaluation.profit_p5} vs "
+            f"{quoted.profit_p5}, probability of a loss "
+            f"{float(evaluation.loss_probability):.1%} vs "
+            f"{float(quoted.loss_probability):.1%}"
+        ),
     )
 
 
@@ -363,38 +368,11 @@ def split_budget(
     names = [option.candidate.name for option in ordered]
     if len(set(names)) != len(names):
         raise InvalidValueError("options", names, "candidates with distinct names")
-    synthetic = _Synthetic()
-    evaluations: list[DealEvaluation] = []
-    for option in ordered:
-        _check_forecast(campaign, option.forecast)
-        curve = _Curve(campaign, option.candidate, synthetic)
-        (evaluation,) = _simulate(
-            [curve], option.forecast, draws, f"{seed}:{option.candidate.name}", rounding
-        )
-        evaluations.append(evaluation)
+    evaluations = _evaluate_options(campaign, ordered, draws, seed, rounding)
     expected = [_expected(evaluation) for evaluation in evaluations]
-    limit = Fraction(budget.minor_units)
-    best: tuple[tuple[Fraction, Fraction, int, tuple[str, ...]], tuple[int, ...]] | None = None
-    searched = fitting = 0
-    for size in range(1, len(ordered) + 1):
-        for chosen in itertools.combinations(range(len(ordered)), size):
-            searched += 1
-            cost = sum((expected[i][0] for i in chosen), Fraction(0))
-            profit = sum((expected[i][1] for i in chosen), Fraction(0))
-            if cost > limit:
-                continue
-            fitting += 1
-            if objective is Objective.ROI:
-                if cost == 0:
-                    continue  # ROI is undefined when nothing is spent
-                score = profit / cost
-            else:
-                score = profit
-            # Higher score, then higher profit, then fewer partners, then names in order.
-            key = (score, profit, -size, tuple(names[i] for i in chosen))
-            if best is None or _better(key, best[0]):
-                best = (key, chosen)
-    selection = best[1] if best is not None else ()
+    selection, searched, fitting = _best_selection(
+        expected, names, Fraction(budget.minor_units), objective
+    )
     cost = sum((expected[i][0] for i in selection), Fraction(0))
     profit = sum((expected[i][1] for i in selection), Fraction(0))
     fixed = sum(evaluations[i].fixed_cost.minor_units for i in selection)
@@ -414,15 +392,65 @@ def split_budget(
         objective=objective,
         chosen=chosen_names,
         fixed_fees=Money.from_minor(fixed, currency),
-        expected_commissions=_money(cost - fixed, currency, rounding),
-        expected_cost=_money(cost, currency, rounding),
-        expected_profit=_money(profit, currency, rounding),
+        expected_commissions=to_money(cost - fixed, currency, rounding),
+        expected_cost=to_money(cost, currency, rounding),
+        expected_profit=to_money(profit, currency, rounding),
         roi=profit / cost if cost > 0 else None,
         evaluations=tuple(evaluations),
         combinations=searched,
         within_budget=fitting,
         how=f"{method}; {outcome}",
     )
+
+
+def _evaluate_options(
+    campaign: Campaign,
+    ordered: Sequence[BudgetOption],
+    draws: int,
+    seed: int | str,
+    rounding: Rounding,
+) -> list[DealEvaluation]:
+    """Each option simulated on its own forecast, with a seed derived from its name."""
+    synthetic = Synthetic()
+    evaluations: list[DealEvaluation] = []
+    for option in ordered:
+        check_forecast(campaign, option.forecast)
+        curve = Curve(campaign, option.candidate, synthetic)
+        (evaluation,) = simulate_curves(
+            [curve], option.forecast, draws, f"{seed}:{option.candidate.name}", rounding
+        )
+        evaluations.append(evaluation)
+    return evaluations
+
+
+def _best_selection(
+    expected: Sequence[tuple[Fraction, Fraction]],
+    names: Sequence[str],
+    limit: Fraction,
+    objective: Objective,
+) -> tuple[tuple[int, ...], int, int]:
+    """The best combination within ``limit``, and how many were searched and fit."""
+    best: tuple[tuple[Fraction, Fraction, int, tuple[str, ...]], tuple[int, ...]] | None = None
+    searched = fitting = 0
+    for size in range(1, len(names) + 1):
+        for chosen in itertools.combinations(range(len(names)), size):
+            searched += 1
+            cost = sum((expected[i][0] for i in chosen), Fraction(0))
+            profit = sum((expected[i][1] for i in chosen), Fraction(0))
+            if cost > limit:
+                continue
+            fitting += 1
+            if objective is Objective.ROI:
+                if cost == 0:
+                    continue  # ROI is undefined when nothing is spent
+                score = profit / cost
+            else:
+                score = profit
+            # Higher score, then higher profit, then fewer partners, then names in order.
+            key = (score, profit, -size, tuple(names[i] for i in chosen))
+            if best is None or _better(key, best[0]):
+                best = (key, chosen)
+    return (best[1] if best is not None else ()), searched, fitting
 
 
 def _better(

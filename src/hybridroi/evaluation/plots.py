@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.campaign import Campaign
-from hybridroi.evaluation.evaluate import Candidate, Comparison, DealEvaluation, cost_by_sales
+from hybridroi.evaluation.candidates import Candidate
+from hybridroi.evaluation.evaluate import Comparison
+from hybridroi.evaluation.pricing import cost_by_sales
+from hybridroi.evaluation.simulation import DealEvaluation
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -48,7 +51,7 @@ def cost_curves_figure(
     Args:
         campaign: The campaign the comparison was made in.
         candidates: The candidates of the comparison, in the same order.
-        comparison: The result of :func:`~hybridroi.evaluation.evaluate.compare`.
+        comparison: The result of :func:`~hybridroi.evaluation.compare`.
         max_sales: The right end of the volume axis; by default past every
             marked point and twice the point forecast's orders.
         points: Roughly how many volumes to price per deal.

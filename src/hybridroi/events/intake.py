@@ -100,19 +100,32 @@ def _sorted_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
 class EventBatch:
     """A checked batch of events: what attribution and the commission engine consume.
 
-    Build it with :func:`check_events`. Each collection is sorted by instant,
-    then id, so the batch is the same whatever order the events arrived in.
+    The type is the guarantee: an ``EventBatch`` holds only events that were
+    sorted and checked, so whoever receives one uses its events as they are,
+    without sorting or checking them again.
+
+    Build it with :func:`check_events`, which checks the events against the
+    campaign, reports each event it cannot use as a problem, sorts the rest once
+    and hands them over without their being sorted or checked a second time.
+    Built directly, the batch sorts and checks what it is given itself, and
+    refuses what :func:`check_events` would report: repeated ids, and refunds of
+    conversions that are not in the batch, dated before their sale, in another
+    currency or larger than what remains of the sale. (What needs the campaign,
+    such as unknown partners, only :func:`check_events` can check.) Each
+    collection is sorted by instant, then id, so the batch is the same whatever
+    order the events arrived in.
 
     Attributes:
         touches: Valid touches, sorted by (instant, id).
         conversions: Valid conversions, sorted by (instant, id).
         refunds: Valid refunds, sorted by (instant, id); each belongs to a
             conversion of the batch and they never exceed its revenue.
-        problems: The events that could not be used, and why.
+        problems: The events that could not be used, and why, sorted by
+            (subject, kind, field, message).
 
     Raises:
-        InvalidValueError: When built directly with repeated ids or refunds of
-            conversions that are not in the batch.
+        InvalidValueError: When built directly with repeated ids or refunds that
+            :func:`check_events` would refuse.
     """
 
     touches: tuple[Touch, ...] = attrs.field(default=(), converter=_sorted_touches)
@@ -136,25 +149,24 @@ class EventBatch:
                 raise InvalidValueError(
                     f"EventBatch.{name}", name, "unique ids (use check_events to report repeats)"
                 )
-        self._index()
+        index = {c.id: c for c in self.conversions}
         for refund in self.refunds:
-            if refund.conversion_id not in self._conversion_index:
+            if refund.conversion_id not in index:
                 raise InvalidValueError(
                     "EventBatch.refunds",
                     refund.id,
                     "refunds of conversions in the batch (use check_events to report others)",
                 )
-
-    def _index(self, conversions: dict[str, Conversion] | None = None) -> None:
-        if conversions is None:
-            conversions = {c.id: c for c in self.conversions}
-        object.__setattr__(self, "_conversion_index", conversions)
-        by_conversion: dict[str, list[Refund]] = defaultdict(list)
-        for refund in self.refunds:
-            by_conversion[refund.conversion_id].append(refund)
-        object.__setattr__(
-            self, "_refund_index", {key: tuple(value) for key, value in by_conversion.items()}
-        )
+        unfit: list[Problem] = []
+        _check_refunds(list(self.refunds), index, set(), unfit)
+        if unfit:
+            raise InvalidValueError(
+                "EventBatch.refunds",
+                unfit[0].subject.removeprefix("refund:"),
+                f"refunds that fit their sale (use check_events to report others): "
+                f"{unfit[0].message}",
+            )
+        _index(self, index)
 
     @classmethod
     def _trusted(
@@ -165,14 +177,22 @@ class EventBatch:
         problems: tuple[Problem, ...],
         index: dict[str, Conversion],
     ) -> EventBatch:
-        # check_events has already sorted and checked everything: skip the
-        # converters and validators, which would sort millions of events again.
+        """Build a batch from what :func:`check_events` has sorted and checked, as it is.
+
+        Skips ``__init__``: the converters would sort millions of events again
+        and the checks would repeat those :func:`check_events` has made. Each
+        collection must already be sorted and checked (problems sorted by
+        :func:`_problem_key`), and ``index`` must map the id of each conversion
+        to it. The batch is equal to, and hashes like, the one
+        ``EventBatch(...)`` builds from the same events.
+        """
         batch = object.__new__(cls)
-        object.__setattr__(batch, "touches", touches)
-        object.__setattr__(batch, "conversions", conversions)
-        object.__setattr__(batch, "refunds", refunds)
-        object.__setattr__(batch, "problems", _sorted_problems(problems))
-        batch._index(index)
+        set_touches, set_conversions, set_refunds, set_problems = _SLOT_SETTERS
+        set_touches(batch, touches)
+        set_conversions(batch, conversions)
+        set_refunds(batch, refunds)
+        set_problems(batch, problems)
+        _index(batch, index)
         return batch
 
     def conversion(self, conversion_id: str) -> Conversion | None:
@@ -248,6 +268,25 @@ class EventBatch:
         for touch in self.touches:
             groups[touch.customer_key].append(touch)
         return dict(groups)
+
+
+# The slot descriptors' setters of the four event fields, in field order, for
+# EventBatch._trusted. Setting a frozen slotted field by name (object.__setattr__)
+# looks the slot up on every call.
+_SLOT_SETTERS: tuple[Callable[[EventBatch, object], None], ...] = tuple(
+    vars(EventBatch)[field.name].__set__ for field in attrs.fields(EventBatch) if field.init
+)
+_SET_CONVERSION_INDEX = vars(EventBatch)["_conversion_index"].__set__
+_SET_REFUND_INDEX = vars(EventBatch)["_refund_index"].__set__
+
+
+def _index(batch: EventBatch, conversions: dict[str, Conversion]) -> None:
+    """Give ``batch`` its lookups: conversions by id, refunds by conversion id."""
+    _SET_CONVERSION_INDEX(batch, conversions)
+    by_conversion: dict[str, list[Refund]] = defaultdict(list)
+    for refund in batch.refunds:
+        by_conversion[refund.conversion_id].append(refund)
+    _SET_REFUND_INDEX(batch, {key: tuple(value) for key, value in by_conversion.items()})
 
 
 def _unique(items: list[E], problems: list[Problem]) -> tuple[list[E], set[str]]:
@@ -436,6 +475,41 @@ def _check_refunds(
     return kept
 
 
+def _by_type(
+    events: Iterable[Event], problems: list[Problem]
+) -> tuple[list[Touch], list[Conversion], list[Refund]]:
+    """The touches, conversions and refunds of ``events``; anything else is a problem."""
+    touches: list[Touch] = []
+    conversions: list[Conversion] = []
+    refunds: list[Refund] = []
+    buckets: dict[type, Any] = {
+        Touch: touches.append,
+        Conversion: conversions.append,
+        Refund: refunds.append,
+    }
+    # Typed as objects: input from the edges may hold anything, and is reported.
+    received: Iterable[object] = events
+    for event in received:
+        add = buckets.get(type(event))
+        if add is not None:
+            add(event)
+        elif isinstance(event, Touch):
+            touches.append(event)
+        elif isinstance(event, Conversion):
+            conversions.append(event)
+        elif isinstance(event, Refund):
+            refunds.append(event)
+        else:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.INVALID,
+                    subject=f"event:{type(event).__name__}",
+                    message=f"expected a Touch, Conversion or Refund, got {event!r}",
+                )
+            )
+    return touches, conversions, refunds
+
+
 def check_events(
     campaign: Campaign,
     events: Iterable[Event],
@@ -472,35 +546,8 @@ def check_events(
         >>> len(batch.touches), [str(problem) for problem in batch.problems]
         (0, ["unknown_partner touch:T-1 [partner_id]: partner 'ghost' is not a partner of campaign 'spring'"])
     """  # noqa: E501
-    touches: list[Touch] = []
-    conversions: list[Conversion] = []
-    refunds: list[Refund] = []
     problems: list[Problem] = []
-    buckets: dict[type, Any] = {
-        Touch: touches.append,
-        Conversion: conversions.append,
-        Refund: refunds.append,
-    }
-    # Typed as objects: input from the edges may hold anything, and is reported.
-    received: Iterable[object] = events
-    for event in received:
-        add = buckets.get(type(event))
-        if add is not None:
-            add(event)
-        elif isinstance(event, Touch):
-            touches.append(event)
-        elif isinstance(event, Conversion):
-            conversions.append(event)
-        elif isinstance(event, Refund):
-            refunds.append(event)
-        else:
-            problems.append(
-                Problem(
-                    kind=ProblemKind.INVALID,
-                    subject=f"event:{type(event).__name__}",
-                    message=f"expected a Touch, Conversion or Refund, got {event!r}",
-                )
-            )
+    touches, conversions, refunds = _by_type(events, problems)
     # Touches are put in id order first: it shows repeated ids and is the first
     # pass of the chronological sort; filtering keeps that order.
     touches = sorted(touches, key=_BY_ID)
@@ -526,6 +573,11 @@ def check_events(
         _by_instant(touches),
         _chronological(valid_conversions),
         _chronological(refunds),
-        tuple(problems if locate is None else locate(problems)),
+        # What locate returns comes from the caller: checked like a batch built directly.
+        (
+            tuple(sorted(problems, key=_problem_key))
+            if locate is None
+            else _sorted_problems(locate(problems))
+        ),
         index,
     )

@@ -1,1 +1,37 @@
-"""The file edge: campaign definitions (TOML, JSON) and event files (CSV, JSON Lines)."""
+r"""The file edge: campaign definitions (TOML, JSON) and event files (CSV, JSON Lines).
+
+Both are read through the one converter of :mod:`hybridroi.serialization`, so a file and a
+JSON payload are checked alike. A bad campaign file raises
+:class:`~hybridroi.serialization.DocumentError` naming every problem with its key path; a bad
+event row becomes a :class:`~hybridroi.core.Problem` beside the rows that were read.
+
+>>> from hybridroi.files import parse_events
+>>> loaded = parse_events(
+...     "type,id,kind,instant,customer_key,partner_id\n"
+...     "touch,T-1,click,2026-03-01T10:00:00+00:00,cust-1,leblog\n",
+...     format="csv")
+>>> [touch.id for touch in loaded.touches], loaded.problems
+(['T-1'], ())
+"""
+
+from hybridroi.files.campaign import campaign_to_json, load_campaign, parse_campaign
+from hybridroi.files.events import (
+    EventFileError,
+    LoadedEvents,
+    Progress,
+    format_events,
+    parse_events,
+    read_event_files,
+)
+
+__all__ = [
+    "EventFileError",
+    "LoadedEvents",
+    "Progress",
+    "campaign_to_json",
+    "format_events",
+    "load_campaign",
+    "parse_campaign",
+    "parse_events",
+    "read_event_files",
+]

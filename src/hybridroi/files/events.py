@@ -13,7 +13,9 @@ Two formats carry the same records:
 
 Every bad row becomes a :class:`Problem` naming the file and line, the field
 and what was expected; all the problems of a row are reported, one bad row
-does not hide the others, and a good row is never dropped. Checks that need
+does not hide the others, and a good row is never dropped. A row's fields are
+read by the library's converter (:func:`hybridroi.serialization.file_converter`),
+whose key paths (``items[1].unit_price``) name the fields. Checks that need
 the campaign (unknown partners, repeated ids, refunds above the sale) are made
 later by :func:`hybridroi.events.intake.check_events`. Content statistics are
 checked across all the files read together by
@@ -39,36 +41,42 @@ from __future__ import annotations
 
 import bisect
 import csv
-import enum
 import io
 import json
 import re
 import reprlib
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
+from cattrs.errors import ClassValidationError
 
 from hybridroi.core.errors import HybridRoiError, InvalidValueError
-from hybridroi.core.money import Money, UnroundedMoney
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.text import csv_text, escape_cell, unescape_cell
-from hybridroi.domain.policy import TouchKind
+from hybridroi.core.text import unescape_cell
 from hybridroi.events.records import (
     Conversion,
-    ConversionKind,
-    Event,
     LineItem,
     Refund,
-    RefundKind,
     Touch,
 )
 from hybridroi.events.stats import ContentStats, check_stats
+from hybridroi.files.fields import FIELDS
+from hybridroi.files.loaded import RECORD_NOUNS, LoadedEvents, Origins, Places
+from hybridroi.files.writer import EventFileError, format_events
+from hybridroi.serialization import (
+    MAX_FILE_COUNT,
+    MAX_FILE_DIGITS,
+    MAX_FILE_TEXT,
+    Currency,
+    CurrencyMissingError,
+    LocatedError,
+    file_converter,
+    located_errors,
+)
 
 __all__ = [
     "FIELDS",
@@ -83,64 +91,20 @@ __all__ = [
 Progress = Callable[[int, int], None]
 """A progress hook: called with (bytes read so far, total bytes of every file)."""
 
-E = TypeVar("E", bound=enum.Enum)
-
-FIELDS: dict[str, tuple[str, ...]] = {
-    "touch": (
-        "id",
-        "kind",
-        "instant",
-        "customer_key",
-        "partner_id",
-        "channel",
-        "content_id",
-        "link_id",
-    ),
-    "sale": (
-        "id",
-        "instant",
-        "customer_key",
-        "revenue",
-        "currency",
-        "new_customer",
-        "gross",
-        "tax",
-        "shipping",
-        "discount",
-        "promo_code",
-        "click_id",
-        "country",
-        "items",
-    ),
-    "item": ("conversion_id", "sku", "quantity", "unit_price", "currency", "category"),
-    "refund": ("id", "conversion_id", "instant", "amount", "currency", "kind"),
-    "stats": ("content_id", "as_of", "views", "reach", "likes", "comments", "shares", "saves"),
-}
-"""The fields of each record type (``lead`` has the fields of ``sale``)."""
-FIELDS["lead"] = FIELDS["sale"]
+R = TypeVar("R")
 
 _KNOWN = {"type"}.union(*FIELDS.values())
 _ITEM_KEYS = frozenset(FIELDS["item"]) - {"conversion_id"}
-_INSTANT = "an ISO 8601 instant with its offset, such as 2026-03-07T10:15:00+01:00"
 _PROGRESS_EVERY = 2_000
 _BOM = "\ufeff"
 
-MAX_DIGITS = 40
+MAX_DIGITS = MAX_FILE_DIGITS
 """Numbers in event files have at most this many significant digits, and magnitudes
 between ``10**-MAX_DIGITS`` and ``10**MAX_DIGITS``."""
-MAX_COUNT = 10**18 - 1
+MAX_COUNT = MAX_FILE_COUNT
 """The largest count (views, likes, ...) an event file may hold."""
-MAX_TEXT = 10_000
+MAX_TEXT = MAX_FILE_TEXT
 """The longest text (an id, a SKU, a category) an event file may hold, in characters."""
-
-# Numbers are written with ASCII digits only: str.isdigit and Decimal also accept
-# other scripts' digits ("²", "١٢"), which no export writes and no reader can check.
-_NUMERAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?")
-_WHOLE = re.compile(r"[0-9]{1,18}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_NUMBER = f"a decimal number such as 12.50 (ASCII digits, at most {MAX_DIGITS} significant digits)"
-_COUNT = f"a whole number >= 0 written with ASCII digits, at most {MAX_COUNT:,}"
 
 _SHOWN = reprlib.Repr()
 _SHOWN.maxstring = 60
@@ -163,327 +127,161 @@ def _listed(names: Iterable[str], limit: int = 10) -> str:
     return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
-def _bounded(number: Decimal) -> bool:
-    _, digits, exponent = number.as_tuple()
-    return (
-        isinstance(exponent, int)
-        and len(digits) <= MAX_DIGITS
-        and exponent >= -MAX_DIGITS
-        and number.adjusted() < MAX_DIGITS
-    )
-
-
-def _json_integer(value: object) -> bool:
-    """Whether ``value`` is a JSON integer as the reader parses it: a Decimal without a point."""
-    return isinstance(value, Decimal) and value.as_tuple().exponent == 0
-
-
 def _subject(kind: str, data: dict[str, Any]) -> str:
     key = {"item": "conversion_id", "stats": "content_id"}.get(kind, "id")
     ident = data.get(key)
-    if (
-        isinstance(ident, Decimal)
-        and _json_integer(ident)
-        and len(ident.as_tuple().digits) <= MAX_DIGITS
-    ):
-        return f"{kind}:{ident}"
+    if isinstance(ident, Decimal):
+        number = _quiet_text(ident)  # a JSON id that is a number
+        return f"{kind}:{number}" if number is not None else kind
     if isinstance(ident, str) and ident.strip():
         return f"{kind}:{ident.strip()}"
     return kind
 
 
-class EventFileError(InvalidValueError):
-    """An event file that cannot be read at all (missing, unknown format, not text)."""
+_REQUIRED = "a value (the field is required)"
+_ITEM_PATH = re.compile(r"items\[(\d+)\]")
+# The fields of each record as a row holds them; the row's currency is not a record field.
+_RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "touch": FIELDS["touch"],
+    "sale": tuple(name for name in FIELDS["sale"] if name not in ("currency", "items")),
+    "item": ("sku", "quantity", "unit_price", "category"),
+    "refund": tuple(name for name in FIELDS["refund"] if name != "currency"),
+    "stats": FIELDS["stats"],
+}
+_AMOUNTS = frozenset({"revenue", "gross", "tax", "shipping", "discount", "amount", "unit_price"})
 
 
-_NOUNS = ("touch", "conversion", "refund", "stats")
-_SHOWN_SOURCES = 5
+def _fields(data: dict[str, Any], kind: str, currency: str | None) -> dict[str, Any]:
+    """A row's fields as the plain data the converter structures into its record.
 
-
-class _Places:
-    """Where each record of one kind was read: file index and line, in record order."""
-
-    def __init__(self) -> None:
-        self.files = array("I")
-        self.lines = array("I")
-
-    def add(self, file: int, line: int) -> None:
-        self.files.append(file)
-        self.lines.append(line)
-
-
-@attrs.frozen(kw_only=True)
-class _Origins:
-    """The files read and where each record came from, to locate later problems."""
-
-    files: tuple[str, ...] = ()
-    places: dict[str, _Places] = attrs.field(factory=dict)
-
-
-def _joined(places: list[str]) -> str:
-    distinct = list(dict.fromkeys(places))
-    shown = ", ".join(distinct[:_SHOWN_SOURCES])
-    more = len(distinct) - _SHOWN_SOURCES
-    return shown if more <= 0 else f"{shown} and {more} more"
-
-
-@attrs.frozen(kw_only=True)
-class LoadedEvents:
-    """What was read from event files.
-
-    Attributes:
-        touches: Touches, in file order.
-        conversions: Sales and leads with their line items, in file order.
-        refunds: Refunds, in file order.
-        stats: Content statistics, in file order.
-        problems: One record per problem found, with file, line and field.
-        rows: Number of records read (good and bad).
+    Blank fields are left out (the record's default applies, or the converter reports the
+    field as required); each amount carries the row's currency, ``None`` when the currency
+    is missing or refused (the record is then not built).
     """
+    plain: dict[str, Any] = {}
+    for name in _RECORD_FIELDS[kind]:
+        value = data.get(name)
+        if value is None or (type(value) is str and not value.strip()):
+            continue
+        plain[name] = {"amount": value, "currency": currency} if name in _AMOUNTS else value
+    return plain
 
-    touches: tuple[Touch, ...] = ()
-    conversions: tuple[Conversion, ...] = ()
-    refunds: tuple[Refund, ...] = ()
-    stats: tuple[ContentStats, ...] = ()
-    problems: tuple[Problem, ...] = ()
-    rows: int = 0
-    _origins: _Origins = attrs.field(factory=_Origins, repr=False, eq=False)
 
-    @property
-    def events(self) -> tuple[Event, ...]:
-        """Touches, conversions and refunds together, as the engine takes them."""
-        return (*self.touches, *self.conversions, *self.refunds)
+def _quiet_text(value: object) -> str | None:
+    """``value`` read as text by the converter, or None; no problem is reported."""
+    if not _present(value):
+        return None
+    try:
+        text: str = file_converter().structure(value, str)
+    except InvalidValueError:
+        return None
+    return text
 
-    def locate(self, problems: Iterable[Problem]) -> tuple[Problem, ...]:
-        """Give each problem about a record read here the file and line it came from.
 
-        Problems found later about these records (by
-        :func:`~hybridroi.events.intake.check_events`, which takes this method as its
-        ``locate`` argument, or by the statement run) name the record by its subject
-        (``"conversion:S-1"``) but not its line. A record read from several places (a
-        repeated id) is located at each of them: ``"week1.csv:2, week2.jsonl:1"``.
-
-        Args:
-            problems: Any problems; those that already have a source, or whose subject
-                is not a touch, conversion, refund or statistics record read here, are
-                kept as they are.
-
-        Returns:
-            The problems, in the same order, located where possible.
-        """
-        problems = tuple(problems)
-        wanted: dict[str, set[str]] = {}
-        for problem in problems:
-            noun, _, ident = problem.subject.partition(":")
-            if problem.source is None and noun in self._origins.places:
-                wanted.setdefault(noun, set()).add(ident)
-        if not wanted:
-            return problems
-        found: dict[str, list[str]] = {}
-        files = self._origins.files
-        records: dict[str, tuple[Any, ...]] = {
-            "touch": self.touches,
-            "conversion": self.conversions,
-            "refund": self.refunds,
-            "stats": self.stats,
-        }
-        for noun, ids in wanted.items():
-            places = self._origins.places[noun]
-            if len(places.lines) != len(records[noun]):
-                continue  # records changed after reading: their places are unknown
-            key = "content_id" if noun == "stats" else "id"
-            for index, record in enumerate(records[noun]):
-                ident = getattr(record, key)
-                if ident in ids:
-                    where = f"{files[places.files[index]]}:{places.lines[index]}"
-                    found.setdefault(f"{noun}:{ident}", []).append(where)
-        return tuple(
-            attrs.evolve(problem, source=_joined(found[problem.subject]))
-            if problem.source is None and problem.subject in found
-            else problem
-            for problem in problems
-        )
+def _sale_order(problem: Problem) -> tuple[int, int, int]:
+    """The order a sale's problems are reported in: currency, fields, then line items."""
+    field = problem.field or ""
+    if field == "currency":
+        return (0, 0, 0)
+    if not field.startswith("items"):
+        return (1, 0, 0)
+    found = _ITEM_PATH.match(field)
+    index = int(found.group(1)) if found else -1
+    return (2, index, 0 if field.endswith("].currency") or field.endswith("]") else 1)
 
 
 class _Row:
     """One record being read: its fields, where it came from, and its problems.
 
-    Every field is read by a typed reader (``text``, ``decimal``, ``count``, ...) that
-    takes whatever the file holds and never raises: a value it cannot accept becomes a
-    problem of the row.
+    The row's fields become plain data that the file converter
+    (:func:`hybridroi.serialization.file_converter`) structures into the record; each
+    error it reports, with its key path (``items[1].unit_price``), becomes a problem of
+    the row. Reading never raises: a value that cannot be accepted is a problem.
     """
 
-    def __init__(
-        self, kind: str, data: dict[str, Any], source: str, prefix: str = "", line: int = 0
-    ) -> None:
+    def __init__(self, kind: str, data: dict[str, Any], source: str, line: int = 0) -> None:
         self.kind = kind
         self.data = data
         self.source = source
         self.line = line
-        self.prefix = prefix
         self.problems: list[Problem] = []
-        # A field that depends on a refused one (an amount without its currency): the
-        # record cannot be built, and the refused field's own problem says why.
-        self.blocked = False
+        # Problems of a sale's combination of fields (found by its constructor): reported
+        # when sales are assembled with their items, and only if the row was accepted.
+        self.deferred: list[Problem] = []
+        # Where each structured line item is among the row's items (refused ones are skipped).
+        self.positions: list[int] = []
         self.subject = _subject(kind, data)
 
     def fail(self, field: str, expected: str, value: object) -> None:
-        self.problems.append(
-            Problem(
-                kind=ProblemKind.INVALID,
-                subject=self.subject,
-                message=f"expected {expected}, got {_shown(value)}",
-                field=self.prefix + field,
-                source=self.source,
-            )
+        self.problems.append(self.problem(field, f"expected {expected}, got {_shown(value)}"))
+
+    def problem(self, field: str | None, message: str) -> Problem:
+        return Problem(
+            kind=ProblemKind.INVALID,
+            subject=self.subject,
+            message=message,
+            field=field,
+            source=self.source,
         )
 
-    def raw(self, field: str, *, required: bool) -> Any:
-        value = self.data.get(field)
+    def value(
+        self, data: dict[str, Any], field: str, type_: Any, *, required: bool, prefix: str = ""
+    ) -> Any:
+        """One field read on its own by the converter (a currency, an item's sale id)."""
+        value = data.get(field)
         if not _present(value):
             if required:
-                self.fail(field, "a value (the field is required)", value)
-            return None
-        return value
-
-    def text(self, field: str, *, required: bool = False) -> str | None:
-        value = self.raw(field, required=required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            if _json_integer(value) and len(value.as_tuple().digits) <= MAX_DIGITS:
-                return str(value)  # JSON ids are often numbers
-            self.fail(field, "text", value)
-            return None
-        if not value.isascii() and _SURROGATE.search(value):
-            self.fail(field, "text (a lone surrogate such as \\ud800 is not a character)", value)
-            return None
-        value = value.strip()
-        if len(value) > MAX_TEXT:
-            self.fail(field, f"text of at most {MAX_TEXT:,} characters", value)
-            return None
-        return value
-
-    def instant(self, field: str) -> datetime | None:
-        value = self.raw(field, required=True)
-        if value is None:
-            return None
-        result = None
-        if isinstance(value, str) and value.isascii():
-            try:
-                result = datetime.fromisoformat(value.strip())
-            except ValueError:
-                result = None
-        if result is None or result.utcoffset() is None:
-            self.fail(field, _INSTANT, value)
-            return None
-        return result
-
-    def decimal(self, field: str, *, required: bool = False) -> Decimal | None:
-        value = self.raw(field, required=required)
-        if value is None:
-            return None
-        number = None
-        if isinstance(value, Decimal):  # JSON numbers are parsed as Decimal, never float
-            number = value
-        elif isinstance(value, str) and len(value) < 4 * MAX_DIGITS:
-            text = value.strip()
-            number = Decimal(text) if _NUMERAL.fullmatch(text) else None
-        if number is None or not number.is_finite() or not _bounded(number):
-            self.fail(field, _NUMBER, value)
-            return None
-        return number
-
-    def money(self, field: str, currency: str | None, *, required: bool = False) -> Money | None:
-        amount = self.decimal(field, required=required)
-        if amount is None:
-            return None
-        if currency is None:
-            self.blocked = True
+                self.fail(prefix + field, _REQUIRED, value)
             return None
         try:
-            return Money(amount, currency)
+            return file_converter().structure(value, type_)
         except InvalidValueError as error:
-            self.fail(field, error.expected, self.data.get(field))
+            self.fail(prefix + field, error.expected, error.value)
             return None
 
-    def currency(self, *, required: bool) -> str | None:
-        value = self.text("currency", required=required)
-        if value is None:
-            return None
-        known = False
-        if _CURRENCY.fullmatch(value):
-            try:
-                Money.zero(value)
-                known = True
-            except HybridRoiError:
-                known = False
-        if not known:
-            self.fail("currency", "an ISO 4217 currency code in upper case, such as EUR", value)
-            return None
-        return value
-
-    def count(self, field: str) -> int:
-        value = self.raw(field, required=False)
-        if value is None:
-            return 0
-        if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-            return int(value.strip())
-        if (
-            isinstance(value, Decimal)
-            and value.is_finite()
-            and 0 <= value <= MAX_COUNT
-            and value == value.to_integral_value()
-        ):
-            return int(value)
-        self.fail(field, _COUNT, value)
-        return 0
-
-    def flag(self, field: str) -> bool | None:
-        """True or false as written; None when the field is empty or absent (unknown)."""
-        value = self.raw(field, required=False)
-        if value is None:
-            return None
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"):
-            return True
-        if isinstance(value, str) and value.strip().lower() in ("false", "no", "0"):
-            return False
-        self.fail(field, "true or false", value)
-        return None
-
-    def choice(self, field: str, enum_type: type[E], default: E | None = None) -> E | None:
-        value = self.raw(field, required=default is None)
-        if value is None:
-            return default
-        for member in enum_type:
-            if isinstance(value, str) and value.strip().lower() == member.value:
-                return member
-        names = ", ".join(str(member.value) for member in enum_type)
-        self.fail(field, f"one of {names}", value)
-        return None
-
-    def build(self, factory: Callable[..., Any], **fields: Any) -> Any:
-        """Build the record if every field was read, reporting what its constructor refuses."""
-        if self.problems or self.blocked:
-            return None
+    def build(self, cls: type[R], plain: dict[str, Any], *, defer: bool = False) -> R | None:
+        """The record the converter builds from ``plain``, or None and the row's problems."""
         try:
-            return factory(**fields)
-        except InvalidValueError as error:
-            field = error.field.split(".", 1)[-1]
-            self.fail(field, error.expected, error.value)
-            return None
-        except HybridRoiError as error:
-            self.problems.append(
-                Problem(
-                    kind=ProblemKind.INVALID,
-                    subject=self.subject,
-                    message=str(error),
-                    field=self.prefix.rstrip(".") or None,
-                    source=self.source,
+            record: R | None = file_converter().structure(plain, cls)
+        except Exception:
+            record = None
+            try:
+                record = file_converter(detailed=True).structure(plain, cls)
+            except ClassValidationError as error:
+                for found in located_errors(error):
+                    self.located(found, defer=defer)
+        return None if self.problems else record
+
+    def located(self, found: LocatedError, *, defer: bool = False) -> None:
+        path, error, built = found
+        if self.positions:
+            path = _ITEM_PATH.sub(lambda m: f"items[{self.positions[int(m.group(1))]}]", path, 1)
+        if isinstance(error, CurrencyMissingError):
+            return  # an amount without its currency: the currency's own problem says why
+        if isinstance(error, KeyError):
+            self.fail(path, _REQUIRED, self.raw(path))
+        elif not built and isinstance(error, InvalidValueError):
+            self.fail(path, error.expected, error.value)
+        elif built and isinstance(error, HybridRoiError):
+            if isinstance(error, InvalidValueError):
+                name = error.field.split(".", 1)[-1]
+                field = f"{path}.{name}" if path else name
+                problem = self.problem(
+                    field, f"expected {error.expected}, got {_shown(error.value)}"
                 )
-            )
-            return None
+            else:
+                problem = self.problem(path or None, str(error))
+            (self.deferred if defer and not path else self.problems).append(problem)
+        else:
+            raise error
+
+    def raw(self, path: str) -> Any:
+        """The value the row holds at ``path`` (``"revenue"``, ``"items[1].sku"``)."""
+        found = _ITEM_PATH.match(path)
+        if found is None:
+            return self.data.get(path)
+        item = self.data["items"][int(found.group(1))]
+        return item.get(path[found.end() + 1 :])
 
 
 def _present(value: object) -> bool:
@@ -499,7 +297,7 @@ class _Reader:
         # from two files (a retry, a copy) must not collect the items of both.
         self.file = 0
         self.files: list[str] = []
-        self.sales: list[tuple[_Row, dict[str, Any], list[LineItem], int]] = []
+        self.sales: list[tuple[_Row, Conversion | None, int]] = []
         self.items: list[tuple[_Row, str, LineItem, int, int]] = []
         # Every sale line by (file, id), in reading order: (record number, index in sales
         # or None when the line was refused). An item line belongs to the nearest sale
@@ -510,7 +308,7 @@ class _Reader:
         self.stats_sources: list[str] = []
         self.problems: list[Problem] = []
         self.rows = 0
-        self.places = {noun: _Places() for noun in _NOUNS}
+        self.places = {noun: Places() for noun in RECORD_NOUNS}
 
     def start(self, name: str) -> None:
         """Begin the records of another file."""
@@ -538,127 +336,80 @@ class _Reader:
         self.problems.extend(row.problems)
 
     def touch(self, row: _Row) -> None:
-        touch = row.build(
-            Touch,
-            id=row.text("id", required=True),
-            kind=row.choice("kind", TouchKind),
-            instant=row.instant("instant"),
-            customer_key=row.text("customer_key", required=True),
-            partner_id=row.text("partner_id"),
-            channel=row.text("channel"),
-            content_id=row.text("content_id"),
-            link_id=row.text("link_id"),
-        )
+        touch = row.build(Touch, _fields(row.data, "touch", None))
         if touch is not None:
             self.touches.append(touch)
             self.places["touch"].add(self.file, row.line)
 
     def sale(self, row: _Row) -> None:
-        currency = row.currency(required=True)
-        fields: dict[str, Any] = {
-            "id": row.text("id", required=True),
-            "kind": ConversionKind.LEAD if row.kind == "lead" else ConversionKind.SALE,
-            "instant": row.instant("instant"),
-            "customer_key": row.text("customer_key", required=True),
-            "revenue": row.money("revenue", currency, required=True),
-            "new_customer": row.flag("new_customer"),
-            "gross": row.money("gross", currency),
-            "tax": row.money("tax", currency),
-            "shipping": row.money("shipping", currency),
-            "discount": row.money("discount", currency),
-            "promo_code": row.text("promo_code"),
-            "click_id": row.text("click_id"),
-            "country": row.text("country"),
-        }
-        inline: list[LineItem] = []
-        items = row.data.get("items")
+        data = row.data
+        currency = row.value(data, "currency", Currency, required=True)
+        plain = _fields(data, "sale", currency)
+        plain["kind"] = row.kind
+        items = data.get("items")
         if _present(items) and not isinstance(items, list):
             row.fail("items", "a list of line items", items)
-        for index, data in enumerate(items if isinstance(items, list) else ()):
+        elif isinstance(items, list):
+            plain["items"] = self.inline_items(row, items, currency)
+        conversion = row.build(Conversion, plain, defer=True)
+        row.problems.sort(key=_sale_order)
+        accepted = not row.problems
+        if accepted:
+            self.sales.append((row, conversion, self.file))
+        ident = conversion.id if conversion is not None else _quiet_text(data.get("id"))
+        if ident is not None:
+            self.sale_lines.setdefault((self.file, ident), []).append(
+                (self.rows, len(self.sales) - 1 if accepted else None)
+            )
+
+    def inline_items(
+        self, row: _Row, items: list[Any], currency: str | None
+    ) -> list[dict[str, Any]]:
+        """The plain data of a JSON sale's line items; their shape problems are the row's."""
+        plain: list[dict[str, Any]] = []
+        for index, data in enumerate(items):
             if not isinstance(data, dict):
                 row.fail(f"items[{index}]", "a line item (a JSON object)", data)
                 continue
             unknown = sorted(set(data) - _ITEM_KEYS)
             if unknown:
                 row.problems.append(
-                    Problem(
-                        kind=ProblemKind.INVALID,
-                        subject=row.subject,
-                        message=f"unknown key(s) {_listed(unknown)} of a line item; known keys: "
+                    row.problem(
+                        f"items[{index}]",
+                        f"unknown key(s) {_listed(unknown)} of a line item; known keys: "
                         + ", ".join(sorted(_ITEM_KEYS)),
-                        field=f"items[{index}]",
-                        source=row.source,
                     )
                 )
                 continue
-            item_row = _Row("item", data, row.source)
-            item_row.subject = row.subject
-            item_row.prefix = f"items[{index}]."
-            item = self.line_item(item_row, currency)
-            row.problems.extend(item_row.problems)
-            if item is not None:
-                inline.append(item)
-        accepted = not row.problems
-        if accepted:
-            self.sales.append((row, fields, inline, self.file))
-        if isinstance(fields["id"], str):
-            self.sale_lines.setdefault((self.file, fields["id"]), []).append(
-                (self.rows, len(self.sales) - 1 if accepted else None)
-            )
-
-    def line_item(self, row: _Row, currency: str | None) -> LineItem | None:
-        own = row.currency(required=False)
-        if own is not None and currency is not None and own != currency:
-            row.fail("currency", f"the sale's currency {currency}", own)
-        if currency is None and own is None:
-            row.blocked = True  # no currency to price the item in: the sale's is refused
-        item: LineItem | None = row.build(
-            LineItem,
-            sku=row.text("sku", required=True),
-            quantity=row.decimal("quantity", required=True),
-            # A unit price is exact: it may be finer than the minor unit (0.0005).
-            unit_price=(
-                None
-                if (price := row.decimal("unit_price", required=True)) is None
-                or (price_currency := currency or own) is None
-                else UnroundedMoney(price, price_currency)
-            ),
-            category=row.text("category"),
-        )
-        return item
+            prefix = f"items[{index}]."
+            own = row.value(data, "currency", Currency, required=False, prefix=prefix)
+            refused = own is None and _present(data.get("currency"))
+            if own is not None and currency is not None and own != currency:
+                row.fail(prefix + "currency", f"the sale's currency {currency}", own)
+                refused = True
+            # An item whose own currency is refused is not built: its price has no currency.
+            plain.append(_fields(data, "item", None if refused else currency or own))
+            row.positions.append(index)
+        return plain
 
     def item(self, row: _Row) -> None:
-        conversion_id = row.text("conversion_id", required=True)
-        item = self.line_item(row, row.currency(required=True))
+        conversion_id = row.value(row.data, "conversion_id", str, required=True)
+        currency = row.value(row.data, "currency", Currency, required=True)
+        # A line whose sale id or currency is refused is not built: its price has no currency.
+        plain = _fields(row.data, "item", None if row.problems else currency)
+        item = row.build(LineItem, plain)
         if item is not None and conversion_id is not None:
             self.items.append((row, conversion_id, item, self.file, self.rows))
 
     def refund(self, row: _Row) -> None:
-        currency = row.currency(required=True)
-        refund = row.build(
-            Refund,
-            id=row.text("id", required=True),
-            conversion_id=row.text("conversion_id", required=True),
-            instant=row.instant("instant"),
-            amount=row.money("amount", currency, required=True),
-            kind=row.choice("kind", RefundKind, RefundKind.REFUND),
-        )
+        currency = row.value(row.data, "currency", Currency, required=True)
+        refund = row.build(Refund, _fields(row.data, "refund", currency))
         if refund is not None:
             self.refunds.append(refund)
             self.places["refund"].add(self.file, row.line)
 
     def content_stats(self, row: _Row) -> None:
-        record = row.build(
-            ContentStats,
-            content_id=row.text("content_id", required=True),
-            as_of=row.instant("as_of"),
-            views=row.count("views"),
-            reach=row.count("reach"),
-            likes=row.count("likes"),
-            comments=row.count("comments"),
-            shares=row.count("shares"),
-            saves=row.count("saves"),
-        )
+        record = row.build(ContentStats, _fields(row.data, "stats", None))
         if record is not None:
             self.stats.append(record)
             self.stats_sources.append(row.source)
@@ -682,10 +433,16 @@ class _Reader:
                 continue
             attached.setdefault(owner, []).append(item)
         conversions: list[Conversion] = []
-        for index, (row, fields, inline, file) in enumerate(self.sales):
-            found = [*inline, *attached.get(index, [])]
-            conversion = row.build(Conversion, **fields, items=tuple(found))
-            self.problems.extend(row.problems)
+        for index, (row, read, file) in enumerate(self.sales):
+            found = attached.get(index)
+            conversion = read
+            if read is not None and found:
+                try:
+                    conversion = attrs.evolve(read, items=(*read.items, *found))
+                except HybridRoiError as error:
+                    row.located(LocatedError("", error, True))
+                    conversion = None
+            self.problems.extend(row.deferred or row.problems)
             if conversion is not None:
                 conversions.append(conversion)
                 self.places["conversion"].add(file, row.line)
@@ -698,7 +455,7 @@ class _Reader:
             stats=tuple(self.stats),
             problems=tuple(self.problems),
             rows=self.rows,
-            origins=_Origins(files=tuple(self.files), places=self.places),
+            origins=Origins(files=tuple(self.files), places=self.places),
         )
 
 
@@ -970,93 +727,3 @@ def read_event_files(
     if progress is not None:
         progress(total, total)
     return reader.result()
-
-
-Record = Event | ContentStats
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Money):
-        return str(value.amount)
-    return str(value)
-
-
-def _plain(record: Record) -> list[dict[str, Any]]:
-    """A record as the rows a file holds (a sale is followed by its items)."""
-    if isinstance(record, Touch):
-        kind = "touch"
-    elif isinstance(record, Conversion):
-        kind = "lead" if record.kind is ConversionKind.LEAD else "sale"
-    elif isinstance(record, Refund):
-        kind = "refund"
-    else:
-        kind = "stats"
-    row: dict[str, Any] = {"type": kind}
-    for name in FIELDS[kind]:
-        if name in ("currency", "items"):
-            continue
-        value = _text(getattr(record, name, None))
-        if value is not None:
-            row[name] = value
-    if isinstance(record, Conversion):
-        row["currency"] = record.currency
-        row["items"] = [
-            {
-                "sku": item.sku,
-                "quantity": str(item.quantity),
-                "unit_price": str(item.unit_price.amount),
-                **({"category": item.category} if item.category is not None else {}),
-            }
-            for item in record.items
-        ]
-    elif isinstance(record, Refund):
-        row["currency"] = record.amount.currency
-    return [row]
-
-
-def format_events(records: Iterable[Record], *, format: str) -> str:
-    """Write records as the text of a CSV or JSON Lines event file.
-
-    :func:`parse_events` reads the text back into equal records. Amounts are
-    written as decimal strings, instants in ISO 8601 with their offset.
-
-    Args:
-        records: Touches, conversions, refunds and content statistics.
-        format: ``"csv"`` or ``"jsonl"``.
-
-    Returns:
-        The text of the file.
-
-    Raises:
-        EventFileError: For an unknown format.
-    """
-    rows = [row for record in records for row in _plain(record)]
-    if format == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    if format != "csv":
-        raise EventFileError("format", format, "'csv' or 'jsonl'")
-    columns = [
-        "type",
-        *dict.fromkeys(n for names in FIELDS.values() for n in names if n != "items"),
-    ]
-
-    def cells(row: dict[str, Any]) -> list[str]:
-        return [escape_cell(row.get(column, "")) for column in columns]
-
-    def lines() -> Iterator[list[str]]:
-        for row in rows:
-            items = row.pop("items", [])
-            yield cells(row)
-            for item in items:
-                parent = {"conversion_id": row["id"], "currency": row["currency"]}
-                yield cells({"type": "item", **parent, **item})
-
-    return csv_text(columns, lines())

@@ -164,7 +164,7 @@ class LedgerEntry:
             raise InvalidValueError("LedgerEntry.amount", self.amount, "a non-zero amount")
 
     @classmethod
-    def _checked(
+    def _trusted(
         cls,
         *,
         id: str,
@@ -183,13 +183,15 @@ class LedgerEntry:
         reason: str,
         statement_period: str,
     ) -> LedgerEntry:
-        """Build an entry from fields the caller has already checked, without validators.
+        """Build an entry from fields the caller has already checked, skipping ``__init__``.
 
         Only :func:`hybridroi.ledger.posting.plan_entries` uses it: it checks
         each statement line and the run's id and instant once, and derives
-        every other field from them, so running the validators again for each
-        of a million entries would only cost time. For the same reason the
-        fields are set through their slots directly, not by name.
+        every other field from them, so running the converters and validators
+        again for each of a million entries would only cost time. For the same
+        reason the fields are written through their slots, in field order, not
+        by name. The entry is equal to, and hashes like, the one
+        ``LedgerEntry(...)`` builds from the same fields.
         """
         entry = object.__new__(cls)
         (
@@ -247,7 +249,7 @@ class LedgerEntry:
         return self.key.currency
 
 
-# The slot descriptors' setters, in field order, for LedgerEntry._checked. Setting a
+# The slot descriptors' setters, in field order, for LedgerEntry._trusted. Setting a
 # frozen slotted field by name (object.__setattr__) looks the slot up on every call.
 _SLOT_SETTERS: tuple[Callable[[LedgerEntry, object], None], ...] = tuple(
     vars(LedgerEntry)[field.name].__set__ for field in attrs.fields(LedgerEntry)

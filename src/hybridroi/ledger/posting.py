@@ -370,7 +370,7 @@ class _Writer:
         sequence = self.sequence
         self.sequence = sequence + 1
         self.entries.append(
-            LedgerEntry._checked(
+            LedgerEntry._trusted(
                 id=f"{run_id}:{sequence}",
                 run_id=run_id,
                 key=key,
@@ -414,7 +414,7 @@ class _Writer:
             else key.period_label
         )
         self.entries.append(
-            LedgerEntry._checked(
+            LedgerEntry._trusted(
                 id=f"{self.run_id}:{self.sequence}",
                 run_id=self.run_id,
                 key=difference.key,

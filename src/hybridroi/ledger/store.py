@@ -20,15 +20,14 @@ posted.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
 import attrs
 
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem
@@ -187,21 +186,6 @@ def _check_partner_id(partner_id: object) -> None:
         raise InvalidTypeError("partner_id", partner_id, "a partner id (text) or None")
 
 
-@contextlib.contextmanager
-def _no_automatic_gc() -> Iterator[None]:
-    # A posting run allocates an object or more per statement line and frees none of
-    # them until it ends, and it makes no reference cycles; automatic collection would
-    # only traverse those objects again and again (more than a third of the time of a
-    # million-line run). Collection resumes, as it was, when the run ends.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class Ledger:
     """A campaign's ledger: post statement runs, read balances, run payouts.
 
@@ -307,7 +291,7 @@ class Ledger:
             last = self.store.last_posting()
             if last is not None and run.as_of < last.as_of:
                 raise StaleRunError(run.as_of, last.as_of, last.id)
-            with _no_automatic_gc():
+            with collector_paused():
                 return self._post(run, posted_at, run_id)
 
     def _post(self, run: StatementRun, posted_at: datetime, run_id: str | None) -> PostingResult:

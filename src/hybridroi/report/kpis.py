@@ -28,6 +28,7 @@ import attrs
 from hybridroi.core.checks import instance_of, non_negative_int
 from hybridroi.core.errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney, scaled
+from hybridroi.core.rounding import round_minor
 
 __all__ = [
     "Count",
@@ -123,7 +124,7 @@ class Kpi:
         value = self.value
         if value is None:
             return None
-        return scaled(_round_fraction(value * 10**places, rounding), -places)
+        return scaled(round_minor(value * 10**places, rounding=rounding), -places)
 
     def __str__(self) -> str:
         head = f"{self.label} = {self.formula}"
@@ -131,34 +132,6 @@ class Kpi:
             return f"{head}: undefined ({self.reason})"
         unit = f" {self.currency}" if self.currency else ""
         return f"{head} = {self.decimal(4)}{unit}"
-
-
-def _round_fraction(value: Fraction, rounding: Rounding) -> Decimal:
-    """Round a fraction to an integer with a named mode, exactly (no binary or decimal detour)."""
-    lower = value.numerator // value.denominator
-    rest = value - lower
-    if rest == 0:
-        return Decimal(lower)
-    upper = lower + 1
-    toward_zero, away = (lower, upper) if value > 0 else (upper, lower)
-    half = Fraction(1, 2)
-    if rounding is Rounding.DOWN:
-        result = toward_zero
-    elif rounding is Rounding.UP:
-        result = away
-    elif rounding is Rounding.FLOOR:
-        result = lower
-    elif rounding is Rounding.CEILING:
-        result = upper
-    elif rest != half:
-        result = lower if rest < half else upper
-    elif rounding is Rounding.HALF_UP:
-        result = away
-    elif rounding is Rounding.HALF_DOWN:
-        result = toward_zero
-    else:
-        result = lower if lower % 2 == 0 else upper
-    return Decimal(result)
 
 
 def _as_fraction(value: object, field: str) -> Fraction:
@@ -704,24 +677,6 @@ def incrementality(holdout: Holdout, *, spend: Money, margin: Fraction | None) -
     c_users = holdout.control_users
     t_conv = holdout.test_conversions
     c_conv = holdout.control_conversions
-    no_control = "the control group is empty"
-    if c_users == 0:
-        lift = _undefined("lift", "Lift", "(CVR test - CVR control) / CVR control", no_control)
-    elif t_users == 0:
-        lift = _undefined(
-            "lift", "Lift", "(CVR test - CVR control) / CVR control", "the test group is empty"
-        )
-    else:
-        cvr_test = Fraction(t_conv, t_users)
-        cvr_control = Fraction(c_conv, c_users)
-        lift = ratio(
-            "lift",
-            "Lift",
-            "(CVR test - CVR control) / CVR control",
-            cvr_test - cvr_control,
-            cvr_control,
-            denominator_name="control conversions",
-        )
     # Each figure below is scaled by control users so that it stays an exact ratio.
     conversions = ratio(
         "incremental_conversions",
@@ -745,29 +700,58 @@ def incrementality(holdout: Holdout, *, spend: Money, margin: Fraction | None) -
         ),
         currency=currency,
     )
-    formula_iroas = "incremental revenue / spend"
-    formula_iroi = "(incremental revenue x margin - spend) / spend"
-    incremental = revenue.value
-    if incremental is None:
-        iroas = _undefined("iroas", "iROAS", formula_iroas, no_control)
-        iroi = _undefined("incremental_roi", "Incremental ROI", formula_iroi, no_control)
-    else:
-        iroas = ratio("iroas", "iROAS", formula_iroas, incremental, spend, denominator_name="spend")
-        if margin is None:
-            iroi = _undefined("incremental_roi", "Incremental ROI", formula_iroi, _NO_MARGIN)
-        else:
-            iroi = ratio(
-                "incremental_roi",
-                "Incremental ROI",
-                formula_iroi,
-                incremental * margin - Fraction(spend.amount),
-                spend,
-                denominator_name="spend",
-            )
+    iroas, iroi = _incremental_returns(revenue.value, spend, margin)
     return Incrementality(
-        lift=lift,
+        lift=_lift(holdout),
         incremental_conversions=conversions,
         incremental_revenue=revenue,
         iroas=iroas,
         incremental_roi=iroi,
     )
+
+
+_NO_CONTROL = "the control group is empty"
+
+
+def _lift(holdout: Holdout) -> Kpi:
+    """``(CVR test - CVR control) / CVR control``."""
+    formula = "(CVR test - CVR control) / CVR control"
+    if holdout.control_users == 0:
+        return _undefined("lift", "Lift", formula, _NO_CONTROL)
+    if holdout.test_users == 0:
+        return _undefined("lift", "Lift", formula, "the test group is empty")
+    cvr_test = Fraction(holdout.test_conversions, holdout.test_users)
+    cvr_control = Fraction(holdout.control_conversions, holdout.control_users)
+    return ratio(
+        "lift",
+        "Lift",
+        formula,
+        cvr_test - cvr_control,
+        cvr_control,
+        denominator_name="control conversions",
+    )
+
+
+def _incremental_returns(
+    incremental: Fraction | None, spend: Money, margin: Fraction | None
+) -> tuple[Kpi, Kpi]:
+    """The iROAS and incremental ROI of incremental revenue (``None``: no control group)."""
+    formula_iroas = "incremental revenue / spend"
+    formula_iroi = "(incremental revenue x margin - spend) / spend"
+    if incremental is None:
+        return (
+            _undefined("iroas", "iROAS", formula_iroas, _NO_CONTROL),
+            _undefined("incremental_roi", "Incremental ROI", formula_iroi, _NO_CONTROL),
+        )
+    iroas = ratio("iroas", "iROAS", formula_iroas, incremental, spend, denominator_name="spend")
+    if margin is None:
+        return iroas, _undefined("incremental_roi", "Incremental ROI", formula_iroi, _NO_MARGIN)
+    iroi = ratio(
+        "incremental_roi",
+        "Incremental ROI",
+        formula_iroi,
+        incremental * margin - Fraction(spend.amount),
+        spend,
+        denominator_name="spend",
+    )
+    return iroas, iroi

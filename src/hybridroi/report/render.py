@@ -463,10 +463,6 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
     Returns:
         The text, lines separated by newlines, ending with a newline.
     """
-    total = report.total
-    figures = total.figures
-    kpis = total.kpis
-    currency = report.currency
     window = (
         "everything up to as-of"
         if report.window is None
@@ -474,58 +470,84 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
     )
     lines = [
         f"{report.campaign_name} ({report.campaign_id})",
-        f"as of {report.as_of.isoformat()}; window: {window}; amounts in {currency}",
+        f"as of {report.as_of.isoformat()}; window: {window}; amounts in {report.currency}",
         f"partner pay from the {report.cost_source}",
         "",
-        "Cost",
+        *_cost_section(report),
+        "",
+        *_revenue_section(report),
+        "",
+        *_unattributed_section(report.unattributed),
+        "",
+        *_kpi_section(report),
+        *_breakdown_sections(report),
+        "",
+        f"Ranking by {report.ranking_basis}",
+        f"  partners: {', '.join(row.label for row in report.partner_ranking) or '-'}",
+        f"  formats:  {', '.join(row.label for row in report.format_ranking) or '-'}",
+        "",
+        *_assist_section(report),
+        *_incrementality_section(report.incrementality),
+        "",
+        *_problem_section(report.problems, max_problems),
     ]
+    # Names, ids and problems come from input files: no control character reaches the terminal.
+    return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return ["  " + text for text in lines]
+
+
+def _cost_section(report: Report) -> list[str]:
+    figures = report.total.figures
     cost_rows = [
         [name.replace("_", " "), _amount(getattr(figures.costs, name))] for name in COST_COMPONENTS
     ]
     cost_rows.append(["total cost", _amount(figures.cost)])
-    lines += ["  " + text for text in _grid(["component", currency], cost_rows)]
-    lines += ["", "Revenue and profit"]
-    lines += [
-        "  " + text
-        for text in _grid(
-            ["figure", currency],
-            [
-                ["credited sales", _amount(figures.sales_revenue)],
-                ["refunds", _amount(-figures.refunds)],
-                ["attributed revenue", _amount(figures.revenue)],
-                ["gross profit", _amount(figures.gross_profit)],
-                ["profit (gross profit - cost)", _amount(figures.profit)],
-            ],
-        )
+    return ["Cost", *_indented(_grid(["component", report.currency], cost_rows))]
+
+
+def _revenue_section(report: Report) -> list[str]:
+    figures = report.total.figures
+    rows = [
+        ["credited sales", _amount(figures.sales_revenue)],
+        ["refunds", _amount(-figures.refunds)],
+        ["attributed revenue", _amount(figures.revenue)],
+        ["gross profit", _amount(figures.gross_profit)],
+        ["profit (gross profit - cost)", _amount(figures.profit)],
     ]
-    unattributed = report.unattributed
-    lines += ["", "Unattributed (credited to no partner; in no row of this report)"]
-    lines += [
-        "  " + text
-        for text in _grid(
-            ["conversions", "sales", "new customers", "sales revenue", "refunds", "revenue"],
-            [
-                [
-                    f"{unattributed.conversions:,}",
-                    f"{unattributed.sales:,}",
-                    f"{unattributed.new_customers:,}",
-                    _amount(unattributed.sales_revenue),
-                    _amount(-unattributed.refunds),
-                    _amount(unattributed.revenue),
-                ]
-            ],
-            text_columns=0,
-        )
+    return ["Revenue and profit", *_indented(_grid(["figure", report.currency], rows))]
+
+
+def _unattributed_section(unattributed: UnattributedSales) -> list[str]:
+    headers = ["conversions", "sales", "new customers", "sales revenue", "refunds", "revenue"]
+    row = [
+        f"{unattributed.conversions:,}",
+        f"{unattributed.sales:,}",
+        f"{unattributed.new_customers:,}",
+        _amount(unattributed.sales_revenue),
+        _amount(-unattributed.refunds),
+        _amount(unattributed.revenue),
     ]
-    lines += ["", "KPIs"]
+    return [
+        "Unattributed (credited to no partner; in no row of this report)",
+        *_indented(_grid(headers, [row], text_columns=0)),
+    ]
+
+
+def _kpi_section(report: Report) -> list[str]:
     kpi_rows = []
-    for kpi in kpis.all():
+    for kpi in report.total.kpis.all():
         value = kpi.decimal(4)
         shown = f"undefined: {kpi.reason}" if value is None else f"{value:,}"
         if value is not None and kpi.currency:
             shown += f" {kpi.currency}"
         kpi_rows.append([kpi.label, kpi.formula, shown])
-    lines += ["  " + text for text in _grid(["KPI", "formula", "value"], kpi_rows, text_columns=2)]
+    return ["KPIs", *_indented(_grid(["KPI", "formula", "value"], kpi_rows, text_columns=2))]
+
+
+def _breakdown_sections(report: Report) -> list[str]:
     titles = {
         Dimension.PARTNER: "By partner",
         Dimension.PLATFORM: "By platform",
@@ -533,34 +555,32 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
         Dimension.PERIOD: f"By {report.period_kind.value}",
         Dimension.LEG: "By leg",
     }
+    lines: list[str] = []
     for dimension in _BREAKDOWNS:
         rows = [_table_row(row) for row in report.breakdown(dimension)]
-        lines += ["", titles[dimension]]
-        lines += ["  " + text for text in _grid(_TABLE_HEADERS, rows)]
-    lines += ["", f"Ranking by {report.ranking_basis}"]
-    lines += [
-        f"  partners: {', '.join(row.label for row in report.partner_ranking) or '-'}",
-        f"  formats:  {', '.join(row.label for row in report.format_ranking) or '-'}",
+        lines += ["", titles[dimension], *_indented(_grid(_TABLE_HEADERS, rows))]
+    return lines
+
+
+def _assist_section(report: Report) -> list[str]:
+    summary = _assist_summary(report.assisted_sales, report.currency)
+    lines = ["Assisted sales (closed by an affiliate after an influencer touch)"]
+    if not summary:
+        return [*lines, "  none"]
+    rows = [
+        [key, f"{count:,}", _amount(value), _amount(credit)]
+        for key, (count, value, credit) in summary.items()
     ]
-    summary = _assist_summary(report.assisted_sales, currency)
-    lines += ["", "Assisted sales (closed by an affiliate after an influencer touch)"]
-    if summary:
-        lines += [
-            "  " + text
-            for text in _grid(
-                ["influencer", "sales", "value", "credit"],
-                [
-                    [key, f"{count:,}", _amount(value), _amount(credit)]
-                    for key, (count, value, credit) in summary.items()
-                ],
-            )
-        ]
-    else:
-        lines.append("  none")
-    if report.incrementality is not None:
-        result = report.incrementality
-        lines += ["", "Incrementality (holdout)"]
-        lines += [
+    return [*lines, *_indented(_grid(["influencer", "sales", "value", "credit"], rows))]
+
+
+def _incrementality_section(result: Incrementality | None) -> list[str]:
+    if result is None:
+        return []
+    return [
+        "",
+        "Incrementality (holdout)",
+        *(
             f"  {kpi.label}: {_ratio(kpi, 4)}" + (f" ({kpi.reason})" if kpi.reason else "")
             for kpi in (
                 result.lift,
@@ -569,10 +589,12 @@ def report_to_table(report: Report, *, max_problems: int = 10) -> str:
                 result.iroas,
                 result.incremental_roi,
             )
-        ]
-    lines += ["", f"Problems: {len(report.problems)}"]
-    lines += [f"  {problem}" for problem in report.problems[:max_problems]]
-    if len(report.problems) > max_problems:
-        lines.append(f"  ... and {len(report.problems) - max_problems} more")
-    # Names, ids and problems come from input files: no control character reaches the terminal.
-    return "\n".join(printable(line) for line in lines) + "\n"
+        ),
+    ]
+
+
+def _problem_section(problems: Sequence[Problem], max_problems: int) -> list[str]:
+    lines = [f"Problems: {len(problems)}", *(f"  {problem}" for problem in problems[:max_problems])]
+    if len(problems) > max_problems:
+        lines.append(f"  ... and {len(problems) - max_problems} more")
+    return lines

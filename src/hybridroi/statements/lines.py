@@ -79,6 +79,50 @@ class StatementLine:
     capped: Money | None = None
     fx: FxConversion | None = None
 
+    @classmethod
+    def _trusted(  # noqa: PLR0917 - positional on purpose: called once per line on the hot path
+        cls,
+        key: str,
+        kind: LineKind,
+        amount: Money,
+        rule_id: str,
+        explanation: str,
+        earned_at: datetime,
+        source_ids: tuple[str, ...],
+        capped: Money | None,
+        fx: FxConversion | None,
+    ) -> StatementLine:
+        """``StatementLine(key=key, kind=kind, ...)`` for checked values, without keyword parsing.
+
+        For the commission engine, which builds a million lines on large runs from its
+        own checked drafts: ``kind`` must be a :class:`LineKind` member (the one field
+        with a converter, which gives a member back unchanged). Writing the slots
+        directly skips attrs' ``__init__``, about 40% of the cost of building a line.
+        """
+        line = _new(cls)
+        s_key, s_kind, s_amount, s_rule, s_explanation, s_earned, s_sources, s_capped, s_fx = (
+            _LINE_SLOTS
+        )
+        s_key(line, key)
+        s_kind(line, kind)
+        s_amount(line, amount)
+        s_rule(line, rule_id)
+        s_explanation(line, explanation)
+        s_earned(line, earned_at)
+        s_sources(line, source_ids)
+        s_capped(line, capped)
+        s_fx(line, fx)
+        return line
+
+
+_new = object.__new__
+
+# StatementLine is a slotted attrs class without validators (a test holds it to that):
+# each field is a member descriptor whose __set__ writes the slot.
+_LINE_SLOTS = tuple(
+    StatementLine.__dict__[field.name].__set__ for field in attrs.fields(StatementLine)
+)
+
 
 @attrs.frozen(kw_only=True)
 class Statement:
@@ -162,8 +206,8 @@ class StatementRun:
         attribution: The credits the commissions were priced from.
         problems: Bad input found on the way (events, rules, FX).
         batch: The checked events the run was priced from, so that what comes after
-            (the report, the ledger) reads them without checking them again; None
-            for a run priced from loose lists by ``price_credits``.
+            (the report, the ledger) reads them without checking them again. Every run
+            of the engine carries it; None only for a run assembled by hand.
     """
 
     as_of: datetime

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import math
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -38,17 +36,25 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 from hybridroi.core.errors import HybridRoiError, InvalidTypeError, InvalidValueError
-from hybridroi.core.money import Money, minor_unit, scaled
+from hybridroi.core.money import Money
 from hybridroi.core.timezones import UTC
 from hybridroi.events.records import Event
-from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
+from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import LedgerBusyError, LedgerFileError, UnknownBatchError
 from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
 from hybridroi.ledger.posting import Group
 from hybridroi.ledger.store import PostingRun
 from hybridroi.ledger.stores.events import event_batch, event_from_text, event_kind, intake
-from hybridroi.statements.lines import LineKind
+from hybridroi.ledger.stores.sqlite_rows import (
+    ENTRY_COLUMNS,
+    entry_from_row,
+    entry_row,
+    instant_text,
+    parse_instant,
+    posting_run_from_row,
+)
+from hybridroi.ledger.stores.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -67,217 +73,7 @@ Long enough for another process to post a run of a million lines.
 MAX_BUSY_TIMEOUT = 86_400.0
 """The longest busy timeout a store accepts, in seconds (a day)."""
 
-MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
-    (
-        1,
-        "posting runs and ledger entries",
-        (
-            "CREATE TABLE ledger_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-            """CREATE TABLE posting_runs (
-                id TEXT PRIMARY KEY,
-                number INTEGER NOT NULL UNIQUE,
-                as_of TEXT NOT NULL,
-                posted_at TEXT NOT NULL,
-                entry_count INTEGER NOT NULL
-            )""",
-            """CREATE TABLE entries (
-                run_id TEXT NOT NULL REFERENCES posting_runs (id),
-                seq INTEGER NOT NULL,
-                partner_id TEXT NOT NULL,
-                period_label TEXT NOT NULL,
-                line_key TEXT NOT NULL,
-                currency TEXT NOT NULL,
-                amount_minor INTEGER NOT NULL,
-                line_kind TEXT NOT NULL,
-                entry_type TEXT NOT NULL,
-                status TEXT NOT NULL,
-                lock_at TEXT NOT NULL,
-                earned_at TEXT NOT NULL,
-                posted_at TEXT NOT NULL,
-                rule_id TEXT NOT NULL,
-                explanation TEXT NOT NULL,
-                source_ids TEXT NOT NULL,
-                reason TEXT NOT NULL
-            )""",
-            """CREATE INDEX entries_by_key
-                ON entries (partner_id, period_label, line_key, currency, amount_minor)""",
-        ),
-    ),
-    (
-        2,
-        "payout batches",
-        (
-            """CREATE TABLE payout_runs (id TEXT PRIMARY KEY, at TEXT NOT NULL)""",
-            """CREATE TABLE payout_batches (
-                id TEXT PRIMARY KEY,
-                run_id TEXT NOT NULL REFERENCES payout_runs (id),
-                partner_id TEXT NOT NULL,
-                currency TEXT NOT NULL,
-                amount_minor INTEGER NOT NULL,
-                created_at TEXT NOT NULL,
-                paid_at TEXT
-            )""",
-            """CREATE TABLE payout_items (
-                entry_id TEXT PRIMARY KEY,
-                batch_id TEXT NOT NULL REFERENCES payout_batches (id)
-            )""",
-        ),
-    ),
-    (
-        3,
-        "events keyed by kind and id",
-        (
-            """CREATE TABLE events (
-                kind TEXT NOT NULL,
-                id TEXT NOT NULL,
-                content TEXT NOT NULL,
-                PRIMARY KEY (kind, id)
-            ) WITHOUT ROWID""",
-        ),
-    ),
-    (
-        4,
-        "the statement period each entry appears on",
-        (
-            "ALTER TABLE entries ADD COLUMN statement_period TEXT",
-            # Every entry but a clawback appears on its line's own period. A clawback's
-            # period depends on the campaign's calendar, which the store does not know:
-            # it stays NULL until a Ledger opens the store and fills it.
-            "UPDATE entries SET statement_period = period_label WHERE entry_type != 'clawback'",
-            """CREATE INDEX entries_without_statement_period
-                ON entries (statement_period) WHERE statement_period IS NULL""",
-        ),
-    ),
-)
-"""The schema migrations, in order: ``(version, description, statements)``."""
-
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-"""The schema version this library writes."""
-
 _PAGE_SIZE = 65_536
-
-_ENTRY_COLUMNS = (
-    "run_id, seq, partner_id, period_label, line_key, currency, amount_minor, line_kind, "
-    "entry_type, status, lock_at, earned_at, posted_at, rule_id, explanation, source_ids, reason, "
-    "statement_period"
-)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _instant(value: datetime) -> str:
-    # Cached: a posting run writes the same few instants (posted_at, lock days) many times.
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_instant(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-_encode = json.JSONEncoder(separators=(",", ":")).encode
-# Ids without quotes, backslashes or control characters are written as JSON directly.
-_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
-_VALUES: dict[object, str] = {
-    member: member.value for kind in (LineKind, EntryType, EntryStatus) for member in kind
-}
-# Money.minor_units looks the currency up in ISO 4217 for every amount; a ledger
-# holds one or a few currencies.
-_exponent = functools.cache(minor_unit)
-
-
-def _source_ids_text(source_ids: tuple[str, ...]) -> str:
-    if not source_ids:
-        return "[]"
-    joined = '","'.join(source_ids)
-    if _PLAIN.fullmatch(joined):
-        return f'["{joined}"]'
-    return _encode(source_ids)
-
-
-def _entry_row(entry: LedgerEntry) -> tuple[object, ...]:
-    run_id, _, seq = entry.id.rpartition(":")
-    partner_id, period_label, line_key, currency = entry.key
-    amount = entry.amount
-    return (
-        run_id,
-        int(seq),
-        partner_id,
-        period_label,
-        line_key,
-        currency,
-        # What Money.minor_units computes: exact, the amount has that many places.
-        int(scaled(amount.amount, _exponent(amount.currency))),
-        _VALUES[entry.line_kind],
-        _VALUES[entry.entry_type],
-        _VALUES[entry.status],
-        _instant(entry.lock_at),
-        _instant(entry.earned_at),
-        _instant(entry.posted_at),
-        entry.rule_id,
-        entry.explanation,
-        _source_ids_text(entry.source_ids),
-        entry.reason,
-        entry.statement_period,
-    )
-
-
-def _source_ids(text: str) -> tuple[str, ...]:
-    ids = json.loads(text)
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise ValueError(f"source_ids {text!r} is not a JSON array of ids")
-    return tuple(ids)
-
-
-def _posting_run(row: Sequence[object]) -> PostingRun:
-    return PostingRun(
-        id=str(row[0]),
-        number=int(str(row[1])),
-        as_of=_parse_instant(str(row[2])),
-        posted_at=_parse_instant(str(row[3])),
-        entry_count=int(str(row[4])),
-    )
-
-
-def _entry_from_row(row: Sequence[object]) -> LedgerEntry:
-    (
-        run_id,
-        seq,
-        partner_id,
-        period_label,
-        line_key,
-        currency,
-        amount_minor,
-        line_kind,
-        entry_type,
-        status,
-        lock_at,
-        earned_at,
-        posted_at,
-        rule_id,
-        explanation,
-        source_ids,
-        reason,
-        statement_period,
-    ) = row
-    return LedgerEntry(
-        id=f"{run_id}:{seq}",
-        run_id=str(run_id),
-        key=LedgerKey(str(partner_id), str(period_label), str(line_key), str(currency)),
-        line_kind=LineKind(line_kind),
-        entry_type=EntryType(entry_type),
-        amount=Money.from_minor(int(str(amount_minor)), str(currency)),
-        status=EntryStatus(status),
-        lock_at=_parse_instant(str(lock_at)),
-        earned_at=_parse_instant(str(earned_at)),
-        posted_at=_parse_instant(str(posted_at)),
-        rule_id=str(rule_id),
-        explanation=str(explanation),
-        source_ids=_source_ids(str(source_ids)),
-        reason=str(reason),
-        # NULL only for a clawback written before schema version 4 and not yet filled
-        # by a Ledger (see fill_statement_periods): shown on its line's period until then.
-        statement_period=str(period_label if statement_period is None else statement_period),
-    )
-
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -513,7 +309,7 @@ class SqliteLedgerStore:
                         self._connection.execute(statement)
                     self._connection.execute(
                         "INSERT INTO schema_version VALUES (?, ?, ?)",
-                        (version, description, _instant(datetime.now(UTC))),
+                        (version, description, instant_text(datetime.now(UTC))),
                     )
 
     def _transaction(self) -> _Transaction:
@@ -566,7 +362,7 @@ class SqliteLedgerStore:
             "SELECT MAX(t) FROM (SELECT MAX(posted_at) AS t FROM posting_runs "
             "UNION ALL SELECT MAX(at) FROM payout_runs)"
         ).fetchone()
-        return None if row[0] is None else _parse_instant(row[0])
+        return None if row[0] is None else parse_instant(row[0])
 
     @_translated("reading the last posting run")
     def last_posting(self) -> PostingRun | None:
@@ -575,7 +371,7 @@ class SqliteLedgerStore:
             "SELECT id, number, as_of, posted_at, entry_count FROM posting_runs "
             "ORDER BY number DESC LIMIT 1"
         ).fetchone()
-        return None if row is None else _posting_run(row)
+        return None if row is None else posting_run_from_row(row)
 
     @_translated("counting the posting runs")
     def run_count(self) -> int:
@@ -593,7 +389,7 @@ class SqliteLedgerStore:
         rows = self._connection.execute(
             "SELECT id, number, as_of, posted_at, entry_count FROM posting_runs ORDER BY number"
         ).fetchall()
-        return tuple(_posting_run(row) for row in rows)
+        return tuple(posting_run_from_row(row) for row in rows)
 
     # --- entries --------------------------------------------------------
 
@@ -648,26 +444,26 @@ class SqliteLedgerStore:
         """The entries of ``keys``, in posting order."""
         found: dict[LedgerKey, tuple[LedgerEntry, ...]] = {}
         query = (
-            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE partner_id = ? AND period_label = ? "
+            f"SELECT {ENTRY_COLUMNS} FROM entries WHERE partner_id = ? AND period_label = ? "
             "AND line_key = ? AND currency = ? ORDER BY rowid"
         )
         for key in keys:
             rows = self._connection.execute(query, tuple(key)).fetchall()
             if rows:
-                found[key] = tuple(_entry_from_row(row) for row in rows)
+                found[key] = tuple(entry_from_row(row) for row in rows)
         return found
 
     @_translated("reading the entries")
     def entries(self, partner_id: str | None = None) -> tuple[LedgerEntry, ...]:
         """All entries (of one partner), in posting order."""
-        query = f"SELECT {_ENTRY_COLUMNS} FROM entries"
+        query = f"SELECT {ENTRY_COLUMNS} FROM entries"
         if partner_id is None:
             rows = self._connection.execute(f"{query} ORDER BY rowid")
         else:
             rows = self._connection.execute(
                 f"{query} WHERE partner_id = ? ORDER BY rowid", (partner_id,)
             )
-        return tuple(_entry_from_row(row) for row in rows)
+        return tuple(entry_from_row(row) for row in rows)
 
     @_translated("the posting")
     def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
@@ -693,11 +489,17 @@ class SqliteLedgerStore:
                 )
             self._connection.execute(
                 "INSERT INTO posting_runs VALUES (?, ?, ?, ?, ?)",
-                (run.id, run.number, _instant(run.as_of), _instant(run.posted_at), run.entry_count),
+                (
+                    run.id,
+                    run.number,
+                    instant_text(run.as_of),
+                    instant_text(run.posted_at),
+                    run.entry_count,
+                ),
             )
             self._connection.executemany(
-                f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * 18)})",
-                map(_entry_row, entries),
+                f"INSERT INTO entries ({ENTRY_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+                map(entry_row, entries),
             )
 
     @_translated("filling the statement periods of old clawbacks")
@@ -724,11 +526,11 @@ class SqliteLedgerStore:
             return 0
         with self._transaction():
             rows = self._connection.execute(
-                f"SELECT rowid, {_ENTRY_COLUMNS} FROM entries WHERE statement_period IS NULL"
+                f"SELECT rowid, {ENTRY_COLUMNS} FROM entries WHERE statement_period IS NULL"
             ).fetchall()
             self._connection.executemany(
                 "UPDATE entries SET statement_period = ? WHERE rowid = ?",
-                [(label_of(_entry_from_row(row[1:])), row[0]) for row in rows],
+                [(label_of(entry_from_row(row[1:])), row[0]) for row in rows],
             )
         return len(rows)
 
@@ -767,8 +569,8 @@ class SqliteLedgerStore:
                 currency=row[3],
                 amount=Money.from_minor(row[4], row[3]),
                 entry_ids=tuple(items.get(row[0], ())),
-                created_at=_parse_instant(row[5]),
-                paid_at=None if row[6] is None else _parse_instant(row[6]),
+                created_at=parse_instant(row[5]),
+                paid_at=None if row[6] is None else parse_instant(row[6]),
             )
             for row in rows
         )
@@ -794,7 +596,7 @@ class SqliteLedgerStore:
                         "PayoutBatch.id", batch.id, "a batch id not used before"
                     )
             self._connection.execute(
-                "INSERT INTO payout_runs VALUES (?, ?)", (run.id, _instant(run.at))
+                "INSERT INTO payout_runs VALUES (?, ?)", (run.id, instant_text(run.at))
             )
             self._connection.executemany(
                 "INSERT INTO payout_batches VALUES (?, ?, ?, ?, ?, ?, NULL)",
@@ -805,7 +607,7 @@ class SqliteLedgerStore:
                         b.partner_id,
                         b.currency,
                         b.amount.minor_units,
-                        _instant(b.created_at),
+                        instant_text(b.created_at),
                     )
                     for b in run.batches
                 ],
@@ -837,7 +639,7 @@ class SqliteLedgerStore:
             if row[0] is not None:
                 raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
             self._connection.execute(
-                "UPDATE payout_batches SET paid_at = ? WHERE id = ?", (_instant(at), batch_id)
+                "UPDATE payout_batches SET paid_at = ? WHERE id = ?", (instant_text(at), batch_id)
             )
         return next(b for b in self.batches() if b.id == batch_id)
 

@@ -1,0 +1,113 @@
+"""Rounding an exact number to a whole one, with a named mode.
+
+This is the one rounding rule of the library: money (:meth:`UnroundedMoney.round
+<hybridroi.core.money.UnroundedMoney.round>`), the commission engine and the KPIs
+all round through :func:`round_ratio`. It works on integer ratios, so it is exact
+for every amount, including fractions that have no finite decimal form (a third
+of a cent), and it needs no decimal context.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from fractions import Fraction
+
+__all__ = ["Rounding", "round_minor", "round_ratio"]
+
+
+class Rounding(enum.Enum):
+    """Named rounding modes for turning an exact amount into payable money.
+
+    ``HALF_UP`` rounds halves away from zero, so that the rounding of a
+    negative amount (a reversal) is the exact mirror of the positive one. It is
+    the default everywhere a rounding mode is accepted.
+    """
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    """Nearest; halves away from zero (0.005 -> 0.01, -0.005 -> -0.01)."""
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    """Nearest; halves to the even neighbour (banker's rounding)."""
+    HALF_DOWN = decimal.ROUND_HALF_DOWN
+    """Nearest; halves toward zero."""
+    UP = decimal.ROUND_UP
+    """Away from zero."""
+    DOWN = decimal.ROUND_DOWN
+    """Toward zero (truncation)."""
+    CEILING = decimal.ROUND_CEILING
+    """Toward positive infinity."""
+    FLOOR = decimal.ROUND_FLOOR
+    """Toward negative infinity."""
+
+
+def round_ratio(  # noqa: PLR0911 - one exit per rounding mode
+    numerator: int | Fraction, denominator: int, rounding: Rounding
+) -> int:
+    """Round ``numerator / denominator`` to a whole number with a named mode, exactly.
+
+    Args:
+        numerator: An integer, or a fraction (it is then multiplied out).
+        denominator: A positive integer.
+        rounding: The rounding mode.
+
+    Returns:
+        The whole number.
+
+    >>> round_ratio(5, 2, Rounding.HALF_UP), round_ratio(-5, 2, Rounding.HALF_UP)
+    (3, -3)
+    >>> round_ratio(5, 2, Rounding.HALF_EVEN), round_ratio(-1, 3, Rounding.FLOOR)
+    (2, -1)
+    """
+    if not isinstance(numerator, int):
+        denominator *= numerator.denominator
+        numerator = numerator.numerator
+    floor, remainder = divmod(numerator, denominator)
+    if remainder == 0:
+        return floor
+    positive = numerator > 0
+    if (
+        rounding is Rounding.HALF_UP
+        or rounding is Rounding.HALF_DOWN
+        or rounding is Rounding.HALF_EVEN
+    ):
+        twice = 2 * remainder
+        if twice < denominator:
+            return floor
+        if twice > denominator:
+            return floor + 1
+        if rounding is Rounding.HALF_UP:
+            return floor + 1 if positive else floor
+        if rounding is Rounding.HALF_DOWN:
+            return floor if positive else floor + 1
+        return floor if floor % 2 == 0 else floor + 1
+    if rounding is Rounding.FLOOR:
+        return floor
+    if rounding is Rounding.CEILING:
+        return floor + 1
+    if rounding is Rounding.DOWN:
+        return floor if positive else floor + 1
+    return floor + 1 if positive else floor
+
+
+def round_minor(value: int | Fraction, *, rounding: Rounding = Rounding.HALF_UP) -> int:
+    """Round an exact number of minor units to a whole one with a named mode.
+
+    It agrees with :meth:`UnroundedMoney.round <hybridroi.core.money.UnroundedMoney.round>`
+    on every exact amount, and also accepts fractions that have no finite decimal
+    form (a third of a cent).
+
+    Args:
+        value: The exact amount, in minor units.
+        rounding: The rounding mode.
+
+    Returns:
+        The whole number of minor units.
+
+    >>> round_minor(Fraction(1, 2)), round_minor(Fraction(-1, 2))
+    (1, -1)
+    >>> round_minor(Fraction(5, 2), rounding=Rounding.HALF_EVEN)
+    2
+    """
+    if isinstance(value, int):
+        return value
+    return round_ratio(value.numerator, value.denominator, rounding)

@@ -1,0 +1,97 @@
+"""The SQLite ledger's schema: the migrations that build it, in order.
+
+A ``schema_version`` table in each ledger file records the migrations applied;
+:class:`~hybridroi.ledger.stores.sqlite.SqliteLedgerStore` applies the missing
+ones when it opens a file. See ``docs/ledger.md`` for the tables.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (
+        1,
+        "posting runs and ledger entries",
+        (
+            "CREATE TABLE ledger_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """CREATE TABLE posting_runs (
+                id TEXT PRIMARY KEY,
+                number INTEGER NOT NULL UNIQUE,
+                as_of TEXT NOT NULL,
+                posted_at TEXT NOT NULL,
+                entry_count INTEGER NOT NULL
+            )""",
+            """CREATE TABLE entries (
+                run_id TEXT NOT NULL REFERENCES posting_runs (id),
+                seq INTEGER NOT NULL,
+                partner_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                line_key TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                line_kind TEXT NOT NULL,
+                entry_type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                lock_at TEXT NOT NULL,
+                earned_at TEXT NOT NULL,
+                posted_at TEXT NOT NULL,
+                rule_id TEXT NOT NULL,
+                explanation TEXT NOT NULL,
+                source_ids TEXT NOT NULL,
+                reason TEXT NOT NULL
+            )""",
+            """CREATE INDEX entries_by_key
+                ON entries (partner_id, period_label, line_key, currency, amount_minor)""",
+        ),
+    ),
+    (
+        2,
+        "payout batches",
+        (
+            """CREATE TABLE payout_runs (id TEXT PRIMARY KEY, at TEXT NOT NULL)""",
+            """CREATE TABLE payout_batches (
+                id TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL REFERENCES payout_runs (id),
+                partner_id TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                paid_at TEXT
+            )""",
+            """CREATE TABLE payout_items (
+                entry_id TEXT PRIMARY KEY,
+                batch_id TEXT NOT NULL REFERENCES payout_batches (id)
+            )""",
+        ),
+    ),
+    (
+        3,
+        "events keyed by kind and id",
+        (
+            """CREATE TABLE events (
+                kind TEXT NOT NULL,
+                id TEXT NOT NULL,
+                content TEXT NOT NULL,
+                PRIMARY KEY (kind, id)
+            ) WITHOUT ROWID""",
+        ),
+    ),
+    (
+        4,
+        "the statement period each entry appears on",
+        (
+            "ALTER TABLE entries ADD COLUMN statement_period TEXT",
+            # Every entry but a clawback appears on its line's own period. A clawback's
+            # period depends on the campaign's calendar, which the store does not know:
+            # it stays NULL until a Ledger opens the store and fills it.
+            "UPDATE entries SET statement_period = period_label WHERE entry_type != 'clawback'",
+            """CREATE INDEX entries_without_statement_period
+                ON entries (statement_period) WHERE statement_period IS NULL""",
+        ),
+    ),
+)
+"""The schema migrations, in order: ``(version, description, statements)``."""
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+"""The schema version this library writes."""

@@ -1,0 +1,337 @@
+"""Pricing one deal's credited sales: the rule that wins each sale, and its line.
+
+Internal to :mod:`hybridroi.statements.engine`. A :class:`_DealPricer` holds what
+the other steps of a deal share: its compiled rules, its currency and rounding, and
+the drafts of its lines. Tiered rules are priced by :mod:`hybridroi.statements.tiered`;
+activity, caps and period settlements by their own modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from hybridroi.core.money import Money, UnroundedMoney, minor_unit
+from hybridroi.core.periods import Period
+from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.rounding import round_ratio
+from hybridroi.domain.campaign import Campaign
+from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.partners import Content
+from hybridroi.domain.rules import Precedence
+from hybridroi.events.customers import NewCustomers
+from hybridroi.statements.compiled import _Compiled, _is_rate_rule
+from hybridroi.statements.context import CustomRule, SaleContext
+from hybridroi.statements.drafts import (
+    _COMMISSION,
+    _MEMO_LIMIT,
+    Exact,
+    _as_decimal,
+    _Draft,
+    _exact_text,
+    _Memo,
+    _Periods,
+    _Sale,
+    _to_exact,
+)
+from hybridroi.statements.explain import format_minor
+from hybridroi.statements.tiered import _TierPricer
+
+
+class _DealPricer:
+    """Prices one deal's credited sales, activity and period rules."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        deal: AffiliateDeal,
+        as_of: datetime,
+        problems: list[Problem],
+        contents: Mapping[str, Content],
+        *,
+        memo: _Memo,
+    ) -> None:
+        self.campaign = campaign
+        self.campaign_contents = contents
+        self.deal = deal
+        self.as_of = as_of
+        self.problems = problems
+        self.currency = campaign.deal_currency(deal)
+        self.places = minor_unit(self.currency)
+        self.rounding = deal.rounding
+        self.statement_periods = _Periods(campaign, deal.statement_period)
+        self.drafts: list[_Draft] = []
+        self.texts = memo.texts(self.currency)
+        self.amounts = memo.money(self.currency)
+        self.partner_rules = [
+            _Compiled(rule, False, self.currency, self.places, deal.statement_period)
+            for rule in (*deal.custom_rules, *deal.rules)
+            if self.usable(rule) and (isinstance(rule, CustomRule) or _is_rate_rule(rule))
+        ]
+        self.program_rules = [
+            _Compiled(rule, True, self.currency, self.places, deal.statement_period)
+            for rule in deal.program_rules
+            if self.usable(rule)
+        ]
+        self.needs_quantity = any(
+            compiled.kind == "item" for compiled in (*self.partner_rules, *self.program_rules)
+        )
+        every = (*self.partner_rules, *self.program_rules)
+        # A deal prices leads or sales only if it has a rule for them: a conversion of a
+        # kind it has rules for that none of them matches is reported, never dropped.
+        self.prices_leads = any(c.kind in ("lead", "custom") for c in every)
+        self.prices_sales = any(c.kind != "lead" for c in every)
+        self.needs_context = bool(
+            deal.custom_rules
+            or any(c.conditions for c in (*self.partner_rules, *self.program_rules))
+        )
+        # New customers of the run's events, for the conditions: set by the run.
+        self.customers: NewCustomers | None = None
+        self.tiers = _TierPricer(self)
+
+    def usable(self, rule: Any) -> bool:
+        amounts = [getattr(rule, "amount", None)] + [
+            band.bonus for band in getattr(rule, "bands", ())
+        ]
+        for condition in getattr(rule, "conditions", ()):
+            amounts.extend(
+                (getattr(condition, "minimum", None), getattr(condition, "maximum", None))
+            )
+        for amount in amounts:
+            if isinstance(amount, Money | UnroundedMoney) and amount.currency != self.currency:
+                self.problems.append(
+                    Problem(
+                        kind=ProblemKind.CURRENCY,
+                        subject=f"deal:{self.deal.id}",
+                        field=f"rules[{rule.id}]",
+                        message=(
+                            f"rule {rule.id} is in {amount.currency} but the deal pays in "
+                            f"{self.currency}; the rule was not applied"
+                        ),
+                    )
+                )
+                return False
+        return True
+
+    # Sales -------------------------------------------------------------------------------
+
+    def price_sales(self, sales: list[_Sale]) -> None:
+        highest = self.deal.precedence is Precedence.HIGHEST
+        partner_rules = self.partner_rules
+        program_rules = self.program_rules
+        single = (
+            partner_rules[0]
+            if len(partner_rules) == 1 and not program_rules and not self.needs_context
+            else None
+        )
+        for sale in sales:
+            if self.needs_context:
+                sale.context = self._context(sale)
+            if single is not None and (single.kind == "lead") == sale.lead:
+                winner: _Compiled | None = single
+            else:
+                winner = self._choose(sale, partner_rules, highest) or self._choose(
+                    sale, program_rules, highest
+                )
+            if winner is None:
+                if self.prices_leads if sale.lead else self.prices_sales:
+                    self._unpriced(sale)
+                continue
+            if winner.kind == "tier":
+                self.tiers.price(sale, winner)
+            else:
+                self._flat_or_percent(sale, winner)
+        self.tiers.close_volume_tiers()
+
+    def _unpriced(self, sale: _Sale) -> None:
+        """Report a credited conversion that no rate rule of the deal priced."""
+        kind = "lead" if sale.lead else "sale"
+        tried = ", ".join(
+            compiled.rule_id
+            for compiled in (*self.partner_rules, *self.program_rules)
+            if compiled.kind == "custom" or (compiled.kind == "lead") == sale.lead
+        )
+        share = "" if sale.share == 1 else f" ({sale.share} share)"
+        self.problems.append(
+            Problem(
+                kind=ProblemKind.UNPRICED,
+                subject=f"conversion:{sale.id}",
+                field="rules",
+                message=(
+                    f"{kind} {sale.id} credited to partner {self.deal.partner_id}{share} "
+                    f"matched no rate rule of deal {self.deal.id} (tried: {tried}); "
+                    "it was not priced"
+                ),
+            )
+        )
+
+    def _matching(self, sale: _Sale, compiled: _Compiled) -> bool:
+        if (compiled.kind == "lead") != sale.lead and compiled.kind != "custom":
+            return False
+        context = sale.context
+        if context is None:
+            return not compiled.conditions
+        return all(condition.matches(context) for condition in compiled.conditions)
+
+    def _choose(self, sale: _Sale, rules: list[_Compiled], highest: bool) -> _Compiled | None:
+        best: _Compiled | None = None
+        best_amount: Fraction | None = None
+        for compiled in rules:
+            if not self._matching(sale, compiled):
+                continue
+            if compiled.kind == "custom":
+                outcome = compiled.rule.price(sale.context)
+                if outcome is None:
+                    continue
+                if outcome.amount.currency != self.currency:
+                    self.problems.append(
+                        Problem(
+                            kind=ProblemKind.CURRENCY,
+                            subject=f"conversion:{sale.id}",
+                            field=f"custom_rules[{compiled.rule_id}]",
+                            message=(
+                                f"custom rule {compiled.rule_id} priced the sale in "
+                                f"{outcome.amount.currency}, not in the deal's {self.currency}; "
+                                "it was not applied"
+                            ),
+                        )
+                    )
+                    continue
+            if not highest:
+                return compiled
+            amount = self._provisional(sale, compiled)
+            if best_amount is None or amount > best_amount:
+                best, best_amount = compiled, amount
+        return best
+
+    def _provisional(self, sale: _Sale, compiled: _Compiled) -> Fraction:
+        """The exact amount a rule would pay for a sale, to compare rules (HIGHEST)."""
+        if compiled.kind == "tier":
+            return self.tiers.provisional(sale, compiled)
+        numerator, denominator, _ = self._simple_amount(sale, compiled)
+        return Fraction(numerator) / denominator
+
+    def _context(self, sale: _Sale) -> SaleContext:
+        conversion = sale.conversion
+        content_id = sale.credit.content_id
+        return SaleContext(
+            conversion=conversion,
+            credit=sale.credit,
+            content=self.campaign_contents.get(content_id) if content_id else None,
+            currency=self.currency,
+            order_value=UnroundedMoney(_as_decimal(sale.order_value, self.places), self.currency),
+            base=UnroundedMoney(_as_decimal(sale.base, self.places), self.currency),
+            refunded=Money.from_minor(sale.refunded, conversion.currency),
+            fx=sale.fx,
+            new_customer=(
+                conversion.new_customer if self.customers is None else self.customers.of(conversion)
+            ),
+        )
+
+    def _simple_amount(self, sale: _Sale, compiled: _Compiled) -> tuple[Exact, int, str]:
+        """Exact amount of a non-tiered rule as numerator / denominator, and its explanation."""
+        kind = compiled.kind
+        share = sale.share
+        if kind == "percent":
+            rate_numerator, rate_denominator = compiled.rate
+            numerator: Exact = sale.base * rate_numerator * share
+            text = f"{compiled.price_text} of {self.base_text(sale)}"
+            return numerator, rate_denominator, text
+        if kind == "custom":
+            outcome = compiled.rule.price(sale.context)
+            exact = Fraction(outcome.amount.amount) * 10**self.places * share
+            return _to_exact(exact), 1, outcome.explanation
+        flat = compiled.units
+        if kind == "item":
+            numerator = flat * sale.quantity * sale.remaining * share
+            count = sale.conversion.quantity.normalize() if sale.conversion.items else Decimal(1)
+            text = f"{compiled.price_text} x {count} item{'s' if count != 1 else ''}"
+        elif kind == "lead":
+            numerator = flat * share
+            text = f"{compiled.price_text} per lead"
+        else:
+            numerator = flat * sale.remaining * share
+            text = f"{compiled.price_text} per sale"
+        if sale.remaining != 1 and kind != "lead":
+            text += f" x {sale.remaining} of the sale not refunded"
+        return _to_exact(Fraction(numerator)), 1, text
+
+    def amount_text(self, units: int) -> str:
+        texts = self.texts
+        text = texts.get(units)
+        if text is None:
+            text = format_minor(units, self.currency, self.places)
+            if len(texts) < _MEMO_LIMIT:
+                texts[units] = text
+        return text
+
+    def base_text(self, sale: _Sale) -> str:
+        base = sale.base
+        text = self.amount_text(base) if isinstance(base, int) else _exact_text(base, self.currency)
+        if sale.refunded:
+            refunded = format_minor(sale.refunded, sale.conversion.currency)
+            text += f" (after {refunded} refunded of {sale.conversion.revenue})"
+        return text
+
+    def describe(
+        self,
+        sale: _Sale,
+        compiled: _Compiled,
+        body: str,
+        units: int,
+        *,
+        share_inside: bool = False,
+    ) -> str:
+        share = sale.share
+        if share != 1:
+            # A revenue tier prices the partner's share of the sale band by band.
+            body = (
+                f"{share} share of the sale: {body}" if share_inside else f"{share} share x {body}"
+            )
+        text = f"{body} = {self.amount_text(units)}"
+        if sale.fully_refunded:
+            text = f"fully refunded: {text}"
+        notes = compiled.notes
+        fx = sale.fx
+        if fx is not None:
+            converted = f"converted from {fx.original} at {fx.rate} ({fx.rate_date.isoformat()})"
+            notes = f"{notes}; {converted}" if notes else converted
+        return f"{text} [{notes}]" if notes else text
+
+    def add_sale_line(
+        self,
+        sale: _Sale,
+        compiled: _Compiled,
+        units: int,
+        explanation: str,
+        period: Period | None = None,
+    ) -> None:
+        """Add a sale's commission line; ``period`` is its statement period, if known."""
+        instant = sale.instant
+        self.drafts.append(
+            _Draft(
+                f"commission:{sale.id}:{compiled.rule_id}",
+                _COMMISSION,
+                units,
+                compiled.rule_id,
+                explanation,
+                instant,
+                period or self.statement_periods.of(instant),
+                sale.source_ids,
+                sale.fx,
+            )
+        )
+
+    def _flat_or_percent(self, sale: _Sale, compiled: _Compiled) -> None:
+        numerator, denominator, body = self._simple_amount(sale, compiled)
+        units = round_ratio(numerator, denominator, self.rounding)
+        self.add_sale_line(sale, compiled, units, self.describe(sale, compiled, body, units))
+
+    # Tiers -------------------------------------------------------------------------------
+
+    def statement_periods_of(self, instant: datetime) -> Period:
+        """The statement period of an instant (instants visited mostly in time order)."""
+        return self.statement_periods.of(instant)

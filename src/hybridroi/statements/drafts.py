@@ -1,0 +1,219 @@
+"""The commission engine's working records: exact amounts, prepared sales and line drafts.
+
+Internal to :mod:`hybridroi.statements.engine`. Amounts are exact numbers of minor
+units of the deal's currency (an ``int``, or a ``Fraction`` for a share of a
+cent); a :class:`_Draft` holds one statement line while caps may still reduce it.
+"""
+
+from __future__ import annotations
+
+import decimal
+import operator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from hybridroi.attribution.credits import Credit
+from hybridroi.core.fx import FxConversion
+from hybridroi.core.money import MAX_DIGITS, Money, scaled
+from hybridroi.core.periods import Period, PeriodKind, period_of, periods_between
+from hybridroi.core.rounding import round_minor
+from hybridroi.domain.campaign import Campaign
+from hybridroi.events.records import Conversion
+from hybridroi.statements.context import SaleContext
+from hybridroi.statements.explain import format_minor
+from hybridroi.statements.lines import LineKind
+
+Exact = int | Fraction
+"""An exact amount in minor units of the deal's currency (or a volume)."""
+
+_TICK = timedelta(microseconds=1)
+"""The smallest step between two instants."""
+_COMMISSION = LineKind.COMMISSION
+_BY_ID = operator.attrgetter("id")
+_BY_INSTANT = operator.attrgetter("instant")
+
+
+_MEMO_LIMIT = 1 << 17
+"""How many amounts a run remembers per currency (texts and Money objects)."""
+
+
+class _Memo:
+    """Amount texts and Money objects of one run, shared by every deal.
+
+    Prices and commissions repeat across partners and periods: each amount is
+    formatted (and each Money built) once per run and currency rather than
+    once per line. Money is immutable, so lines of the same amount share one
+    object, which also saves memory on large runs. Up to ``_MEMO_LIMIT``
+    amounts are remembered per currency; the rest are built each time.
+    """
+
+    __slots__ = ("_money", "_texts")
+
+    def __init__(self) -> None:
+        self._texts: dict[str, dict[int, str]] = {}
+        self._money: dict[str, dict[int, Money]] = {}
+
+    def texts(self, currency: str) -> dict[int, str]:
+        """The remembered texts of amounts in ``currency``, by minor units."""
+        return self._texts.setdefault(currency, {})
+
+    def money(self, currency: str) -> dict[int, Money]:
+        """The remembered Money objects of ``currency``, by minor units."""
+        return self._money.setdefault(currency, {})
+
+
+def _exact_text(value: Exact, currency: str) -> str:
+    if isinstance(value, int) or value.denominator == 1:
+        return format_minor(int(value), currency)
+    rounded = round_minor(value)
+    return f"about {format_minor(rounded, currency)}"
+
+
+def _to_exact(value: Fraction) -> Exact:
+    return value.numerator if value.denominator == 1 else value
+
+
+def _exact_units(amount: Decimal, places: int) -> Exact:
+    """An exact amount in major units as exact minor units (an int when it is whole)."""
+    return _to_exact(Fraction(amount) * 10**places)
+
+
+def _rate_pair(rate: Decimal) -> tuple[int, int]:
+    numerator, denominator = rate.as_integer_ratio()
+    return numerator, denominator
+
+
+_SHARES = decimal.Context(prec=MAX_DIGITS, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def _as_decimal(value: Exact, places: int) -> Decimal:
+    if isinstance(value, int):
+        return scaled(value, -places)
+    # A share of a sale (a third) has no exact decimal: custom rules see it to the
+    # precision of exact money, which is documented on SaleContext.
+    exact = _SHARES.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return scaled(exact, -places)
+
+
+class _Sale:
+    """A credited conversion, prepared for pricing (internal, built from trusted data)."""
+
+    __slots__ = (
+        "base",
+        "context",
+        "conversion",
+        "credit",
+        "fully_refunded",
+        "fx",
+        "gross_base",
+        "id",
+        "instant",
+        "lead",
+        "order_value",
+        "quantity",
+        "refunded",
+        "remaining",
+        "share",
+        "source_ids",
+    )
+
+    base: Exact
+    conversion: Conversion
+    credit: Credit
+    fully_refunded: bool
+    fx: FxConversion | None
+    gross_base: Exact
+    id: str
+    instant: datetime
+    lead: bool
+    order_value: Exact
+    quantity: Exact
+    refunded: int
+    remaining: Exact
+    share: Exact
+    source_ids: tuple[str, ...]
+    context: SaleContext | None
+
+
+class _Draft:
+    """A statement line being built; caps may still reduce it."""
+
+    __slots__ = (
+        "capped",
+        "earned_at",
+        "explanation",
+        "fx",
+        "key",
+        "kind",
+        "period",
+        "rule_id",
+        "source_ids",
+        "units",
+    )
+
+    def __init__(  # noqa: PLR0917 - an internal record built on the hot path, positionally for speed
+        self,
+        key: str,
+        kind: LineKind,
+        units: int,
+        rule_id: str,
+        explanation: str,
+        earned_at: datetime,
+        period: Period,
+        source_ids: tuple[str, ...] = (),
+        fx: FxConversion | None = None,
+    ) -> None:
+        self.key = key
+        self.kind = kind
+        self.units = units
+        self.rule_id = rule_id
+        self.explanation = explanation
+        self.earned_at = earned_at
+        self.period = period
+        self.source_ids = source_ids
+        self.fx = fx
+        self.capped = 0
+
+
+def _last_instant(period: Period) -> datetime:
+    """The instant a period-level line is earned at: the period's last instant.
+
+    ``Period.end`` is the first instant of the next period; a line stamped there
+    would be filed, capped and locked as if it were earned in the next period.
+    """
+    return period.end - _TICK
+
+
+class _Periods:
+    """Finds the period of instants visited in increasing order with few calendar look-ups."""
+
+    __slots__ = ("_campaign", "_current", "_kind", "_timezone")
+
+    def __init__(self, campaign: Campaign, kind: PeriodKind) -> None:
+        self._campaign = campaign
+        self._kind = kind
+        self._timezone = campaign.timezone
+        self._current: Period | None = None
+        if kind is PeriodKind.CAMPAIGN:
+            self._current = campaign.period_of(campaign.start, kind)
+
+    def of(self, instant: datetime) -> Period:
+        current = self._current
+        if current is not None and (
+            self._kind is PeriodKind.CAMPAIGN or current.start <= instant < current.end
+        ):
+            return current
+        current = period_of(instant, self._kind, self._timezone)
+        self._current = current
+        return current
+
+
+def _statement_periods(campaign: Campaign, kind: PeriodKind, as_of: datetime) -> list[Period]:
+    """The statement periods that have begun by ``as_of``, within the campaign."""
+    if as_of < campaign.start:
+        return []
+    if kind is PeriodKind.CAMPAIGN:
+        return [campaign.period_of(campaign.start, kind)]
+    end = min(as_of + _TICK, campaign.end)
+    return list(periods_between(campaign.start, end, kind, campaign.timezone))
