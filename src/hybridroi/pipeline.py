@@ -30,7 +30,7 @@ from hybridroi.events.records import Event
 from hybridroi.events.stats import ContentStats, latest_stats
 from hybridroi.files.events import LoadedEvents
 from hybridroi.ledger.store import Ledger
-from hybridroi.report.kpis import Holdout
+from hybridroi.report.incrementality import Holdout
 from hybridroi.report.report import GrossMargin, Report, build_report
 from hybridroi.report.tally import batch_of
 from hybridroi.statements.engine import compute_statements

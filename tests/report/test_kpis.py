@@ -13,9 +13,9 @@ from tests.strategies import money
 
 from hybridroi.core.errors import CurrencyMismatchError, InvalidValueError
 from hybridroi.core.money import Money, Rounding
+from hybridroi.report.incrementality import Holdout, incrementality
 from hybridroi.report.kpis import (
     EngagementBasis,
-    Holdout,
     Kpi,
     aov,
     cac,
@@ -29,7 +29,6 @@ from hybridroi.report.kpis import (
     ctr,
     engagement_rate,
     epc,
-    incrementality,
     ltv_roi,
     ratio,
     revenue_roi,

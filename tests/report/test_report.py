@@ -24,7 +24,7 @@ from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import ProblemKind
 from hybridroi.events.records import Conversion, LineItem, Refund
 from hybridroi.events.stats import ContentStats
-from hybridroi.report.kpis import Holdout
+from hybridroi.report.incrementality import Holdout
 from hybridroi.report.render import report_to_dict
 from hybridroi.report.report import (
     Dimension,

@@ -25,7 +25,6 @@ from fractions import Fraction
 
 import attrs
 
-from hybridroi.core.checks import instance_of, non_negative_int
 from hybridroi.core.errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney, scaled
 from hybridroi.core.rounding import round_minor
@@ -33,8 +32,6 @@ from hybridroi.core.rounding import round_minor
 __all__ = [
     "Count",
     "EngagementBasis",
-    "Holdout",
-    "Incrementality",
     "Kpi",
     "aov",
     "cac",
@@ -48,7 +45,6 @@ __all__ = [
     "ctr",
     "engagement_rate",
     "epc",
-    "incrementality",
     "ltv_roi",
     "ratio",
     "revenue_roi",
@@ -142,7 +138,12 @@ def _as_fraction(value: object, field: str) -> Fraction:
     return Fraction(value)
 
 
-def _currency_of(*amounts: object) -> str | None:
+def currency_of(*amounts: object) -> str | None:
+    """The one currency of the amounts among ``amounts`` (None when there are none).
+
+    Raises:
+        CurrencyMismatchError: If the amounts are in two currencies.
+    """
     currencies = sorted({a.currency for a in amounts if isinstance(a, Money | UnroundedMoney)})
     if len(currencies) > 1:
         raise CurrencyMismatchError(currencies[0], currencies[1], "divide")
@@ -179,7 +180,7 @@ def ratio(
         CurrencyMismatchError: If numerator and denominator are money in two currencies.
         TypeError: If a value is a float or not a number.
     """
-    currency = _currency_of(numerator, denominator)
+    currency = currency_of(numerator, denominator)
     top = _as_fraction(numerator, "numerator")
     bottom = _as_fraction(denominator, "denominator")
     reason = None
@@ -199,7 +200,8 @@ def ratio(
     )
 
 
-def _undefined(name: str, label: str, formula: str, reason: str) -> Kpi:
+def undefined(name: str, label: str, formula: str, reason: str) -> Kpi:
+    """A KPI that cannot be computed, with the ``reason`` why."""
     return Kpi(
         name=name,
         label=label,
@@ -210,7 +212,7 @@ def _undefined(name: str, label: str, formula: str, reason: str) -> Kpi:
     )
 
 
-_NO_MARGIN = "no gross margin given, so no gross profit; see the revenue-based ROI"
+NO_MARGIN = "no gross margin given, so no gross profit; see the revenue-based ROI"
 
 
 def roi(gross_profit: Amount | None, cost: Money) -> Kpi:
@@ -230,7 +232,7 @@ def roi(gross_profit: Amount | None, cost: Money) -> Kpi:
     """
     formula = "(gross profit - cost) / cost"
     if gross_profit is None:
-        return _undefined("roi", "ROI", formula, _NO_MARGIN)
+        return undefined("roi", "ROI", formula, NO_MARGIN)
     return ratio("roi", "ROI", formula, gross_profit - cost, cost, denominator_name="cost")
 
 
@@ -584,174 +586,7 @@ def ltv_roi(new_customers: Count, ltv: Money | None, cost: Money) -> Kpi:
     """
     formula = "(new customers x LTV - cost) / cost"
     if ltv is None:
-        return _undefined("ltv_roi", "LTV ROI", formula, "no customer lifetime value given")
-    _currency_of(ltv, cost)
+        return undefined("ltv_roi", "LTV ROI", formula, "no customer lifetime value given")
+    currency_of(ltv, cost)
     value = Fraction(ltv.amount) * Fraction(new_customers) - Fraction(cost.amount)
     return ratio("ltv_roi", "LTV ROI", formula, value, cost, denominator_name="cost")
-
-
-@attrs.frozen(kw_only=True)
-class Holdout:
-    """The result of a holdout test: a test group exposed to the campaign and a control group.
-
-    Attributes:
-        test_users: Users in the exposed (test) group.
-        test_conversions: Conversions in the test group.
-        test_revenue: Revenue of the test group.
-        control_users: Users in the holdout (control) group.
-        control_conversions: Conversions in the control group.
-        control_revenue: Revenue of the control group.
-    """
-
-    test_users: int = attrs.field(validator=non_negative_int)
-    test_conversions: int = attrs.field(validator=non_negative_int)
-    test_revenue: Money = attrs.field(validator=instance_of(Money, "a Money amount"))
-    control_users: int = attrs.field(validator=non_negative_int)
-    control_conversions: int = attrs.field(validator=non_negative_int)
-    control_revenue: Money = attrs.field(validator=instance_of(Money, "a Money amount"))
-
-    def __attrs_post_init__(self) -> None:
-        if self.test_conversions > self.test_users:
-            raise InvalidValueError(
-                "Holdout.test_conversions", self.test_conversions, "at most test_users"
-            )
-        if self.control_conversions > self.control_users:
-            raise InvalidValueError(
-                "Holdout.control_conversions", self.control_conversions, "at most control_users"
-            )
-        if self.control_revenue.currency != self.test_revenue.currency:
-            raise InvalidValueError(
-                "Holdout.control_revenue",
-                self.control_revenue,
-                f"an amount in {self.test_revenue.currency}",
-            )
-        for name in ("test_revenue", "control_revenue"):
-            if getattr(self, name).amount < 0:
-                raise InvalidValueError(f"Holdout.{name}", getattr(self, name), "Money >= 0")
-
-
-@attrs.frozen(kw_only=True)
-class Incrementality:
-    """What the campaign caused, measured against a holdout group.
-
-    Attributes:
-        lift: ``(CVR test - CVR control) / CVR control``.
-        incremental_conversions: ``conversions test - users test x CVR control``.
-        incremental_revenue: ``revenue test - users test x revenue control / users control``.
-        iroas: ``incremental revenue / spend``.
-        incremental_roi: ``(incremental revenue x margin - spend) / spend``.
-    """
-
-    lift: Kpi
-    incremental_conversions: Kpi
-    incremental_revenue: Kpi
-    iroas: Kpi
-    incremental_roi: Kpi
-
-
-def incrementality(holdout: Holdout, *, spend: Money, margin: Fraction | None) -> Incrementality:
-    """Lift, incremental conversions and revenue, iROAS and incremental ROI from a holdout.
-
-    With ``CVR = conversions / users`` for each group:
-
-    * ``lift = (CVR test - CVR control) / CVR control``
-    * ``incremental conversions = conversions test - users test x CVR control``
-    * ``incremental revenue = revenue test - users test x (revenue control / users control)``
-    * ``iROAS = incremental revenue / spend``
-    * ``incremental ROI = (incremental revenue x margin - spend) / spend``
-
-    Args:
-        holdout: The test and control groups.
-        spend: What the campaign cost.
-        margin: Gross margin rate applied to incremental revenue, or ``None``.
-
-    Returns:
-        The five figures, each undefined with a reason where a denominator is zero.
-
-    Raises:
-        CurrencyMismatchError: If spend and the holdout revenue are in two currencies.
-    """
-    currency = holdout.test_revenue.currency
-    _currency_of(spend, holdout.test_revenue)
-    t_users = holdout.test_users
-    c_users = holdout.control_users
-    t_conv = holdout.test_conversions
-    c_conv = holdout.control_conversions
-    # Each figure below is scaled by control users so that it stays an exact ratio.
-    conversions = ratio(
-        "incremental_conversions",
-        "Incremental conversions",
-        "conversions test - users test x CVR control",
-        t_conv * c_users - t_users * c_conv,
-        c_users,
-        denominator_name="control users",
-    )
-    revenue_top = Fraction(holdout.test_revenue.amount) * c_users - t_users * Fraction(
-        holdout.control_revenue.amount
-    )
-    revenue = attrs.evolve(
-        ratio(
-            "incremental_revenue",
-            "Incremental revenue",
-            "revenue test - users test x revenue control / users control",
-            revenue_top,
-            c_users,
-            denominator_name="control users",
-        ),
-        currency=currency,
-    )
-    iroas, iroi = _incremental_returns(revenue.value, spend, margin)
-    return Incrementality(
-        lift=_lift(holdout),
-        incremental_conversions=conversions,
-        incremental_revenue=revenue,
-        iroas=iroas,
-        incremental_roi=iroi,
-    )
-
-
-_NO_CONTROL = "the control group is empty"
-
-
-def _lift(holdout: Holdout) -> Kpi:
-    """``(CVR test - CVR control) / CVR control``."""
-    formula = "(CVR test - CVR control) / CVR control"
-    if holdout.control_users == 0:
-        return _undefined("lift", "Lift", formula, _NO_CONTROL)
-    if holdout.test_users == 0:
-        return _undefined("lift", "Lift", formula, "the test group is empty")
-    cvr_test = Fraction(holdout.test_conversions, holdout.test_users)
-    cvr_control = Fraction(holdout.control_conversions, holdout.control_users)
-    return ratio(
-        "lift",
-        "Lift",
-        formula,
-        cvr_test - cvr_control,
-        cvr_control,
-        denominator_name="control conversions",
-    )
-
-
-def _incremental_returns(
-    incremental: Fraction | None, spend: Money, margin: Fraction | None
-) -> tuple[Kpi, Kpi]:
-    """The iROAS and incremental ROI of incremental revenue (``None``: no control group)."""
-    formula_iroas = "incremental revenue / spend"
-    formula_iroi = "(incremental revenue x margin - spend) / spend"
-    if incremental is None:
-        return (
-            _undefined("iroas", "iROAS", formula_iroas, _NO_CONTROL),
-            _undefined("incremental_roi", "Incremental ROI", formula_iroi, _NO_CONTROL),
-        )
-    iroas = ratio("iroas", "iROAS", formula_iroas, incremental, spend, denominator_name="spend")
-    if margin is None:
-        return iroas, _undefined("incremental_roi", "Incremental ROI", formula_iroi, _NO_MARGIN)
-    iroi = ratio(
-        "incremental_roi",
-        "Incremental ROI",
-        formula_iroi,
-        incremental * margin - Fraction(spend.amount),
-        spend,
-        denominator_name="spend",
-    )
-    return iroas, iroi

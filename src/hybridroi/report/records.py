@@ -16,9 +16,9 @@ from hybridroi.core.money import Money, UnroundedMoney
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem
 from hybridroi.events.customers import NewCustomerCounting
+from hybridroi.report.incrementality import Incrementality
 from hybridroi.report.kpis import (
     EngagementBasis,
-    Incrementality,
     Kpi,
     aov,
     cac,

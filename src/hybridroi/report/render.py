@@ -22,7 +22,8 @@ from typing import Any
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.problems import Problem
 from hybridroi.core.text import csv_text, escape_cell, printable
-from hybridroi.report.kpis import Incrementality, Kpi
+from hybridroi.report.incrementality import Incrementality
+from hybridroi.report.kpis import Kpi
 from hybridroi.report.report import (
     COST_COMPONENTS,
     AssistedSale,

@@ -55,7 +55,7 @@ from hybridroi.report.assists import assisted_sales
 from hybridroi.report.breakdowns import breakdown, rank, unattributed_sales
 from hybridroi.report.costs import add_costs
 from hybridroi.report.engagement import add_clicks, add_contents
-from hybridroi.report.kpis import Holdout, Incrementality, incrementality
+from hybridroi.report.incrementality import Holdout, Incrementality, incrementality
 from hybridroi.report.margin import GrossMargin
 from hybridroi.report.records import (
     COST_COMPONENTS,

@@ -25,7 +25,6 @@ from hybridroi.events.intake import EventBatch
 from hybridroi.events.records import Conversion, ConversionKind, Touch
 from hybridroi.statements.deal import _DealPricer
 from hybridroi.statements.drafts import _BY_ID, _BY_INSTANT, Exact, _Sale, _to_exact
-from hybridroi.statements.explain import format_minor
 
 
 def _base_units(conversion: Conversion, base: CommissionBase) -> int | None:  # noqa: PLR0911 - one exit per commission base
@@ -71,42 +70,14 @@ class _Inputs:
         self.later: set[str] = set(map(_BY_ID, ordered[cut:]))
         self.refunded: dict[str, int] = {}
         self.refund_ids: dict[str, list[str]] = {}
+        # The batch guarantees that each refund follows its sale, in the sale's currency,
+        # and never exceeds what remains of it: pricing only adds them up.
         for refund in batch.refunds:
             if refund.instant > as_of:
                 break
-            sale = self.conversions.get(refund.conversion_id)
-            if sale is None:
-                continue  # a refund of a conversion after as_of: neither counts yet
-            if refund.amount.currency != sale.currency:
-                problems.append(
-                    Problem(
-                        kind=ProblemKind.CURRENCY,
-                        subject=f"refund:{refund.id}",
-                        field="amount",
-                        message=(
-                            f"refund in {refund.amount.currency} of a sale in {sale.currency}; "
-                            "it was not applied"
-                        ),
-                    )
-                )
-                continue
-            total = self.refunded.get(sale.id, 0) + refund.amount.minor_units
-            revenue = sale.revenue.minor_units
-            if total > revenue:
-                problems.append(
-                    Problem(
-                        kind=ProblemKind.REFUND_EXCEEDS_SALE,
-                        subject=f"refund:{refund.id}",
-                        field="amount",
-                        message=(
-                            f"refunds total {format_minor(total, sale.currency)} on a sale of "
-                            f"{sale.revenue}; the sale counts as fully refunded"
-                        ),
-                    )
-                )
-                total = revenue
-            self.refunded[sale.id] = total
-            self.refund_ids.setdefault(sale.id, []).append(refund.id)
+            sale_id = refund.conversion_id
+            self.refunded[sale_id] = self.refunded.get(sale_id, 0) + refund.amount.minor_units
+            self.refund_ids.setdefault(sale_id, []).append(refund.id)
         self._by_customer: dict[str, list[Conversion]] | None = None
         # Each partner's clicks up to as_of, in the batch's (instant, id) order.
         self.clicks: dict[str, list[Touch]] = {}
