@@ -25,6 +25,7 @@ from hybridroi import (
     run,
 )
 from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.problems import ProblemKind
 from hybridroi.demo.cosmetics import DemoData, demo_data
 from hybridroi.events.intake import check_events
 from hybridroi.events.records import Event
@@ -139,11 +140,15 @@ def test_a_cpm_deal_priced_through_run_with_content_statistics_is_never_zero() -
     assert all(line.kind is not LineKind.FEE for line in statement.lines)
 
 
-def test_without_statistics_the_cpm_line_is_zero_and_the_report_has_no_views() -> None:
-    # What the statistics change, shown by their absence: they reach the engine through run.
+def test_without_statistics_the_cpm_line_is_zero_and_a_problem_says_why() -> None:
+    # What the statistics change, shown by their absence: they reach the engine through run,
+    # and a CPM deal priced without them is never a silent EUR 0.00.
     result = run(cpm_campaign(), [], as_of=at(4, 1, 0))
     assert result.report.total.figures.views == 0
     assert result.report.total.figures.cost == eur("0.00")
+    missing = [p for p in result.problems if p.kind is ProblemKind.MISSING_STATISTICS]
+    assert [(p.subject, p.field) for p in missing] == [("content:mia-1", "views")]
+    assert "mia-cpm" in missing[0].message
 
 
 def test_each_problem_is_listed_once() -> None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 import attrs
 
 from hybridroi.attribution.credits import AttributionResult
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.periods import Period, PeriodKind
 from hybridroi.core.problems import Problem
@@ -126,6 +126,8 @@ def run(
 
     Raises:
         NaiveDatetimeError: If ``as_of`` has no time zone.
+        InvalidTypeError: If ``events`` or ``stats`` is not a collection, or a statistics
+            record is not a ``ContentStats`` (an event of the wrong type is a problem).
         InvalidValueError: If the window, margin or LTV is malformed, or the ledger
             belongs to another campaign.
 
@@ -141,9 +143,9 @@ def run(
     """
     loaded: LoadedEvents | None = None
     if isinstance(events, LoadedEvents):
-        loaded, records, statistics = events, events.events, (*events.stats, *stats)
+        loaded, records, statistics = events, events.events, (*events.stats, *_stats(stats))
     else:
-        records, statistics = tuple(events), tuple(stats)
+        records, statistics = _events(events), _stats(stats)
     if ledger is not None and ledger.campaign.id != campaign.id:
         raise InvalidValueError("ledger", ledger.campaign.id, f"the ledger of {campaign.id!r}")
     # One reading of the statistics serves the engine (views for CPM rules) and the report.
@@ -168,6 +170,24 @@ def run(
         report=attrs.evolve(report, problems=problems),
         problems=problems,
     )
+
+
+def _events(events: object) -> tuple[Event, ...]:
+    """The events given to :func:`run`, as a tuple (checked one by one later, by check_events)."""
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidTypeError("events", events, "a collection of Touch, Conversion and Refund")
+    return tuple(events)
+
+
+def _stats(stats: object) -> tuple[ContentStats, ...]:
+    """The content statistics given to :func:`run`, each a :class:`ContentStats`."""
+    if isinstance(stats, str | bytes) or not isinstance(stats, Iterable):
+        raise InvalidTypeError("stats", stats, "a collection of ContentStats")
+    result = tuple(stats)
+    for index, record in enumerate(result):
+        if not isinstance(record, ContentStats):
+            raise InvalidTypeError(f"stats[{index}]", record, "a ContentStats record")
+    return result
 
 
 def _problems(found: Iterable[Problem], loaded: LoadedEvents | None) -> tuple[Problem, ...]:

@@ -119,7 +119,7 @@ def instance_of(types: type | tuple[type, ...], expected: str) -> Validator:
 
 
 def enum_member(enum_type: type[E]) -> attrs.Converter[Any, E]:
-    """A converter that takes a member of ``enum_type`` or its value (``"click"``).
+    """A converter that takes a member of ``enum_type``, its value (``"click"``) or its name.
 
     Text is matched without regard to case or surrounding spaces. Anything else
     raises :class:`InvalidValueError` naming ``Class.field`` and the accepted values.
@@ -128,7 +128,10 @@ def enum_member(enum_type: type[E]) -> attrs.Converter[Any, E]:
         enum_type: The enumeration the field holds.
     """
     by_value = {member.value: member for member in enum_type}
-    by_text = {str(member.value).lower(): member for member in enum_type}
+    # Text matches a value or, failing that, a name: Rounding's values are decimal's
+    # constants ("ROUND_HALF_UP"), its names what files write ("half_up").
+    by_text = {member.name.lower(): member for member in enum_type}
+    by_text.update({str(member.value).lower(): member for member in enum_type})
     choices = ", ".join(repr(member.value) for member in enum_type)
 
     def convert(value: Any, instance: Any, field: attrs.Attribute[Any]) -> E:

@@ -80,6 +80,36 @@ _LIMIT = MAX_DURATION_YEARS * _WEIGHTS["years"]
 _MAX_DIGITS = 12
 
 
+def _within_limit(duration: relativedelta, field: str) -> relativedelta:
+    """``duration`` if it is a relative length (no absolute field), >= 0 and within the limit."""
+    absolute = (
+        duration.year,
+        duration.month,
+        duration.day,
+        duration.weekday,
+        duration.hour,
+        duration.minute,
+        duration.second,
+        duration.microsecond,
+    )
+    parts = {
+        "years": duration.years,
+        "months": duration.months,
+        "days": duration.days,
+        "hours": duration.hours,
+        "minutes": duration.minutes,
+        "seconds": duration.seconds,
+    }
+    if (
+        any(value is not None for value in absolute)
+        or duration.microseconds < 0
+        or any(count < 0 for count in parts.values())
+        or sum(_WEIGHTS[unit] * count for unit, count in parts.items()) > _LIMIT
+    ):
+        raise InvalidValueError(field, duration, _EXPECTED)
+    return duration
+
+
 def parse_duration(text: str | relativedelta, field: str = "duration") -> relativedelta:
     """Parse a duration written as text into a ``relativedelta``.
 
@@ -93,7 +123,7 @@ def parse_duration(text: str | relativedelta, field: str = "duration") -> relati
             :data:`MAX_DURATION_YEARS` years.
     """
     if isinstance(text, relativedelta):
-        return text
+        return _within_limit(text, field)
     if not isinstance(text, str):
         raise InvalidValueError(field, text, _EXPECTED)
     rest = text.strip().lower()

@@ -37,6 +37,9 @@ class ProblemKind(enum.Enum):
     UNPRICED = "unpriced"
     """A credited conversion that no rate rule of its partner's deal prices (the rules
     tried are named); it earns nothing until a rule matches it."""
+    MISSING_STATISTICS = "missing_statistics"
+    """Content that a CPM rule pays for has no view statistics as of the run: its line
+    is 0 until statistics are given."""
 
 
 @attrs.frozen(kw_only=True)

@@ -158,6 +158,16 @@ class InfluencerFee:
             raise InvalidValueError(
                 "InfluencerFee.schedule", self.schedule, "an RRULE bounded by COUNT or UNTIL"
             )
+        until = getattr(rule, "_until", None)
+        if "DTSTART" in str(self.schedule).upper() or (
+            until is not None and until.utcoffset() is None
+        ):
+            raise InvalidValueError(
+                "InfluencerFee.schedule",
+                self.schedule,
+                "an RRULE without DTSTART (the start is schedule_start) and with an UNTIL in UTC "
+                "('UNTIL=20260501T000000Z')",
+            )
         if count is not None and count > MAX_OCCURRENCES:
             raise InvalidValueError(
                 "InfluencerFee.schedule",

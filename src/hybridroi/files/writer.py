@@ -39,7 +39,7 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _plain(record: Record) -> list[dict[str, Any]]:
+def _plain(record: Record, index: int) -> list[dict[str, Any]]:
     """A record as the rows a file holds (a sale is followed by its items)."""
     if isinstance(record, Touch):
         kind = "touch"
@@ -47,8 +47,12 @@ def _plain(record: Record) -> list[dict[str, Any]]:
         kind = "lead" if record.kind is ConversionKind.LEAD else "sale"
     elif isinstance(record, Refund):
         kind = "refund"
-    else:
+    elif isinstance(record, ContentStats):
         kind = "stats"
+    else:
+        raise EventFileError(
+            f"records[{index}]", record, "a Touch, Conversion, Refund or ContentStats record"
+        )
     row: dict[str, Any] = {"type": kind}
     for name in FIELDS[kind]:
         if name in ("currency", "items"):
@@ -88,7 +92,7 @@ def format_events(records: Iterable[Record], *, format: str) -> str:
     Raises:
         EventFileError: For an unknown format.
     """
-    rows = [row for record in records for row in _plain(record)]
+    rows = [row for index, record in enumerate(records) for row in _plain(record, index)]
     if format == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if format != "csv":

@@ -105,7 +105,9 @@ def _figures(
         sales_revenue=Money(sales_revenue, currency),
         refunds=Money(refunds, currency),
         gross_profit=(UnroundedMoney(gross_profit, currency) if tally.margin is not None else None),
-        costs=Costs(**{name: Money(totals.costs[name], currency) for name in COST_COMPONENTS}),
+        costs=Costs(
+            **{name: Money.from_minor(totals.costs[name], currency) for name in COST_COMPONENTS}
+        ),
         conversions=totals.conversions,
         sales=totals.sales,
         new_customers=totals.new_customers,

@@ -161,4 +161,4 @@ class _Costs:
             parts = allocate(amount, dict(weights))
         for content_id, part in parts.items():
             for totals in self.tally.rows_of(attrs.evolve(where, content_id=content_id)):
-                totals.costs[component] += part.amount
+                totals.costs[component] += part.minor_units

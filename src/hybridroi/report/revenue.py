@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from hybridroi.attribution.credits import Credit
 from hybridroi.core.allocation import allocate, allocate_minor_units
-from hybridroi.core.money import Money, Rounding, scaled
+from hybridroi.core.money import Money, Rounding, UnroundedMoney, scaled
 from hybridroi.core.problems import ProblemKind
 from hybridroi.core.rounding import round_minor
 from hybridroi.domain.policy import TouchKind
@@ -80,13 +80,13 @@ class _Revenue:
                 continue
             if not tally.inside(conversion.instant, as_of_bound=False):
                 continue
-            value = tally.convert(
+            value = tally.exact(
                 conversion.revenue, conversion.instant, f"conversion:{conversion.id}"
             )
             if value is None:
                 continue
             totals = tally.unattributed
-            totals.sales_revenue += Fraction(value.amount)
+            totals.sales_revenue += value
             totals.conversions += 1
             if conversion.kind is ConversionKind.SALE:
                 totals.sales += 1
@@ -97,10 +97,14 @@ class _Revenue:
     def add_sale(self, conversion: Conversion, credits: list[Credit]) -> None:
         """Add a credited sale: each partner's exact share of its value, never a rounded part."""
         tally = self.tally
-        value = tally.convert(conversion.revenue, conversion.instant, f"conversion:{conversion.id}")
+        value = tally.exact(conversion.revenue, conversion.instant, f"conversion:{conversion.id}")
         if value is None:
             return
-        parts = allocate(value, {credit.partner_id: credit.share for credit in credits})
+        # Rows add the exact shares of the exact converted value and round once; the parts
+        # an assist is credited with are the rounded value split by largest remainder.
+        parts = allocate(
+            tally.rounded(value), {credit.partner_id: credit.share for credit in credits}
+        )
         exact = self.profit_of(conversion, conversion.revenue)
         tally.gross_places = max(tally.gross_places, places_of(exact))
         gross = Fraction(exact)
@@ -110,7 +114,7 @@ class _Revenue:
         for credit in credits:
             tally.credit_value[(conversion.id, credit.partner_id)] = parts[credit.partner_id]
             for totals in tally.sale_rows(credit, conversion):
-                totals.sales_revenue += Fraction(value.amount) * credit.share
+                totals.sales_revenue += value * credit.share
                 totals.gross_profit += gross * credit.share
                 totals.conversions += credit.share
                 if is_sale:
@@ -136,15 +140,15 @@ class _Revenue:
             if credits:
                 self.add_refund(refund, conversion, credits)
             elif conversion.id in self.unattributed_ids:
-                value = tally.convert(refund.amount, conversion.instant, f"refund:{refund.id}")
+                value = tally.exact(refund.amount, conversion.instant, f"refund:{refund.id}")
                 if value is not None:
-                    tally.unattributed.refunds += Fraction(value.amount)
+                    tally.unattributed.refunds += value
 
     def add_refund(self, refund: Refund, conversion: Conversion, credits: list[Credit]) -> None:
         # A refund reverses at the sale's rate, like the sale itself, and is shared
         # in the sale's exact shares.
         tally = self.tally
-        value = tally.convert(refund.amount, conversion.instant, f"refund:{refund.id}")
+        value = tally.exact(refund.amount, conversion.instant, f"refund:{refund.id}")
         if value is None:
             return
         exact = self.profit_of(conversion, refund.amount)
@@ -155,7 +159,7 @@ class _Revenue:
             # period (the engine reprices that line), so the revenue it takes away lands in
             # the same period, and each period's revenue matches its cost.
             for totals in tally.sale_rows(credit, conversion):
-                totals.refunds += Fraction(value.amount) * credit.share
+                totals.refunds += value * credit.share
                 totals.gross_profit -= gross * credit.share
 
     def profit_of(self, conversion: Conversion, amount: Money) -> Decimal:
@@ -169,7 +173,7 @@ class _Revenue:
         if result.currency != tally.currency:
             # Converted at the sale's rate, exactly, before any rounding.
             rate, _ = tally.campaign.fx.rate_at(result.currency, tally.currency, conversion.instant)
-            return result.amount * rate
+            return (UnroundedMoney(result.amount, result.currency) * rate).amount
         return result.amount
 
     def report_missing_margins(self) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 
 import attrs
@@ -22,6 +21,7 @@ from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money, Rounding, minor_unit
 from hybridroi.core.periods import Period, PeriodKind, period_of
 from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.rounding import round_minor
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Partner
 from hybridroi.events.intake import EventBatch
@@ -81,7 +81,8 @@ class RowTotals:
         self.sales_revenue = Fraction(0)
         self.refunds = Fraction(0)
         self.gross_profit = Fraction(0)
-        self.costs: dict[str, Decimal] = dict.fromkeys(COST_COMPONENTS, Decimal(0))
+        # In integer minor units of the reporting currency: sums stay exact at any size.
+        self.costs: dict[str, int] = dict.fromkeys(COST_COMPONENTS, 0)
         self.conversions = Fraction(0)
         self.sales = Fraction(0)
         self.new_customers = Fraction(0)
@@ -228,3 +229,22 @@ class Tally:
             self.report(ProblemKind.CURRENCY, subject, f"{error}; left out of the report")
             return None
         return converted.converted.round(rounding=Rounding.HALF_UP)
+
+    def exact(self, amount: Money, instant: datetime, subject: str) -> Fraction | None:
+        """``amount`` in the reporting currency at ``instant``, exactly (never rounded).
+
+        Revenue and refunds are booked with it, and each row is rounded once at the end;
+        None (reported) without a rate.
+        """
+        if amount.currency == self.currency:
+            return Fraction(amount.amount)
+        try:
+            converted = self.campaign.fx.convert(amount, self.currency, instant)
+        except MissingRateError as error:
+            self.report(ProblemKind.CURRENCY, subject, f"{error}; left out of the report")
+            return None
+        return Fraction(converted.converted.amount)
+
+    def rounded(self, value: Fraction) -> Money:
+        """An exact amount of the reporting currency, rounded half-up to its minor unit."""
+        return Money.from_minor(round_minor(value * 10 ** minor_unit(self.currency)), self.currency)

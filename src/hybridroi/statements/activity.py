@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from dateutil.relativedelta import relativedelta
 
 from hybridroi.core.periods import Period
+from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.rounding import round_ratio
 from hybridroi.core.timezones import zone
 from hybridroi.domain.partners import Content
@@ -74,7 +75,22 @@ def price_activity(
             for content in contents:
                 if wanted and content.id not in wanted:
                     continue
-                count = views.get(content.id, 0)
+                count = views.get(content.id)
+                if count is None:
+                    # A CPM deal without its statistics must not read as a free post.
+                    pricer.problems.append(
+                        Problem(
+                            kind=ProblemKind.MISSING_STATISTICS,
+                            subject=f"content:{content.id}",
+                            field="views",
+                            message=(
+                                f"CPM rule {rule.id} of deal {pricer.deal.id} pays for its views, "
+                                "but no content statistics were given for it as of the run: "
+                                "its line is 0 until they are"
+                            ),
+                        )
+                    )
+                    count = 0
                 units = round_ratio(count * per_thousand, 1000, pricer.rounding)
                 pricer.drafts.append(
                     _Draft(
