@@ -146,7 +146,7 @@ class TestSchema:
         path = tmp_path / "ledger.db"
         _write_at_version(path, 3, [(first.run, first.entries), (second.run, second.entries)])
         with SqliteLedgerStore(path) as store:
-            assert store.schema_version() == 4
+            assert store.schema_version() == SCHEMA_VERSION
             # Until a Ledger tells the store the campaign's calendar, an old clawback shows
             # on its line's period, as before.
             assert [e.statement_period for e in store.entries()] == ["2026-03", "2026-03"]

@@ -41,7 +41,14 @@ from hybridroi.ledger.lifecycle import Balance, balances
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun, plan_payouts
 from hybridroi.ledger.periods import statement_kinds, statement_period_label
 from hybridroi.ledger.policy import LedgerPolicies
-from hybridroi.ledger.posting import Group, changed_groups, differences, plan_entries
+from hybridroi.ledger.posting import (
+    EMPTY_DIGEST,
+    Group,
+    changed_groups,
+    group_digests,
+    held_differences,
+    plan_entries,
+)
 from hybridroi.statements.lines import StatementRun
 
 __all__ = ["Ledger", "LedgerStore", "PostingResult", "PostingRun"]
@@ -122,6 +129,13 @@ class LedgerStore(Protocol):
     def posted_totals(self, groups: Collection[Group] | None = None) -> Mapping[LedgerKey, int]:
         """The sum of every key's entries (of ``groups`` only, if given), in minor units."""
 
+    def posted_digests(self) -> Mapping[Group, str | None]:
+        """Every partner-period with entries, to the digest of the lines it was last posted from.
+
+        The digest (see :func:`~hybridroi.ledger.posting.group_digests`) is None
+        when the partner-period's posted sums are not known to equal any lines.
+        """
+
     def history(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
         """The entries of ``keys``, in posting order."""
 
@@ -131,8 +145,17 @@ class LedgerStore(Protocol):
     def payout_status(self) -> dict[str, EntryStatus]:
         """Entry id to the status of its payout batch, for entries in one."""
 
-    def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
-        """Store a posting run and its entries in one transaction."""
+    def write_posting(
+        self,
+        run: PostingRun,
+        entries: Sequence[LedgerEntry],
+        digests: Mapping[Group, str | None] | None = None,
+    ) -> None:
+        """Store a posting run, its entries and the partner-periods' new digests in one transaction.
+
+        A partner-period of ``entries`` that ``digests`` does not name gets no
+        digest (None): it is compared sum by sum at the next run.
+        """
 
     def fill_statement_periods(self, label_of: Callable[[LedgerEntry], str]) -> int:
         """Give each entry stored without a statement period the one ``label_of`` returns.
@@ -297,11 +320,29 @@ class Ledger:
     def _post(self, run: StatementRun, posted_at: datetime, run_id: str | None) -> PostingResult:
         number = self.store.run_count() + 1
         run_id = run_id or f"posting-{number:06d}"
-        # Compare whole partner-periods first, from one bulk read of posted sums; only
-        # those that changed are compared line by line.
-        changed = changed_groups(run, self.store.posted_summaries())
+        # A partner-period whose lines have the digest stored for it was posted from those
+        # very lines and has nothing to post. The others are compared as whole
+        # partner-periods, from one bulk read of posted sums; only those that changed are
+        # compared line by line.
+        digests = group_digests(run)
+        stored = self.store.posted_digests()
+        candidates = {
+            g for g, digest in digests.items() if digest is None or stored.get(g) != digest
+        }
+        candidates.update(
+            g for g, digest in stored.items() if g not in digests and digest != EMPTY_DIGEST
+        )
+        changed: set[Group] = set()
+        if candidates:
+            compared = attrs.evolve(
+                run,
+                statements=tuple(
+                    s for s in run.statements if (s.partner_id, s.period.label) in candidates
+                ),
+            )
+            changed = changed_groups(compared, self.store.posted_summaries()) & candidates
         totals = self.store.posted_totals(changed) if changed else {}
-        found, problems = differences(
+        found, problems, unposted = held_differences(
             attrs.evolve(
                 run,
                 statements=tuple(
@@ -310,6 +351,10 @@ class Ledger:
             ),
             totals,
         )
+        new_digests = {
+            group: None if group in unposted else digests.get(group, EMPTY_DIGEST)
+            for group in candidates
+        }
         # A key absent from the totals has no entries at all, so no history to read.
         history = self.store.history(d.key for d in found if d.key in totals) if found else {}
         status = self.store.payout_status() if found else {}
@@ -334,7 +379,7 @@ class Ledger:
         # Checked again inside the write lock: another process may have bound the store since.
         if _check_campaign(self.store, self.campaign) is None:
             self.store.bind_campaign(self.campaign.id)
-        self.store.write_posting(record, entries)
+        self.store.write_posting(record, entries, new_digests)
         return PostingResult(run=record, entries=entries, problems=problems)
 
     def balances(self, at: datetime, partner_id: str | None = None) -> tuple[Balance, ...]:

@@ -36,6 +36,7 @@ class MemoryLedgerStore:
         self._entries: list[LedgerEntry] = []
         self._by_key: dict[LedgerKey, list[LedgerEntry]] = {}
         self._totals: dict[LedgerKey, int] = {}
+        self._digests: dict[Group, str | None] = {}
         self._batches: dict[str, PayoutBatch] = {}
         self._events: dict[tuple[str, str], str] = {}
         self._lock = threading.RLock()
@@ -96,6 +97,10 @@ class MemoryLedgerStore:
             if (key.partner_id, key.period_label) in wanted
         }
 
+    def posted_digests(self) -> Mapping[Group, str | None]:
+        """Every partner-period with entries, to the digest of the lines last posted."""
+        return dict(self._digests)
+
     def history(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
         """The entries of ``keys``, in posting order."""
         return {key: tuple(self._by_key[key]) for key in keys if key in self._by_key}
@@ -112,8 +117,13 @@ class MemoryLedgerStore:
             for entry_id in batch.entry_ids
         }
 
-    def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
-        """Store a posting run and its entries, all or nothing.
+    def write_posting(
+        self,
+        run: PostingRun,
+        entries: Sequence[LedgerEntry],
+        digests: Mapping[Group, str | None] | None = None,
+    ) -> None:
+        """Store a posting run, its entries and the partner-periods' digests, all or nothing.
 
         Raises:
             InvalidValueError: If the run id is already used.
@@ -125,9 +135,16 @@ class MemoryLedgerStore:
         for entry in entries:
             by_key[entry.key] = [*by_key.get(entry.key, ()), entry]
             totals[entry.key] = totals.get(entry.key, 0) + entry.amount.minor_units
+        found = dict(self._digests)
+        for entry in entries:
+            group = (entry.partner_id, entry.period_label)
+            if digests is None or group not in digests:
+                found[group] = None
+        found.update(digests or {})
         self._entries = [*self._entries, *entries]
         self._by_key = by_key
         self._totals = totals
+        self._digests = found
         self._runs = [*self._runs, run]
 
     def fill_statement_periods(self, label_of: Callable[[LedgerEntry], str]) -> int:

@@ -439,6 +439,14 @@ class SqliteLedgerStore:
                 found[LedgerKey(partner_id, period_label, line_key, currency)] = total
         return found
 
+    @_translated("reading what is posted")
+    def posted_digests(self) -> Mapping[Group, str | None]:
+        """Every partner-period with entries, to the digest of the lines last posted."""
+        rows = self._connection.execute(
+            "SELECT partner_id, period_label, digest FROM posted_groups"
+        )
+        return {(partner, period): digest for partner, period, digest in rows}
+
     @_translated("reading the entries' history")
     def history(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
         """The entries of ``keys``, in posting order."""
@@ -466,8 +474,16 @@ class SqliteLedgerStore:
         return tuple(entry_from_row(row) for row in rows)
 
     @_translated("the posting")
-    def write_posting(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
-        """Store a posting run and its entries in one transaction.
+    def write_posting(
+        self,
+        run: PostingRun,
+        entries: Sequence[LedgerEntry],
+        digests: Mapping[Group, str | None] | None = None,
+    ) -> None:
+        """Store a posting run, its entries and the partner-periods' digests in one transaction.
+
+        A partner-period of ``entries`` that ``digests`` does not name gets no
+        digest (NULL).
 
         Raises:
             InvalidValueError: If the run id or number is already used (nothing
@@ -500,6 +516,17 @@ class SqliteLedgerStore:
             self._connection.executemany(
                 f"INSERT INTO entries ({ENTRY_COLUMNS}) VALUES ({', '.join('?' * 18)})",
                 map(entry_row, entries),
+            )
+            given = digests or {}
+            unnamed = {
+                (entry.key.partner_id, entry.key.period_label) for entry in entries
+            }.difference(given)
+            self._connection.executemany(
+                "INSERT OR REPLACE INTO posted_groups VALUES (?, ?, ?)",
+                [
+                    *((p, pl, None) for p, pl in unnamed),
+                    *((p, pl, d) for (p, pl), d in given.items()),
+                ],
             )
 
     @_translated("filling the statement periods of old clawbacks")

@@ -90,6 +90,22 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                 ON entries (statement_period) WHERE statement_period IS NULL""",
         ),
     ),
+    (
+        5,
+        "a digest of the lines each partner-period was last posted from",
+        (
+            # A row for every partner-period with entries; the digest is NULL until a
+            # posting run has compared the partner-period with its lines.
+            """CREATE TABLE posted_groups (
+                partner_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                digest TEXT,
+                PRIMARY KEY (partner_id, period_label)
+            ) WITHOUT ROWID""",
+            """INSERT INTO posted_groups
+                SELECT DISTINCT partner_id, period_label, NULL FROM entries""",
+        ),
+    ),
 )
 """The schema migrations, in order: ``(version, description, statements)``."""
 
