@@ -25,6 +25,7 @@ from tests.statements.strategies import (
 
 from hybridroi.core.money import Rounding, UnroundedMoney
 from hybridroi.core.periods import PeriodKind
+from hybridroi.core.rounding import round_minor
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content, ContentFormat, Platform
 from hybridroi.domain.rules import (
@@ -41,7 +42,6 @@ from hybridroi.domain.rules import (
 )
 from hybridroi.domain.tiers import Band, TierBasis, TierMode
 from hybridroi.events.records import Conversion, Refund, Touch
-from hybridroi.statements.engine import round_minor
 from hybridroi.statements.lines import LineKind
 
 Batch = list[tuple[Conversion, Refund | None]]

@@ -40,8 +40,8 @@ import attrs
 from hybridroi.core.checks import currency_code, enum_member
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, scaled, to_decimal
+from hybridroi.core.rounding import round_minor
 from hybridroi.evaluation.estimates import ESTIMATE_TYPES, Draw, Estimate, Point
-from hybridroi.statements.engine import round_minor
 
 __all__ = ["MARGIN_SCALE", "Forecast", "Scenario", "Volume"]
 

@@ -24,11 +24,11 @@ import attrs
 
 from hybridroi.core.checks import enum_member
 from hybridroi.core.money import Money, Rounding
+from hybridroi.core.rounding import round_minor
 from hybridroi.domain.campaign import Campaign
 from hybridroi.evaluation.candidates import Candidate, PricingPath, check_forecast
 from hybridroi.evaluation.forecast import MARGIN_SCALE, Forecast, Scenario
 from hybridroi.evaluation.pricing import Curve, curves_for
-from hybridroi.statements.engine import round_minor
 
 __all__ = ["DealEvaluation", "simulate"]
 

@@ -52,33 +52,31 @@ class _Revenue:
         self.add_refunds()
         self.report_missing_margins()
 
+    def _in_window(self, conversion_id: str, listed: str) -> Conversion | None:
+        """The conversion ``listed`` by attribution, if it is in the batch and the window."""
+        tally = self.tally
+        conversion = tally.batch.conversion(conversion_id)
+        if conversion is None:
+            tally.report(
+                ProblemKind.UNKNOWN_SALE,
+                f"conversion:{conversion_id}",
+                f"{listed} but missing from the events given to the report",
+            )
+            return None
+        return conversion if tally.inside(conversion.instant, as_of_bound=False) else None
+
     def add_credits(self) -> None:
         tally = self.tally
         for conversion_id in sorted(tally.credits_by_conversion):
-            conversion = tally.batch.conversion(conversion_id)
-            if conversion is None:
-                tally.report(
-                    ProblemKind.UNKNOWN_SALE,
-                    f"conversion:{conversion_id}",
-                    "credited by attribution but missing from the events given to the report",
-                )
-                continue
-            if not tally.inside(conversion.instant, as_of_bound=False):
-                continue
-            self.add_sale(conversion, tally.credits_by_conversion[conversion_id])
+            conversion = self._in_window(conversion_id, "credited by attribution")
+            if conversion is not None:
+                self.add_sale(conversion, tally.credits_by_conversion[conversion_id])
 
     def add_unattributed(self) -> None:
         tally = self.tally
         for conversion_id in sorted(self.unattributed_ids):
-            conversion = tally.batch.conversion(conversion_id)
+            conversion = self._in_window(conversion_id, "listed as unattributed")
             if conversion is None:
-                tally.report(
-                    ProblemKind.UNKNOWN_SALE,
-                    f"conversion:{conversion_id}",
-                    "listed as unattributed but missing from the events given to the report",
-                )
-                continue
-            if not tally.inside(conversion.instant, as_of_bound=False):
                 continue
             value = tally.exact(
                 conversion.revenue, conversion.instant, f"conversion:{conversion.id}"

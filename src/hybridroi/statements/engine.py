@@ -58,7 +58,6 @@ from hybridroi.core.collector import collector_paused
 from hybridroi.core.money import Money, scaled
 from hybridroi.core.periods import Period, PeriodKind, period_of
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.rounding import round_minor
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
@@ -77,7 +76,7 @@ from hybridroi.statements.inputs import _Inputs, _prepare_sales, _repeat_purchas
 from hybridroi.statements.lines import Statement, StatementLine, StatementRun
 from hybridroi.statements.settlements import price_periods
 
-__all__ = ["compute_statements", "price_credits", "round_minor"]
+__all__ = ["compute_statements", "price_credits"]
 
 
 def price_credits(
