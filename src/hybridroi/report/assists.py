@@ -26,63 +26,85 @@ def assisted_sales(tally: Tally) -> tuple[AssistedSale, ...]:
     Returns:
         One :class:`AssistedSale` per closer and assisting influencer of each sale.
     """
-    touches = tally.batch.touches_by_customer()
+    influencers = {key for key, p in tally.partners.items() if isinstance(p, Influencer)}
+    closing = tally.partners.keys() - influencers
+    touches: dict[str, list[Touch]] | None = None
+    amounts: dict[int, Money] = {}
     result: list[AssistedSale] = []
-    for conversion_id in sorted(tally.credits_by_conversion):
+    for conversion_id in tally.credited_ids():
+        credits = tally.credits_by_conversion[conversion_id]
+        # Only a sale an affiliate (or another partner who is no influencer) closed has
+        # assists: most sales are settled here, before their conversion is looked up.
+        if not any(c.partner_id in closing and c.role in _CLOSING for c in credits):
+            continue
         conversion = tally.batch.conversion(conversion_id)
         if conversion is None or not tally.inside(conversion.instant, as_of_bound=False):
             continue
-        credits = tally.credits_by_conversion[conversion_id]
-        result.extend(_assists_of(tally, conversion, credits, touches))
+        if touches is None:
+            touches = tally.batch.touches_by_customer()
+        result.extend(_assists_of(tally, conversion, credits, touches, influencers, amounts))
     return tuple(result)
 
 
-def _is_influencer(tally: Tally, partner_id: str | None) -> bool:
-    return isinstance(tally.partners.get(partner_id or ""), Influencer)
+_CLOSING = (CreditRole.CLOSER, CreditRole.SOLE)
+_ASSISTING = (CreditRole.INTRODUCER, CreditRole.ASSIST)
 
 
-def _assists_of(
+def _assists_of(  # noqa: PLR0917 - private, called once per closed sale
     tally: Tally,
     conversion: Conversion,
     credits: list[Credit],
     touches: dict[str, list[Touch]],
+    influencer_ids: set[str],
+    amounts: dict[int, Money],
 ) -> list[AssistedSale]:
     closers = [
         c
         for c in credits
-        if c.role in (CreditRole.CLOSER, CreditRole.SOLE)
+        if c.role in _CLOSING
         and c.partner_id in tally.partners
-        and not _is_influencer(tally, c.partner_id)
+        and c.partner_id not in influencer_ids
     ]
-    if not closers:
-        return []
     # Touches by as_of only, like every figure of the report.
     last = min(conversion.instant, tally.run.as_of)
     influencers = {
         str(t.partner_id)
         for t in touches.get(conversion.customer_key, ())
-        if t.instant <= last and t.partner_id is not None and _is_influencer(tally, t.partner_id)
+        if t.instant <= last and t.partner_id in influencer_ids
     }
     influencers.update(
-        c.partner_id
-        for c in credits
-        if c.role in (CreditRole.INTRODUCER, CreditRole.ASSIST)
-        and _is_influencer(tally, c.partner_id)
+        c.partner_id for c in credits if c.role in _ASSISTING and c.partner_id in influencer_ids
     )
+    if not influencers:
+        return []
     currency = tally.currency
-    zero = Money.zero(currency)
-    value = Money.sum(
-        (tally.credit_value.get((conversion.id, c.partner_id), zero) for c in credits), currency
-    )
+    values = tally.credit_value
+    sole = len(credits) == 1
+    if sole:
+        # Its one credit is the closer's, valued by sale alone; an influencer's is zero.
+        units = tally.sole_credit_value.get(conversion.id, 0)
+    else:
+        units = sum(values.get((conversion.id, c.partner_id), 0) for c in credits)
+    value = _money(units, currency, amounts)
     return [
         AssistedSale(
             conversion_id=conversion.id,
             instant=conversion.instant,
             closer_id=closer.partner_id,
             influencer_id=influencer_id,
-            credit=tally.credit_value.get((conversion.id, influencer_id), zero),
+            credit=_money(
+                0 if sole else values.get((conversion.id, influencer_id), 0), currency, amounts
+            ),
             value=value,
         )
         for closer in closers
         for influencer_id in sorted(influencers)
     ]
+
+
+def _money(units: int, currency: str, amounts: dict[int, Money]) -> Money:
+    """``Money.from_minor(units, currency)``, made once per amount (``amounts`` keeps them)."""
+    found = amounts.get(units)
+    if found is None:
+        found = amounts[units] = Money.from_minor(units, currency)
+    return found

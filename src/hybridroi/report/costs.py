@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-import attrs
-
 from hybridroi.core.allocation import allocate
 from hybridroi.core.money import Money
 from hybridroi.ledger.entries import EntryType, LedgerEntry
 from hybridroi.report.records import NO_CONTENT, Leg
-from hybridroi.report.tally import Tally, Where
+from hybridroi.report.tally import Tally, minor_units_of
 from hybridroi.statements.lines import LineKind
 
 __all__ = ["add_costs"]
@@ -54,37 +52,40 @@ class _Costs:
         self.by_partner: dict[str, list[str]] = defaultdict(list)
         for content in tally.campaign.contents:
             self.by_partner[content.partner_id].append(content.id)
-        self.credit_content = {
-            (c.conversion_id, c.partner_id): c.content_id for c in tally.run.attribution.credits
-        }
 
     def add(self) -> None:
         tally = self.tally
         from_ledger = tally.ledger_entries is not None
+        currency, inside, bounds = tally.currency, tally.inside, tally.bounds
         for statement in tally.run.statements:
             last = statement.period.end - _TICK
+            partner_id = statement.partner_id
             for line in statement.lines:
-                if from_ledger and line.kind is not LineKind.NETWORK_FEE:
+                kind = line.kind
+                if from_ledger and kind is not LineKind.NETWORK_FEE:
                     continue  # partner pay comes from the ledger entries
                 # Every line counts in its statement's period. The engine dates lines inside
                 # it, except a sale or content dated after a campaign-long statement's end,
                 # which the clamp brings back into that statement's period.
-                self.add_line_cost(
-                    statement.partner_id,
-                    line.kind,
-                    line.amount,
-                    earned_at=line.earned_at,
-                    instant=min(line.earned_at, last),
-                    source_ids=line.source_ids,
-                    subject=f"line:{statement.partner_id}:{line.key}",
-                )
+                earned_at = line.earned_at
+                instant = last if last < earned_at else earned_at  # min(), ties as min()
+                if bounds is not None and not inside(instant, as_of_bound=False):
+                    continue
+                amount = line.amount
+                if amount.currency != currency:
+                    converted = tally.convert(amount, earned_at, f"line:{partner_id}:{line.key}")
+                    if converted is None:
+                        continue
+                    amount = converted
+                self.add_line_cost(partner_id, kind, amount, instant, line.source_ids)
         if tally.ledger_entries is not None:
             self.add_ledger_costs(tally.ledger_entries)
         self.add_extra_costs()
 
     def add_ledger_costs(self, entries: tuple[LedgerEntry, ...]) -> None:
         """Partner pay from ledger entries: what the brand paid and did not get back."""
-        periods = {(s.partner_id, s.period.label): s.period for s in self.tally.run.statements}
+        tally = self.tally
+        periods = {(s.partner_id, s.period.label): s.period for s in tally.run.statements}
         for entry in entries:
             # A waived clawback is money the brand does not recover: the cost stays.
             # Network fees are not posted to the ledger; they come from the statements.
@@ -96,42 +97,47 @@ class _Costs:
             instant = (
                 entry.earned_at if period is None else min(entry.earned_at, period.end - _TICK)
             )
-            self.add_line_cost(
-                entry.partner_id,
-                entry.line_kind,
-                entry.amount,
-                earned_at=entry.earned_at,
-                instant=instant,
-                source_ids=entry.source_ids,
-                subject=f"ledger:{entry.id}",
-            )
+            if not tally.inside(instant, as_of_bound=False):
+                continue
+            amount = tally.convert(entry.amount, entry.earned_at, f"ledger:{entry.id}")
+            if amount is not None:
+                self.add_line_cost(
+                    entry.partner_id, entry.line_kind, amount, instant, entry.source_ids
+                )
 
     def add_line_cost(
         self,
         partner_id: str,
         kind: LineKind,
         amount: Money,
-        *,
-        earned_at: datetime,
         instant: datetime,
         source_ids: tuple[str, ...],
-        subject: str,
     ) -> None:
-        tally = self.tally
-        if not tally.inside(instant, as_of_bound=False):
-            return
-        converted = tally.convert(amount, earned_at, subject)
-        if converted is None:
-            return
-        contents, credit_content = tally.contents, self.credit_content
+        """Add a line's cost, in the reporting currency, to the contents it pays for."""
+        contents = self.tally.contents
         targets = [
-            source if source in contents else credit_content.get((source, partner_id)) or NO_CONTENT
+            target
             for source in source_ids
-            if source in contents or (source, partner_id) in credit_content
+            if (target := source if source in contents else self.content_of(source, partner_id))
+            is not None
         ] or self.by_partner.get(partner_id, [])
         leg = Leg.INFLUENCE if kind is LineKind.FEE else Leg.AFFILIATE
-        where = Where(partner_id, None, instant, leg)
-        self.add_cost(converted, _COMPONENT[kind], where, targets)
+        self.add_cost(amount, _COMPONENT[kind], partner_id, instant, leg, targets)
+
+    def content_of(self, source_id: str, partner_id: str) -> str | None:
+        """The content of the partner's credit on sale ``source_id``; None if it has none.
+
+        A credit without a content gives :data:`NO_CONTENT`: the line names a sale, and
+        its cost belongs to no content.
+        """
+        credits = self.tally.credits_by_conversion.get(source_id)
+        if not credits:
+            return None
+        # The partner's last credit on the sale, if it has several.
+        for credit in reversed(credits):
+            if credit.partner_id == partner_id:
+                return credit.content_id or NO_CONTENT
+        return None
 
     def add_extra_costs(self) -> None:
         tally = self.tally
@@ -146,19 +152,27 @@ class _Costs:
                 leg = Leg.CAMPAIGN
             else:
                 leg = Leg.INFLUENCE if extra.partner_id in fee_partners else Leg.AFFILIATE
-            where = Where(extra.partner_id, None, extra.incurred_at, leg)
             targets = self.by_partner.get(extra.partner_id or "", [])
-            self.add_cost(amount, "extra_costs", where, targets)
+            self.add_cost(amount, "extra_costs", extra.partner_id, extra.incurred_at, leg, targets)
 
-    def add_cost(self, amount: Money, component: str, where: Where, targets: list[str]) -> None:
+    def add_cost(  # noqa: PLR0917 - the figure and the cell it lands in
+        self,
+        amount: Money,
+        component: str,
+        partner_id: str | None,
+        instant: datetime,
+        leg: Leg,
+        targets: list[str],
+    ) -> None:
         """Add a cost, split equally between the contents it pays for."""
+        tally = self.tally
+        label = tally.period_label(instant)
         if len(set(targets)) <= 1:
-            parts = {targets[0] if targets else None: amount}
-        else:
-            weights: dict[str | None, int] = defaultdict(int)
-            for target in targets:
-                weights[target] += 1
-            parts = allocate(amount, dict(weights))
-        for content_id, part in parts.items():
-            for totals in self.tally.rows_of(attrs.evolve(where, content_id=content_id)):
-                totals.costs[component] += part.minor_units
+            cell = tally.cell(partner_id, targets[0] if targets else None, label, leg)
+            cell.costs[component] += minor_units_of(amount)
+            return
+        weights: dict[str | None, int] = defaultdict(int)
+        for target in targets:
+            weights[target] += 1
+        for content_id, part in allocate(amount, dict(weights)).items():
+            tally.cell(partner_id, content_id, label, leg).costs[component] += part.minor_units

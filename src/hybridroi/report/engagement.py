@@ -7,16 +7,21 @@ counts what the content gained inside it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import bisect
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from operator import attrgetter
 
+from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import ProblemKind
 from hybridroi.domain.partners import Content
 from hybridroi.domain.policy import TouchKind
 from hybridroi.events.stats import ContentStats, check_stats
-from hybridroi.report.tally import Tally, Where
+from hybridroi.report.tally import Tally
 
 __all__ = ["add_clicks", "add_contents"]
+
+_INSTANT = attrgetter("instant")
 
 
 def add_clicks(tally: Tally) -> None:
@@ -25,15 +30,31 @@ def add_clicks(tally: Tally) -> None:
     Args:
         tally: The report's running totals; its batch holds the touches.
     """
-    as_of, contents = tally.run.as_of, tally.contents
-    for touch in tally.batch.touches:
-        if touch.partner_id is None or touch.instant > as_of:
-            continue
-        if touch.kind is TouchKind.CLICK and tally.inside(touch.instant):
-            content_id = touch.content_id if touch.content_id in contents else None
-            where = Where(touch.partner_id, content_id, touch.instant, tally.leg(touch.partner_id))
-            for totals in tally.rows_of(where):
-                totals.clicks += 1
+    # The batch's touches are sorted by instant: the clicks by as_of in the window are
+    # one slice of them, and each period's clicks a slice of that, found by bisection.
+    touches = tally.batch.touches
+    low, high = 0, bisect.bisect_right(touches, tally.run.as_of, key=_INSTANT)
+    if tally.bounds is not None:
+        start, end = tally.bounds
+        low = bisect.bisect_left(touches, start, hi=high, key=_INSTANT)
+        high = max(low, bisect.bisect_left(touches, end, lo=low, hi=high, key=_INSTANT))
+    click = TouchKind.CLICK
+    while low < high:
+        first = touches[low].instant
+        if tally.period_kind is PeriodKind.CAMPAIGN:
+            label, stop = tally.period_label(first), high
+        else:
+            period = tally.period_at(first)
+            label = period.label
+            stop = bisect.bisect_left(touches, period.end, lo=low, hi=high, key=_INSTANT)
+        counts = Counter(
+            (touch.partner_id, touch.content_id)
+            for touch in touches[low:stop]
+            if touch.kind is click and touch.partner_id is not None
+        )
+        for (partner_id, content_id), count in counts.items():
+            tally.cell(partner_id, content_id, label, tally.leg(partner_id)).clicks += count
+        low = stop
 
 
 def add_contents(tally: Tally, stats: Iterable[ContentStats]) -> None:
@@ -52,10 +73,9 @@ def add_contents(tally: Tally, stats: Iterable[ContentStats]) -> None:
     for content in tally.campaign.contents:
         if tally.inside(content.published_at):
             leg = tally.leg(content.partner_id)
-            where = Where(content.partner_id, content.id, content.published_at, leg)
-            for totals in tally.rows_of(where):
-                totals.posts += 1
-                totals.contents.add(content.id)
+            cell = tally.cell_at(content.partner_id, content.id, content.published_at, leg)
+            cell.posts += 1
+            cell.contents.add(content.id)
     by_content: dict[str, list[ContentStats]] = defaultdict(list)
     unknown: dict[str, None] = {}
     for record in records:
@@ -83,9 +103,8 @@ def _add_stats(tally: Tally, content: Content, records: list[ContentStats]) -> N
         views, reach, engagements = record.views, record.reach, record.engagements
         if not tally.inside(record.as_of):
             continue
-        where = Where(content.partner_id, content.id, record.as_of, leg)
-        for totals in tally.rows_of(where):
-            totals.views += delta[0]
-            totals.reach += delta[1]
-            totals.engagements += delta[2]
-            totals.contents.add(content.id)
+        cell = tally.cell_at(content.partner_id, content.id, record.as_of, leg)
+        cell.views += delta[0]
+        cell.reach += delta[1]
+        cell.engagements += delta[2]
+        cell.contents.add(content.id)

@@ -167,6 +167,7 @@ def build_report(
     add_revenue(tally)
     add_costs(tally)
     add_contents(tally, stats)
+    tally.fold()
     return _assemble(tally, ltv=ltv, holdout=holdout)
 
 

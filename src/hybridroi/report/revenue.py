@@ -14,8 +14,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from hybridroi.attribution.credits import Credit
-from hybridroi.core.allocation import allocate, allocate_minor_units
-from hybridroi.core.money import Money, Rounding, UnroundedMoney, scaled
+from hybridroi.core.allocation import allocate_minor_units
+from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, scaled
 from hybridroi.core.problems import ProblemKind
 from hybridroi.core.rounding import round_minor
 from hybridroi.domain.policy import TouchKind
@@ -45,6 +45,7 @@ class _Revenue:
         self.click_ids = {touch.id for touch in batch.touches if touch.kind is TouchKind.CLICK}
         self.unattributed_ids = frozenset(tally.run.attribution.unattributed)
         self.margin_missing: dict[str, int] = defaultdict(int)
+        self.scale = 10 ** minor_unit(tally.currency)
 
     def add(self) -> None:
         self.add_credits()
@@ -67,7 +68,7 @@ class _Revenue:
 
     def add_credits(self) -> None:
         tally = self.tally
-        for conversion_id in sorted(tally.credits_by_conversion):
+        for conversion_id in tally.credited_ids():
             conversion = self._in_window(conversion_id, "credited by attribution")
             if conversion is not None:
                 self.add_sale(conversion, tally.credits_by_conversion[conversion_id])
@@ -95,33 +96,75 @@ class _Revenue:
     def add_sale(self, conversion: Conversion, credits: list[Credit]) -> None:
         """Add a credited sale: each partner's exact share of its value, never a rounded part."""
         tally = self.tally
-        value = tally.exact(conversion.revenue, conversion.instant, f"conversion:{conversion.id}")
-        if value is None:
-            return
-        # Rows add the exact shares of the exact converted value and round once; the parts
-        # an assist is credited with are the rounded value split by largest remainder.
-        parts = allocate(
-            tally.rounded(value), {credit.partner_id: credit.share for credit in credits}
-        )
-        exact = self.profit_of(conversion, conversion.revenue)
-        tally.gross_places = max(tally.gross_places, places_of(exact))
-        gross = Fraction(exact)
+        revenue = conversion.revenue
+        if revenue.currency == tally.currency:
+            numerator, denominator = revenue.amount.as_integer_ratio()
+        else:
+            value = tally.exact_ratio(revenue, conversion.instant, "conversion", conversion.id)
+            if value is None:
+                return
+            numerator, denominator = value
+        self.add_credit_values(conversion.id, numerator, denominator, credits)
+        if tally.margin is None:
+            gross_numerator, gross_denominator = 0, 1
+        else:
+            gross_numerator, gross_denominator = self.gross_of(conversion, revenue)
         is_sale = conversion.kind is ConversionKind.SALE
         is_new = is_sale and self.customers.of(conversion)
         counting = 1 if conversion.new_customer is not None else 2
+        label = tally.period_label(conversion.instant)
+        click_ids = self.click_ids
         for credit in credits:
-            tally.credit_value[(conversion.id, credit.partner_id)] = parts[credit.partner_id]
-            for totals in tally.sale_rows(credit, conversion):
-                totals.sales_revenue += value * credit.share
-                totals.gross_profit += gross * credit.share
-                totals.conversions += credit.share
-                if is_sale:
-                    totals.sales += credit.share
-                    totals.new_customer_counting |= counting
-                    if is_new:
-                        totals.new_customers += credit.share
-                    if credit.touch_id in self.click_ids:
-                        totals.click_sales += credit.share
+            # Each cell adds the exact share of the exact value: numerators by denominator.
+            share = credit.share
+            part, whole = share.numerator, share.denominator
+            partner_id = credit.partner_id
+            cell = tally.cell(partner_id, credit.content_id, label, tally.leg(partner_id))
+            cell.sales_revenue[denominator * whole] += numerator * part
+            if gross_numerator:
+                cell.gross_profit[gross_denominator * whole] += gross_numerator * part
+            cell.conversions[whole] += part
+            if is_sale:
+                cell.sales[whole] += part
+                cell.new_customer_counting |= counting
+                if is_new:
+                    cell.new_customers[whole] += part
+                if credit.touch_id in click_ids:
+                    cell.click_sales[whole] += part
+
+    def add_credit_values(
+        self, conversion_id: str, numerator: int, denominator: int, credits: list[Credit]
+    ) -> None:
+        """Record what each partner's share of a sale is worth, in minor units.
+
+        Rows add the exact shares of the exact converted value and round once; the
+        parts an assist is credited with are the rounded value split by largest
+        remainder (as :func:`~hybridroi.core.allocation.allocate` splits it).
+        """
+        tally = self.tally
+        scale = self.scale
+        if scale % denominator == 0:
+            units = numerator * (scale // denominator)
+        else:
+            units = round_minor(Fraction(numerator * scale, denominator))
+        if len(credits) == 1:
+            # A single part of a split is the whole amount: kept by sale alone.
+            tally.sole_credit_value[conversion_id] = units
+            return
+        shares = {credit.partner_id: credit.share for credit in credits}
+        keys = sorted(shares)
+        parts = allocate_minor_units(units, [Fraction(shares[key]) for key in keys])
+        for key, part in zip(keys, parts, strict=True):
+            tally.credit_value[(conversion_id, key)] = part
+
+    def gross_of(self, conversion: Conversion, amount: Money) -> tuple[int, int]:
+        """The exact gross profit on ``amount`` of ``conversion``, as an integer ratio."""
+        tally = self.tally
+        if tally.margin is None:
+            return (0, 1)
+        exact = self.profit_of(conversion, amount)
+        tally.gross_places = max(tally.gross_places, places_of(exact))
+        return exact.as_integer_ratio()
 
     def add_refunds(self) -> None:
         # The batch's refunds each belong to one of its sales and never exceed it.
@@ -146,19 +189,23 @@ class _Revenue:
         # A refund reverses at the sale's rate, like the sale itself, and is shared
         # in the sale's exact shares.
         tally = self.tally
-        value = tally.exact(refund.amount, conversion.instant, f"refund:{refund.id}")
+        value = tally.exact_ratio(refund.amount, conversion.instant, "refund", refund.id)
         if value is None:
             return
-        exact = self.profit_of(conversion, refund.amount)
-        tally.gross_places = max(tally.gross_places, places_of(exact))
-        gross = Fraction(exact)
+        numerator, denominator = value
+        gross_numerator, gross_denominator = self.gross_of(conversion, refund.amount)
+        # Booked at the sale's instant: a refund lowers the commission of the sale's
+        # period (the engine reprices that line), so the revenue it takes away lands in
+        # the same period, and each period's revenue matches its cost.
+        label = tally.period_label(conversion.instant)
         for credit in credits:
-            # Booked at the sale's instant: a refund lowers the commission of the sale's
-            # period (the engine reprices that line), so the revenue it takes away lands in
-            # the same period, and each period's revenue matches its cost.
-            for totals in tally.sale_rows(credit, conversion):
-                totals.refunds += value * credit.share
-                totals.gross_profit -= gross * credit.share
+            share = credit.share
+            part, whole = share.numerator, share.denominator
+            partner_id = credit.partner_id
+            cell = tally.cell(partner_id, credit.content_id, label, tally.leg(partner_id))
+            cell.refunds[denominator * whole] += numerator * part
+            if gross_numerator:
+                cell.gross_profit[gross_denominator * whole] -= gross_numerator * part
 
     def profit_of(self, conversion: Conversion, amount: Money) -> Decimal:
         tally = self.tally

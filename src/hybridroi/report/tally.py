@@ -3,35 +3,42 @@
 A :class:`Tally` holds one :class:`RowTotals` per row of every breakdown. The
 modules that read the run (:mod:`~hybridroi.report.revenue`,
 :mod:`~hybridroi.report.costs`, :mod:`~hybridroi.report.engagement`) add each
-figure once, through :meth:`Tally.rows_of`, to its row in every breakdown at
-once; :mod:`~hybridroi.report.breakdowns` rounds and assembles the rows.
+figure once, to its :class:`Cell`: the finest grouping of the report (partner,
+content, period, leg), whose projection on each breakdown is one of its rows.
+:meth:`Tally.fold` then adds each cell to its row in every breakdown, once per
+cell rather than once per figure, and :mod:`~hybridroi.report.breakdowns` rounds
+and assembles the rows.
+
+A cell adds exact amounts and shares as integer numerators by denominator (a
+sale of EUR 12.34 credited in full adds 1234 to the numerator over 100), so that
+adding a million sales costs a million integer additions; folding turns each sum
+into one exact :class:`~fractions.Fraction`. Fractions are exact and canonical,
+so the rows are the very sums of the figures, whatever the grouping.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timezone, tzinfo
 from fractions import Fraction
-
-import attrs
+from zoneinfo import ZoneInfo
 
 from hybridroi.attribution.credits import Credit
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money, Rounding, minor_unit
 from hybridroi.core.periods import Period, PeriodKind, period_of
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.rounding import round_minor
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Partner
 from hybridroi.events.intake import EventBatch
-from hybridroi.events.records import Conversion
 from hybridroi.ledger.entries import LedgerEntry
 from hybridroi.report.margin import GrossMargin
 from hybridroi.report.records import COST_COMPONENTS, NO_CONTENT, UNASSIGNED, Dimension, Leg
 from hybridroi.statements.lines import StatementRun
 
-__all__ = ["RowTotals", "Tally", "batch_of"]
+__all__ = ["Cell", "RowTotals", "Tally", "batch_of", "exact_sum", "minor_units_of"]
 
 
 def batch_of(run: StatementRun) -> EventBatch:
@@ -95,22 +102,137 @@ class RowTotals:
         self.posts = 0
         self.contents: set[str] = set()
 
+    def absorb(self, cell: Cell) -> None:
+        """Add the figures of ``cell``, one of the cells this row groups."""
+        self.sales_revenue += exact_sum(cell.sales_revenue)
+        self.refunds += exact_sum(cell.refunds)
+        self.gross_profit += exact_sum(cell.gross_profit)
+        self.conversions += exact_sum(cell.conversions)
+        self.sales += exact_sum(cell.sales)
+        self.new_customers += exact_sum(cell.new_customers)
+        self.click_sales += exact_sum(cell.click_sales)
+        costs = self.costs
+        for name, units in cell.costs.items():
+            costs[name] += units
+        self.new_customer_counting |= cell.new_customer_counting
+        self.clicks += cell.clicks
+        self.views += cell.views
+        self.reach += cell.reach
+        self.engagements += cell.engagements
+        self.posts += cell.posts
+        self.contents |= cell.contents
 
-@attrs.frozen
-class Where:
-    """Which rows a figure lands in.
 
-    Attributes:
-        partner_id: The partner row (``None``: the campaign-level row).
-        content_id: The content, for the platform and format rows (``None``: none).
-        instant: The instant, for the period row.
-        leg: The leg row.
+class Cell:
+    """Mutable running totals of one cell: a (partner, content, period, leg) group.
+
+    The exact figures (revenue, refunds, gross profit and the credited counts) are
+    held as sums of integer numerators by denominator: ``{100: 1234}`` is 12.34.
+    :func:`exact_sum` gives their exact value. The other figures are as in
+    :class:`RowTotals`.
     """
 
-    partner_id: str | None
-    content_id: str | None
-    instant: datetime
-    leg: Leg
+    __slots__ = (
+        "click_sales",
+        "clicks",
+        "contents",
+        "conversions",
+        "costs",
+        "engagements",
+        "gross_profit",
+        "new_customer_counting",
+        "new_customers",
+        "posts",
+        "reach",
+        "refunds",
+        "sales",
+        "sales_revenue",
+        "views",
+    )
+
+    def __init__(self) -> None:
+        self.sales_revenue: defaultdict[int, int] = defaultdict(int)
+        self.refunds: defaultdict[int, int] = defaultdict(int)
+        self.gross_profit: defaultdict[int, int] = defaultdict(int)
+        self.conversions: defaultdict[int, int] = defaultdict(int)
+        self.sales: defaultdict[int, int] = defaultdict(int)
+        self.new_customers: defaultdict[int, int] = defaultdict(int)
+        self.click_sales: defaultdict[int, int] = defaultdict(int)
+        self.costs: dict[str, int] = dict.fromkeys(COST_COMPONENTS, 0)
+        self.new_customer_counting = 0
+        self.clicks = 0
+        self.views = 0
+        self.reach = 0
+        self.engagements = 0
+        self.posts = 0
+        self.contents: set[str] = set()
+
+    def merge(self, other: Cell) -> None:
+        """Add the figures of ``other``, exactly (integer numerators by denominator)."""
+        for mine, theirs in (
+            (self.sales_revenue, other.sales_revenue),
+            (self.refunds, other.refunds),
+            (self.gross_profit, other.gross_profit),
+            (self.conversions, other.conversions),
+            (self.sales, other.sales),
+            (self.new_customers, other.new_customers),
+            (self.click_sales, other.click_sales),
+        ):
+            for denominator, numerator in theirs.items():
+                mine[denominator] += numerator
+        costs = self.costs
+        for name, units in other.costs.items():
+            costs[name] += units
+        self.new_customer_counting |= other.new_customer_counting
+        self.clicks += other.clicks
+        self.views += other.views
+        self.reach += other.reach
+        self.engagements += other.engagements
+        self.posts += other.posts
+        self.contents |= other.contents
+
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
+
+
+def _fixed_offset(zone: tzinfo | None) -> bool:
+    """Whether ``zone`` is known to keep one offset: a ``timezone``, or a UTC ``ZoneInfo``."""
+    return isinstance(zone, timezone) or (isinstance(zone, ZoneInfo) and zone.key in _UTC_NAMES)
+
+
+def exact_sum(numerators: Mapping[int, int]) -> Fraction:
+    """The exact value of a sum held as integer numerators by denominator.
+
+    Args:
+        numerators: For each denominator, the sum of the numerators over it.
+
+    Returns:
+        The sum of every ``numerator / denominator``, exactly.
+
+    >>> exact_sum({100: 1234, 3: 1})
+    Fraction(1901, 150)
+    """
+    return sum(
+        (Fraction(numerator, denominator) for denominator, numerator in numerators.items()),
+        Fraction(0),
+    )
+
+
+def minor_units_of(amount: Money) -> int:
+    """``amount.minor_units``, read from the amount's exact integer ratio.
+
+    Args:
+        amount: An amount (always a whole number of its currency's minor units).
+
+    Returns:
+        The amount in minor units.
+
+    >>> minor_units_of(Money("12.34", "EUR")), minor_units_of(Money("-5", "JPY"))
+    (1234, -5)
+    """
+    numerator, denominator = amount.amount.as_integer_ratio()
+    units: int = numerator * (10 ** minor_unit(amount.currency) // denominator)
+    return units
 
 
 class Tally:
@@ -152,11 +274,19 @@ class Tally:
         self.period_starts: dict[str, datetime] = {}
         self._starts: list[datetime] = []
         self._known: list[Period] = []
+        # The period found last: figures are mostly read in time order, so the next one
+        # usually falls in it.
+        self._last: tuple[tzinfo | None, datetime, datetime, str] | None = None
+        self.cells: dict[tuple[str | None, str | None, str, Leg], Cell] = {}
         self.problems: list[Problem] = []
         self.credits_by_conversion: dict[str, list[Credit]] = defaultdict(list)
         for credit in run.attribution.credits:
             self.credits_by_conversion[credit.conversion_id].append(credit)
-        self.credit_value: dict[tuple[str, str], Money] = {}
+        self._credited: list[str] | None = None
+        # What each partner's share of a credited sale is worth, in minor units; the
+        # sales with one credit, most of them, by sale alone.
+        self.credit_value: dict[tuple[str, str], int] = {}
+        self.sole_credit_value: dict[str, int] = {}
         self.unattributed = RowTotals()
         # Decimal places of the exact gross profits added, so rows keep them all.
         self.gross_places = minor_unit(self.currency)
@@ -167,51 +297,114 @@ class Tally:
             return False
         return self.bounds is None or self.bounds[0] <= instant < self.bounds[1]
 
+    def credited_ids(self) -> list[str]:
+        """The ids of the credited conversions, sorted (computed once)."""
+        if self._credited is None:
+            self._credited = sorted(self.credits_by_conversion)
+        return self._credited
+
     def period_label(self, instant: datetime) -> str:
         """The label of the period row ``instant`` lands in."""
+        last = self._last
+        if last is not None:
+            zone, start, end, label = last
+            if (zone is None or zone is instant.tzinfo) and start <= instant < end:
+                return label
         if self.period_kind is PeriodKind.CAMPAIGN:
             self.period_starts.setdefault("campaign", self.campaign.start)
             return "campaign"
+        return self.period_at(instant).label
+
+    def period_at(self, instant: datetime) -> Period:
+        """The period ``instant`` lands in, when the breakdown has calendar periods.
+
+        Args:
+            instant: An aware instant.
+
+        Returns:
+            Its period of :attr:`period_kind` in the campaign's time zone (not
+            :attr:`PeriodKind.CAMPAIGN`, which :meth:`period_label` handles).
+        """
         # Periods tile time, so the known ones, sorted by start, are found by bisection.
         index = bisect.bisect_right(self._starts, instant) - 1
         if index >= 0 and instant < self._known[index].end:
-            return self._known[index].label
-        found = period_of(instant, self.period_kind, self.campaign.timezone)
-        self._starts.insert(index + 1, found.start)
-        self._known.insert(index + 1, found)
-        self.period_starts[found.label] = found.start
-        return found.label
+            found = self._known[index]
+        else:
+            found = period_of(instant, self.period_kind, self.campaign.timezone)
+            self._starts.insert(index + 1, found.start)
+            self._known.insert(index + 1, found)
+            self.period_starts[found.label] = found.start
+        zone = instant.tzinfo
+        if _fixed_offset(zone):
+            # Instants of one fixed-offset zone compare with bounds in that same zone
+            # field by field, without an offset lookup on each side.
+            start, end = found.start.astimezone(zone), found.end.astimezone(zone)
+            self._last = (zone, start, end, found.label)
+        else:
+            self._last = (None, found.start, found.end, found.label)
+        return found
 
-    def rows_of(self, where: Where) -> list[RowTotals]:
-        """The row of each breakdown a figure lands in (made when first used)."""
-        content = self.contents.get(where.content_id) if where.content_id else None
-        keys = (
-            (Dimension.CAMPAIGN, self.campaign.id),
-            (Dimension.PARTNER, where.partner_id or UNASSIGNED),
-            (Dimension.PLATFORM, content.platform.value if content else NO_CONTENT),
-            (Dimension.FORMAT, content.format.value if content else NO_CONTENT),
-            (Dimension.PERIOD, self.period_label(where.instant)),
-            (Dimension.LEG, where.leg.value),
-        )
-        result = []
-        for dimension, key in keys:
+    def cell(self, partner_id: str | None, content_id: str | None, label: str, leg: Leg) -> Cell:
+        """The cell a figure lands in (made when first used).
+
+        Args:
+            partner_id: The partner (``None``: the campaign-level row).
+            content_id: The content, for the platform and format rows (``None``, or a
+                content the campaign does not have: none).
+            label: The label of the period (see :meth:`period_label`).
+            leg: The leg.
+
+        Returns:
+            The cell; :meth:`fold` adds it to its row of every breakdown.
+        """
+        key = (partner_id, content_id if content_id in self.contents else None, label, leg)
+        found = self.cells.get(key)
+        if found is None:
+            found = self.cells[key] = Cell()
+        return found
+
+    def cell_at(
+        self, partner_id: str | None, content_id: str | None, instant: datetime, leg: Leg
+    ) -> Cell:
+        """The cell of a figure at ``instant`` (see :meth:`cell`)."""
+        return self.cell(partner_id, content_id, self.period_label(instant), leg)
+
+    def fold(self) -> None:
+        """Add every cell to its row of each breakdown, once; the cells are then emptied.
+
+        The cells of a row are merged in integers first, so that each exact figure of
+        a row becomes a :class:`~fractions.Fraction` once.
+        """
+        merged: dict[Dimension, dict[str, Cell]] = {d: {} for d in Dimension}
+        contents, campaign_id = self.contents, self.campaign.id
+        for (partner_id, content_id, label, leg), cell in self.cells.items():
+            content = contents.get(content_id) if content_id else None
+            keys = (
+                (Dimension.CAMPAIGN, campaign_id),
+                (Dimension.PARTNER, partner_id or UNASSIGNED),
+                (Dimension.PLATFORM, content.platform.value if content else NO_CONTENT),
+                (Dimension.FORMAT, content.format.value if content else NO_CONTENT),
+                (Dimension.PERIOD, label),
+                (Dimension.LEG, leg.value),
+            )
+            for dimension, key in keys:
+                group = merged[dimension]
+                row = group.get(key)
+                if row is None:
+                    row = group[key] = Cell()
+                row.merge(cell)
+        for dimension, group in merged.items():
             rows = self.rows[dimension]
-            totals = rows.get(key)
-            if totals is None:
-                totals = rows[key] = RowTotals()
-            result.append(totals)
-        return result
+            for key, row in group.items():
+                totals = rows.get(key)
+                if totals is None:
+                    totals = rows[key] = RowTotals()
+                totals.absorb(row)
+        self.cells = {}
 
     def leg(self, partner_id: str) -> Leg:
         """The leg of a partner's sales and content: affiliate with a deal, else influence."""
         return Leg.AFFILIATE if partner_id in self.deal_partners else Leg.INFLUENCE
-
-    def sale_rows(self, credit: Credit, conversion: Conversion) -> list[RowTotals]:
-        """The rows a credited sale (or its refund) is booked in: at the sale's instant."""
-        where = Where(
-            credit.partner_id, credit.content_id, conversion.instant, self.leg(credit.partner_id)
-        )
-        return self.rows_of(where)
 
     def report(
         self, kind: ProblemKind, subject: str, message: str, field: str | None = None
@@ -245,6 +438,15 @@ class Tally:
             return None
         return Fraction(converted.converted.amount)
 
-    def rounded(self, value: Fraction) -> Money:
-        """An exact amount of the reporting currency, rounded half-up to its minor unit."""
-        return Money.from_minor(round_minor(value * 10 ** minor_unit(self.currency)), self.currency)
+    def exact_ratio(
+        self, amount: Money, instant: datetime, noun: str, source_id: str
+    ) -> tuple[int, int] | None:
+        """``amount`` in the reporting currency at ``instant``, exactly, as an integer ratio.
+
+        Like :meth:`exact` (the problem's subject is ``noun:source_id``), as the
+        ``(numerator, denominator)`` the cells add.
+        """
+        if amount.currency == self.currency:
+            return amount.amount.as_integer_ratio()
+        value = self.exact(amount, instant, f"{noun}:{source_id}")
+        return None if value is None else (value.numerator, value.denominator)
