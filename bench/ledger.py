@@ -18,6 +18,7 @@ difference costs row by row.
 
 from __future__ import annotations
 
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -154,6 +155,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"second {base_again:.2f} s; ratios {first_seconds / base_first:.2f} and "
         f"{again_seconds / base_again:.2f}"
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak:,.0f} MB (the statement run included)")
     return {
         "first": first_seconds,
         "again": again_seconds,

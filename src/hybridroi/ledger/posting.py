@@ -31,13 +31,16 @@ result in one transaction (see :meth:`hybridroi.ledger.store.Ledger.post`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
+from itertools import repeat
 from operator import attrgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, minor_unit, scaled
@@ -56,6 +59,7 @@ __all__ = [
     "Group",
     "changed_groups",
     "differences",
+    "fresh_lines",
     "group_digests",
     "held_differences",
     "plan_entries",
@@ -202,6 +206,78 @@ _KEY = attrgetter("key")
 _AMOUNT = attrgetter("amount")
 _CURRENCY = attrgetter("currency")
 _DECIMAL = attrgetter("amount")
+_RULE_ID = attrgetter("rule_id")
+_EXPLANATION = attrgetter("explanation")
+_EARNED_AT = attrgetter("earned_at")
+_SOURCE_IDS = attrgetter("source_ids")
+_GROUP = operator.itemgetter(0, 1)
+# LedgerKey(*fields) without a Python call: a NamedTuple is a tuple built by tuple.__new__.
+_ledger_key = functools.partial(tuple.__new__, LedgerKey)
+_FIRST_POSTED = "earned: {} first posted".format
+
+
+def _plain_ids(values: list[object]) -> bool:
+    """Whether every value is non-empty text without spaces around (as ``_line_problem`` wants)."""
+    return (
+        set(map(type, values)) <= {str}
+        and all(values)
+        and values == list(map(str.strip, cast("list[str]", values)))
+    )
+
+
+def fresh_lines(lines: Iterable[StatementLine]) -> list[StatementLine] | None:
+    """The lines of a partner-period with nothing posted, ready to post in bulk, or None.
+
+    When nothing is posted for a partner-period, each of its lines posts its
+    whole amount as one ``earned`` entry, exactly what :func:`plan_entries`
+    posts line by line for a first posting: such a partner-period can be posted
+    column by column. It can when every line is fit to post as it is: Money
+    (not a subclass) in any currency, a key, rule id and explanation that
+    :func:`differences` would accept, an aware ``earned_at``, and no key
+    repeated in one currency. Otherwise the partner-period goes through
+    :func:`held_differences`, which holds the faulty lines and says why.
+
+    Args:
+        lines: The partner-period's statement lines, in the run's order.
+
+    Returns:
+        The lines to post (network fee lines left out), in key order; None when
+        one of them is not fit to post in bulk.
+    """
+    network_fee = LineKind.NETWORK_FEE
+    found = list(lines)
+    if network_fee in map(_KIND, found):
+        found = [line for line in found if line.kind is not network_fee]
+    moneys = list(map(_AMOUNT, found))
+    if not _fit_in_bulk(found, moneys):
+        return None
+    pairs = list(zip(map(_KEY, found), map(_CURRENCY, moneys), strict=True))
+    if len(set(pairs)) != len(pairs):
+        return None
+    if any(map(operator.gt, pairs, pairs[1:])):
+        order = sorted(range(len(pairs)), key=pairs.__getitem__)
+        found = list(map(found.__getitem__, order))
+    return found
+
+
+def _fit_in_bulk(lines: list[StatementLine], moneys: list[Money]) -> bool:
+    """Whether every line passes what ``_line_problem`` checks, and is plain Money."""
+    if moneys and set(map(type, moneys)) != {Money}:
+        return False
+    keys: list[object] = list(map(_KEY, lines))
+    if not _plain_ids(keys) or not _plain_ids(list(map(_RULE_ID, lines))):
+        return False
+    joined = "".join(map(str, keys))
+    explanations: list[object] = list(map(_EXPLANATION, lines))
+    earned: list[object] = list(map(_EARNED_AT, lines))
+    return (
+        _UNIT not in joined
+        and _RECORD not in joined
+        and set(map(type, explanations)) <= {str}
+        and all(map(str.strip, map(str, explanations)))
+        and all(map(isinstance, earned, repeat(datetime)))
+        and None not in map(datetime.utcoffset, cast("list[datetime]", earned))
+    )
 
 
 def _digest(lines: Sequence[StatementLine]) -> str | None:
@@ -430,7 +506,7 @@ class _Writer:
         self.sequence = first_sequence
         self.entries: list[LedgerEntry] = []
         # Keyed by the rule's identity: hashing a rule's fields for every line is slow.
-        self._locks: dict[tuple[int, datetime], datetime] = {}
+        self._locks: dict[int, dict[datetime, datetime]] = {}
         self._statement_kinds = statement_kinds
         self._posting_periods: dict[PeriodKind, str] = {}
 
@@ -444,12 +520,66 @@ class _Writer:
         return found
 
     def lock_at(self, rule: LockRule, earned_at: datetime) -> datetime:
-        cache_key = (id(rule), earned_at)
-        found = self._locks.get(cache_key)
+        locks = self._locks.setdefault(id(rule), {})
+        found = locks.get(earned_at)
         if found is None:
-            found = rule.lock_at(earned_at, self.timezone)
-            self._locks[cache_key] = found
+            found = locks[earned_at] = rule.lock_at(earned_at, self.timezone)
         return found
+
+    def fresh(self, group: Group, lines: Sequence[StatementLine], rule: LockRule) -> None:
+        """Post the lines of a partner-period with nothing posted, column by column.
+
+        The entries are those :meth:`first_posting` would post for each line
+        whose amount is not zero (see :func:`fresh_lines`), in the same order.
+        """
+        lines = list(itertools.compress(lines, map(_DECIMAL, map(_AMOUNT, lines))))
+        count = len(lines)
+        if not count:
+            return
+        partner_id, label = group
+        earned = list(map(_EARNED_AT, lines))
+        locks = self._locks.setdefault(id(rule), {})
+        timezone = self.timezone
+        for instant in set(earned).difference(locks):
+            locks[instant] = rule.lock_at(instant, timezone)
+        lock_ats = list(map(locks.__getitem__, earned))
+        posted_at = self.posted_at
+        statuses = map(
+            (EntryStatus.LOCKED, EntryStatus.PENDING).__getitem__, map(posted_at.__lt__, lock_ats)
+        )
+        moneys = list(map(_AMOUNT, lines))
+        line_keys = list(map(_KEY, lines))
+        keys = map(
+            _ledger_key,
+            zip(repeat(partner_id), repeat(label), line_keys, map(_CURRENCY, moneys)),
+        )
+        sequence = self.sequence
+        self.sequence = sequence + count
+        ids = map(
+            operator.add, repeat(f"{self.run_id}:"), map(str, range(sequence, sequence + count))
+        )
+        self.entries.extend(
+            LedgerEntry._trusted_many(
+                count,
+                (
+                    ids,
+                    repeat(self.run_id),
+                    keys,
+                    map(_KIND, lines),
+                    repeat(EntryType.EARNED),
+                    moneys,
+                    statuses,
+                    lock_ats,
+                    earned,
+                    repeat(posted_at),
+                    map(_RULE_ID, lines),
+                    map(_EXPLANATION, lines),
+                    map(_SOURCE_IDS, lines),
+                    map(_FIRST_POSTED, line_keys),
+                    repeat(label),
+                ),
+            )
+        )
 
     def first_posting(self, line: StatementLine, key: LedgerKey, rule: LockRule) -> None:
         """Post a line's whole amount, nothing being posted for its key yet.
@@ -694,6 +824,7 @@ def plan_entries(
     posted_at: datetime,
     first_sequence: int = 1,
     statement_kinds: Mapping[str, PeriodKind] | None = None,
+    fresh: Mapping[Group, Sequence[StatementLine]] | None = None,
 ) -> tuple[LedgerEntry, ...]:
     """The entries that post the differences.
 
@@ -713,6 +844,10 @@ def plan_entries(
             partner not listed. A clawback appears on the partner's statement of
             the period that contains ``posted_at``; every other entry on its
             line's own period.
+        fresh: Partner-periods with nothing posted, to their lines as
+            :func:`fresh_lines` gives them: each line is posted in bulk as the
+            difference between the line and nothing. None of their keys may be
+            in ``found``.
 
     Returns:
         The new entries, in key order.
@@ -731,19 +866,41 @@ def plan_entries(
         first_sequence=first_sequence,
         statement_kinds=statement_kinds or {},
     )
-    for difference in found:
-        key = difference.key
-        past = history.get(key, ())
-        policy = policies.for_partner(key.partner_id)
-        line = difference.line
-        if line is not None and not past and difference.posted == 0 < difference.target:
-            writer.first_posting(line, key, policy.lock)
+    # The partner-periods in key order, each posted in bulk or difference by difference:
+    # entries are numbered in key order.
+    chunks: list[tuple[Group, Sequence[StatementLine] | None, Iterable[Difference]]] = [
+        (group, None, list(part))
+        for group, part in itertools.groupby(found, key=lambda d: _GROUP(d.key))
+    ]
+    chunks.extend((group, lines, ()) for group, lines in (fresh or {}).items())
+    chunks.sort(key=operator.itemgetter(0))
+    for group, lines, part in chunks:
+        if lines is not None:
+            writer.fresh(group, lines, policies.for_partner(group[0]).lock)
             continue
-        template = line if line is not None else past[-1]
-        if difference.delta > 0:
-            _post_increase(writer, difference, template, past, policy.lock)
-        else:
-            _post_decrease(
-                writer, difference, template, past, policy=policy, paid_entry_ids=paid_entry_ids
-            )
+        for difference in part:
+            _plan(writer, difference, history, paid_entry_ids, policies)
     return tuple(writer.entries)
+
+
+def _plan(
+    writer: _Writer,
+    difference: Difference,
+    history: Mapping[LedgerKey, Sequence[LedgerEntry]],
+    paid_entry_ids: AbstractSet[str],
+    policies: LedgerPolicies,
+) -> None:
+    key = difference.key
+    past = history.get(key, ())
+    policy = policies.for_partner(key.partner_id)
+    line = difference.line
+    if line is not None and not past and difference.posted == 0 < difference.target:
+        writer.first_posting(line, key, policy.lock)
+        return
+    template = line if line is not None else past[-1]
+    if difference.delta > 0:
+        _post_increase(writer, difference, template, past, policy.lock)
+    else:
+        _post_decrease(
+            writer, difference, template, past, policy=policy, paid_entry_ids=paid_entry_ids
+        )

@@ -20,6 +20,7 @@ posted.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -45,11 +46,12 @@ from hybridroi.ledger.posting import (
     EMPTY_DIGEST,
     Group,
     changed_groups,
+    fresh_lines,
     group_digests,
     held_differences,
     plan_entries,
 )
-from hybridroi.statements.lines import StatementRun
+from hybridroi.statements.lines import StatementLine, StatementRun
 
 __all__ = ["Ledger", "LedgerStore", "PostingResult", "PostingRun"]
 
@@ -342,11 +344,16 @@ class Ledger:
             )
             changed = changed_groups(compared, self.store.posted_summaries()) & candidates
         totals = self.store.posted_totals(changed) if changed else {}
+        # A partner-period with nothing posted whose lines are all fit to post is posted
+        # in bulk, column by column; the others are compared key by key.
+        fresh = self._fresh(run, changed.difference(key[:2] for key in totals))
         found, problems, unposted = held_differences(
             attrs.evolve(
                 run,
                 statements=tuple(
-                    s for s in run.statements if (s.partner_id, s.period.label) in changed
+                    s
+                    for s in run.statements
+                    if (group := (s.partner_id, s.period.label)) in changed and group not in fresh
                 ),
             ),
             totals,
@@ -368,6 +375,7 @@ class Ledger:
             run_id=run_id,
             posted_at=posted_at,
             statement_kinds=self._statement_kinds,
+            fresh=fresh,
         )
         record = PostingRun(
             id=run_id,
@@ -381,6 +389,22 @@ class Ledger:
             self.store.bind_campaign(self.campaign.id)
         self.store.write_posting(record, entries, new_digests)
         return PostingResult(run=record, entries=entries, problems=problems)
+
+    @staticmethod
+    def _fresh(run: StatementRun, groups: set[Group]) -> dict[Group, list[StatementLine]]:
+        """The partner-periods of ``groups`` (nothing posted) to post in bulk, with their lines."""
+        if not groups:
+            return {}
+        lines: dict[Group, list[Sequence[StatementLine]]] = {}
+        for statement in run.statements:
+            group = (statement.partner_id, statement.period.label)
+            if group in groups:
+                lines.setdefault(group, []).append(statement.lines)
+        found = {
+            group: fresh_lines(itertools.chain.from_iterable(parts))
+            for group, parts in lines.items()
+        }
+        return {group: ready for group, ready in found.items() if ready is not None}
 
     def balances(self, at: datetime, partner_id: str | None = None) -> tuple[Balance, ...]:
         """Balances by partner, currency and status at ``at``.

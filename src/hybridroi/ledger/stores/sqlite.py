@@ -47,9 +47,9 @@ from hybridroi.ledger.posting import Group
 from hybridroi.ledger.store import PostingRun
 from hybridroi.ledger.stores.events import event_batch, event_from_text, event_kind, intake
 from hybridroi.ledger.stores.sqlite_rows import (
-    ENTRY_COLUMNS,
+    ENTRY_SELECT,
     entry_from_row,
-    entry_row,
+    entry_rows,
     instant_text,
     parse_instant,
     posting_run_from_row,
@@ -74,6 +74,17 @@ MAX_BUSY_TIMEOUT = 86_400.0
 """The longest busy timeout a store accepts, in seconds (a day)."""
 
 _PAGE_SIZE = 65_536
+
+# A posting run of at least this many entries, more than the ledger holds, rebuilds the
+# key index after its inserts instead of updating it row by row.
+_BULK_ENTRIES = 10_000
+_KEY_INDEX = (
+    "CREATE INDEX entries_by_key "
+    "ON entries (partner_id, period_label, line_key, currency, amount_minor)"
+)
+# The entries still without a statement period: clawbacks written before schema version 4
+# (in the partial index entries_without_statement_period).
+_UNFILLED = "statement_period IS NULL AND entry_type = 'clawback'"
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -452,8 +463,8 @@ class SqliteLedgerStore:
         """The entries of ``keys``, in posting order."""
         found: dict[LedgerKey, tuple[LedgerEntry, ...]] = {}
         query = (
-            f"SELECT {ENTRY_COLUMNS} FROM entries WHERE partner_id = ? AND period_label = ? "
-            "AND line_key = ? AND currency = ? ORDER BY rowid"
+            f"{ENTRY_SELECT} WHERE e.partner_id = ? AND e.period_label = ? "
+            "AND e.line_key = ? AND e.currency = ? ORDER BY e.rowid"
         )
         for key in keys:
             rows = self._connection.execute(query, tuple(key)).fetchall()
@@ -464,12 +475,11 @@ class SqliteLedgerStore:
     @_translated("reading the entries")
     def entries(self, partner_id: str | None = None) -> tuple[LedgerEntry, ...]:
         """All entries (of one partner), in posting order."""
-        query = f"SELECT {ENTRY_COLUMNS} FROM entries"
         if partner_id is None:
-            rows = self._connection.execute(f"{query} ORDER BY rowid")
+            rows = self._connection.execute(f"{ENTRY_SELECT} ORDER BY e.rowid")
         else:
             rows = self._connection.execute(
-                f"{query} WHERE partner_id = ? ORDER BY rowid", (partner_id,)
+                f"{ENTRY_SELECT} WHERE e.partner_id = ? ORDER BY e.rowid", (partner_id,)
             )
         return tuple(entry_from_row(row) for row in rows)
 
@@ -513,10 +523,7 @@ class SqliteLedgerStore:
                     run.entry_count,
                 ),
             )
-            self._connection.executemany(
-                f"INSERT INTO entries ({ENTRY_COLUMNS}) VALUES ({', '.join('?' * 18)})",
-                map(entry_row, entries),
-            )
+            self._insert_entries(run, entries)
             given = digests or {}
             unnamed = {
                 (entry.key.partner_id, entry.key.period_label) for entry in entries
@@ -528,6 +535,25 @@ class SqliteLedgerStore:
                     *((p, pl, d) for (p, pl), d in given.items()),
                 ],
             )
+
+    def _insert_entries(self, run: PostingRun, entries: Sequence[LedgerEntry]) -> None:
+        """Insert a run's entries; a run larger than the ledger rebuilds the key index after.
+
+        Building the index once from sorted keys costs less than updating it for
+        each of many new rows. Dropping and creating it happen in the run's
+        transaction, so readers and a crash only ever see the ledger with its index.
+        """
+        if not entries:
+            return
+        names, rows = entry_rows(run, entries)
+        insert = f"INSERT INTO entries ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        held = self._connection.execute("SELECT MAX(rowid) FROM entries").fetchone()[0] or 0
+        rebuild = len(entries) >= _BULK_ENTRIES and len(entries) > held
+        if rebuild:
+            self._connection.execute("DROP INDEX entries_by_key")
+        self._connection.executemany(insert, rows)
+        if rebuild:
+            self._connection.execute(_KEY_INDEX)
 
     @_translated("filling the statement periods of old clawbacks")
     def fill_statement_periods(self, label_of: Callable[[LedgerEntry], str]) -> int:
@@ -545,15 +571,14 @@ class SqliteLedgerStore:
         """
         # Checked first without the write lock: opening an up-to-date ledger never waits.
         if not self._connection.in_transaction and (
-            self._connection.execute(
-                "SELECT 1 FROM entries WHERE statement_period IS NULL LIMIT 1"
-            ).fetchone()
+            self._connection.execute(f"SELECT 1 FROM entries WHERE {_UNFILLED} LIMIT 1").fetchone()
             is None
         ):
             return 0
         with self._transaction():
             rows = self._connection.execute(
-                f"SELECT rowid, {ENTRY_COLUMNS} FROM entries WHERE statement_period IS NULL"
+                f"{ENTRY_SELECT.replace('SELECT ', 'SELECT e.rowid, ', 1)} "
+                "WHERE e.statement_period IS NULL AND e.entry_type = 'clawback'"
             ).fetchall()
             self._connection.executemany(
                 "UPDATE entries SET statement_period = ? WHERE rowid = ?",

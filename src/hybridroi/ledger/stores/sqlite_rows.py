@@ -12,13 +12,18 @@ may be damaged.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import json
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, itemgetter
 
-from hybridroi.core.money import Money, minor_unit, scaled
+from hybridroi.core.money import MAX_DIGITS, Money, minor_unit, scaled
 from hybridroi.core.timezones import UTC
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.store import PostingRun
@@ -26,8 +31,10 @@ from hybridroi.statements.lines import LineKind
 
 __all__ = [
     "ENTRY_COLUMNS",
+    "ENTRY_SELECT",
     "entry_from_row",
     "entry_row",
+    "entry_rows",
     "instant_text",
     "parse_instant",
     "posting_run_from_row",
@@ -38,7 +45,33 @@ ENTRY_COLUMNS = (
     "entry_type, status, lock_at, earned_at, posted_at, rule_id, explanation, source_ids, reason, "
     "statement_period"
 )
-"""The columns of ``entries``, in the order of :func:`entry_row`."""
+"""An entry's values in the order of :func:`entry_row` and :func:`entry_from_row`.
+
+They are the columns of ``entries`` up to schema version 5; from version 6 on,
+:data:`ENTRY_SELECT` reads them back in this order.
+"""
+
+# The reason of a first posting, as posting.plan_entries writes it.
+_FIRST_POSTED = "earned: {} first posted".format
+
+ENTRY_SELECT = (
+    "SELECT COALESCE(e.run_id, r.id), e.seq, e.partner_id, e.period_label, e.line_key, "
+    "e.currency, e.amount_minor, e.line_kind, e.entry_type, "
+    "COALESCE(e.status, CASE WHEN e.entry_type = 'waived' THEN 'waived' "
+    "WHEN e.lock_at > COALESCE(e.posted_at, r.posted_at) THEN 'pending' ELSE 'locked' END), "
+    "e.lock_at, e.earned_at, COALESCE(e.posted_at, r.posted_at), e.rule_id, e.explanation, "
+    "e.source_ids, COALESCE(e.reason, 'earned: ' || e.line_key || ' first posted'), "
+    "e.statement_period "
+    "FROM entries AS e LEFT JOIN posting_runs AS r ON r.number = e.run"
+)
+"""Every entry's values, in the order of :data:`ENTRY_COLUMNS` (schema version 6).
+
+A NULL column stands for the value the row implies: the run's id and posting
+instant, the status that ``lock_at`` and the entry type give (pending before
+the lock, locked after, waived for a waived entry), the reason of a first
+posting. A NULL statement period is the line's period (for a clawback written
+before schema version 4, until a ledger fills it).
+"""
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -74,7 +107,11 @@ def _source_ids_text(source_ids: tuple[str, ...]) -> str:
 
 
 def entry_row(entry: LedgerEntry) -> tuple[object, ...]:
-    """The row of ``entries`` that stores ``entry``, in the order of :data:`ENTRY_COLUMNS`."""
+    """``entry``'s values as stored, in the order of :data:`ENTRY_COLUMNS`.
+
+    It is the row of ``entries`` up to schema version 5; :func:`entry_rows`
+    writes the rows of version 6.
+    """
     run_id, _, seq = entry.id.rpartition(":")
     partner_id, period_label, line_key, currency = entry.key
     amount = entry.amount
@@ -99,6 +136,126 @@ def entry_row(entry: LedgerEntry) -> tuple[object, ...]:
         entry.reason,
         entry.statement_period,
     )
+
+
+_ID = attrgetter("id")
+_RUN_ID_OF = itemgetter(0)
+_SEQ_OF = itemgetter(2)
+_KEY = attrgetter("key")
+_AMOUNT = attrgetter("amount")
+_DECIMAL = attrgetter("amount")
+_LINE_KIND = attrgetter("line_kind")
+_ENTRY_TYPE = attrgetter("entry_type")
+_STATUS = attrgetter("status")
+_LOCK_AT = attrgetter("lock_at")
+_EARNED_AT = attrgetter("earned_at")
+_POSTED_AT = attrgetter("posted_at")
+_RULE_ID = attrgetter("rule_id")
+_EXPLANATION = attrgetter("explanation")
+_SOURCE_IDS = attrgetter("source_ids")
+_REASON = attrgetter("reason")
+_STATEMENT_PERIOD = attrgetter("statement_period")
+_UNITS = decimal.Context(
+    prec=MAX_DIGITS, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow]
+)
+_NOT_PLAIN = re.compile(r'["\\\x00-\x1f]')
+# The stored text of each member, by the member's identity: an enum member hashes in
+# Python code, an id in C.
+_VALUE_OF_ID = {id(member): value for member, value in _VALUES.items()}
+
+
+def _values(members: Iterable[object]) -> Iterator[str]:
+    return map(_VALUE_OF_ID.__getitem__, map(id, members))
+
+
+def _units(moneys: list[Money]) -> Iterable[int]:
+    """Each amount in minor units of its currency, exactly."""
+    currencies = set(map(attrgetter("currency"), moneys))
+    if len(currencies) != 1:
+        return [int(scaled(m.amount, _exponent(m.currency))) for m in moneys]
+    exponent = _exponent(currencies.pop())
+    return map(int, map(Decimal.scaleb, map(_DECIMAL, moneys), repeat(exponent), repeat(_UNITS)))
+
+
+def _source_texts(sources: list[tuple[str, ...]]) -> Iterable[str]:
+    """Each tuple of source ids as the JSON array :func:`_source_ids_text` writes."""
+    joined = list(map('","'.join, sources))
+    if all(sources) and not _NOT_PLAIN.search("".join(joined)):
+        return map('["{}"]'.format, joined)
+    return map(_source_ids_text, sources)
+
+
+def _statuses(
+    types: list[EntryType], lock_ats: list[datetime], posted_ats: Iterable[datetime]
+) -> list[EntryStatus]:
+    """The status each entry is posted with, as posting gives it: see :data:`ENTRY_SELECT`."""
+    found = list(
+        map(
+            (EntryStatus.LOCKED, EntryStatus.PENDING).__getitem__,
+            map(operator.gt, lock_ats, posted_ats),
+        )
+    )
+    if EntryType.WAIVED in types:
+        found = [
+            EntryStatus.WAIVED if kind is EntryType.WAIVED else status
+            for kind, status in zip(types, found, strict=True)
+        ]
+    return found
+
+
+def entry_rows(
+    run: PostingRun, entries: Sequence[LedgerEntry]
+) -> tuple[tuple[str, ...], Iterator[tuple[object, ...]]]:
+    """The columns of ``entries`` (schema version 6) and the rows that store ``entries``.
+
+    Built column by column. A column whose every value is the one the row
+    implies (see :data:`ENTRY_SELECT`) is left out, to be NULL; otherwise every
+    row holds its value.
+
+    Args:
+        run: The posting run that writes the entries.
+        entries: Its entries.
+
+    Returns:
+        The column names, and the rows in the same order, one per entry.
+    """
+    columns: dict[str, Iterable[object]] = {}
+    parts = list(map(str.rpartition, map(_ID, entries), repeat(":")))
+    run_ids = list(map(_RUN_ID_OF, parts))
+    keys = list(map(_KEY, entries))
+    line_keys = list(map(itemgetter(2), keys))
+    periods = list(map(itemgetter(1), keys))
+    types = list(map(_ENTRY_TYPE, entries))
+    lock_ats = list(map(_LOCK_AT, entries))
+    posted_ats = list(map(_POSTED_AT, entries))
+    columns["run"] = repeat(run.number)
+    columns["seq"] = map(int, map(_SEQ_OF, parts))
+    columns["partner_id"] = map(itemgetter(0), keys)
+    columns["period_label"] = periods
+    columns["line_key"] = line_keys
+    columns["currency"] = map(itemgetter(3), keys)
+    columns["amount_minor"] = _units(list(map(_AMOUNT, entries)))
+    columns["line_kind"] = _values(map(_LINE_KIND, entries))
+    columns["entry_type"] = _values(types)
+    columns["lock_at"] = map(instant_text, lock_ats)
+    columns["earned_at"] = map(instant_text, map(_EARNED_AT, entries))
+    columns["rule_id"] = map(_RULE_ID, entries)
+    columns["explanation"] = map(_EXPLANATION, entries)
+    columns["source_ids"] = _source_texts(list(map(_SOURCE_IDS, entries)))
+    reasons = list(map(_REASON, entries))
+    if reasons != list(map(_FIRST_POSTED, line_keys)):
+        columns["reason"] = reasons
+    statement_periods = list(map(_STATEMENT_PERIOD, entries))
+    if statement_periods != periods or EntryType.CLAWBACK in types:
+        columns["statement_period"] = statement_periods
+    statuses = list(map(_STATUS, entries))
+    if statuses != _statuses(types, lock_ats, posted_ats):
+        columns["status"] = _values(statuses)
+    if set(map(instant_text, posted_ats)) - {instant_text(run.posted_at)}:
+        columns["posted_at"] = map(instant_text, posted_ats)
+    if set(run_ids) - {run.id}:
+        columns["run_id"] = run_ids
+    return tuple(columns), zip(*columns.values(), strict=False)
 
 
 def _source_ids(text: str) -> tuple[str, ...]:

@@ -106,6 +106,53 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                 SELECT DISTINCT partner_id, period_label, NULL FROM entries""",
         ),
     ),
+    (
+        6,
+        "narrower entries: the posting run by number, values the run implies left NULL",
+        (
+            # What an entry shares with its posting run or can be told from its other
+            # columns is NULL: run_id and posted_at (the run's), status (pending or
+            # locked by lock_at against posted_at, waived for a waived entry), reason
+            # (that of a first posting), statement_period (the line's period; for a
+            # clawback, not yet filled).
+            """CREATE TABLE entries_6 (
+                run INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                partner_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                line_key TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                line_kind TEXT NOT NULL,
+                entry_type TEXT NOT NULL,
+                lock_at TEXT NOT NULL,
+                earned_at TEXT NOT NULL,
+                rule_id TEXT NOT NULL,
+                explanation TEXT NOT NULL,
+                source_ids TEXT NOT NULL,
+                reason TEXT,
+                statement_period TEXT,
+                status TEXT,
+                posted_at TEXT,
+                run_id TEXT
+            )""",
+            # Existing rows keep every value as written; their order is kept.
+            """INSERT INTO entries_6
+                SELECT r.number, e.seq, e.partner_id, e.period_label, e.line_key, e.currency,
+                    e.amount_minor, e.line_kind, e.entry_type, e.lock_at, e.earned_at,
+                    e.rule_id, e.explanation, e.source_ids, e.reason, e.statement_period,
+                    e.status, e.posted_at, e.run_id
+                FROM entries AS e JOIN posting_runs AS r ON r.id = e.run_id
+                ORDER BY e.rowid""",
+            "DROP TABLE entries",
+            "ALTER TABLE entries_6 RENAME TO entries",
+            """CREATE INDEX entries_by_key
+                ON entries (partner_id, period_label, line_key, currency, amount_minor)""",
+            """CREATE INDEX entries_without_statement_period
+                ON entries (statement_period)
+                WHERE statement_period IS NULL AND entry_type = 'clawback'""",
+        ),
+    ),
 )
 """The schema migrations, in order: ``(version, description, statements)``."""
 
