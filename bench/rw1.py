@@ -42,10 +42,13 @@ that its peak memory (the child's ``ru_maxrss``) is its own:
    integer arithmetic on cents and basis points);
 2. **polars**: one lazy plan (``join_asof``, ``cum_sum`` over partner and month,
    integer cents);
-3. **hybridroi**: pyarrow reads the files, one ``Touch``, ``Conversion`` and ``Refund``
-   is built per row, then ``hybridroi.pipeline.run`` (when the library has it, else
-   ``compute_statements``) prices them, and the commission lines are summed per
-   partner and month. Reading, building, the engine and the sum are timed apart.
+3. **hybridroi**: by default (``--engine tables``) through its table interface:
+   ``hybridroi.read_event_tables`` reads the Parquet files (checking them in columns),
+   ``hybridroi.pipeline.run`` prices the statements and builds the report, and the
+   commission lines are summed per partner and month. ``--engine run`` builds one
+   ``Touch``, ``Conversion`` and ``Refund`` per row with their public constructors
+   instead (the record API); ``statements`` and ``tables-statements`` stop at
+   ``compute_statements``. Reading, building, the engine and the sum are timed apart.
 
 Times are medians over ``--runs`` runs (default 3), taken in alternation; each is
 measured inside the child from the first read to the finished sums (interpreter start
@@ -410,25 +413,27 @@ def hybridroi_campaign(bands: Any) -> Any:
     )
 
 
-def run_hybridroi(data: Path, engine: str = "auto") -> Measured:
-    """RW1 through hybridroi's public API: Parquet to records to statements.
+def run_hybridroi(data: Path, engine: str = "tables") -> Measured:
+    """RW1 through hybridroi's public API: Parquet to statements.
 
     Args:
         data: The directory of the files.
-        engine: ``run`` for ``hybridroi.pipeline.run`` (statements and report),
-            ``statements`` for ``compute_statements``, ``auto`` for the first when the
-            library has it.
+        engine: ``tables`` for ``read_event_tables`` then ``hybridroi.pipeline.run``
+            (statements and report), ``tables-statements`` for ``read_event_tables``
+            then ``compute_statements``; ``run`` and ``statements`` build the records
+            one per row first; ``auto`` is ``run``.
 
     Returns:
         The totals, the seconds of each phase and the entry point used.
     """
+    if engine in ("tables", "tables-statements"):
+        return _run_tables(data, engine)
     pq = _module("pyarrow.parquet")
     _module("pyarrow.dataset")  # read_table imports it on first use: keep it out of the timing
 
     from hybridroi.core.money import Money  # noqa: PLC0415
     from hybridroi.domain.policy import TouchKind  # noqa: PLC0415
     from hybridroi.events.records import Conversion, Event, Refund, Touch  # noqa: PLC0415
-    from hybridroi.statements.lines import LineKind  # noqa: PLC0415
 
     began = time.perf_counter()
     clicks = pq.read_table(data / "clicks.parquet")
@@ -471,15 +476,7 @@ def run_hybridroi(data: Path, engine: str = "auto") -> Measured:
 
         statements = compute_statements(campaign, events, as_of=AS_OF).statements
     priced = time.perf_counter()
-
-    totals: Totals = {}
-    for statement in statements:
-        key = (statement.partner_id, statement.period.label)
-        cents = sum(
-            line.amount.minor_units for line in statement.lines if line.kind is LineKind.COMMISSION
-        )
-        totals[key] = totals.get(key, 0) + cents
-    summed = time.perf_counter()
+    totals, summed = _commissions(statements)
     return (
         totals,
         {
@@ -491,6 +488,56 @@ def run_hybridroi(data: Path, engine: str = "auto") -> Measured:
         },
         ("pipeline.run" if front_door is not None else "compute_statements"),
     )
+
+
+def _run_tables(data: Path, engine: str) -> Measured:
+    """RW1 through the table interface: ``read_event_tables`` on the Parquet files, then run."""
+    pq = _module("pyarrow.parquet")
+    _module("pyarrow.dataset")  # read_table imports it on first use: keep it out of the timing
+
+    from hybridroi.files.tables import read_event_tables  # noqa: PLC0415
+    from hybridroi.pipeline import run  # noqa: PLC0415
+    from hybridroi.statements.engine import compute_statements  # noqa: PLC0415
+
+    began = time.perf_counter()
+    campaign = hybridroi_campaign(pq.read_table(data / "bands.parquet"))
+    loaded = read_event_tables(
+        clicks=data / "clicks.parquet",
+        conversions=data / "sales.parquet",
+        refunds=data / "refunds.parquet",
+    )
+    read = time.perf_counter()
+    if engine == "tables":
+        statements = run(campaign, loaded, as_of=AS_OF).statements.statements
+    else:
+        statements = compute_statements(campaign, loaded.events, as_of=AS_OF).statements
+    priced = time.perf_counter()
+    totals, summed = _commissions(statements)
+    return (
+        totals,
+        {
+            "total": summed - began,
+            "read": read - began,
+            "build": 0.0,
+            "engine": priced - read,
+            "sum": summed - priced,
+        },
+        "read_event_tables + " + ("pipeline.run" if engine == "tables" else "compute_statements"),
+    )
+
+
+def _commissions(statements: Any) -> tuple[Totals, float]:
+    """The commissions per (partner, month) of ``statements``, and when they were summed."""
+    from hybridroi.statements.lines import LineKind  # noqa: PLC0415
+
+    totals: Totals = {}
+    for statement in statements:
+        key = (statement.partner_id, statement.period.label)
+        cents = sum(
+            line.amount.minor_units for line in statement.lines if line.kind is LineKind.COMMISSION
+        )
+        totals[key] = totals.get(key, 0) + cents
+    return totals, time.perf_counter()
 
 
 def worker(implementation: str, data: Path, out: Path, engine: str) -> None:
@@ -545,7 +592,9 @@ def compare(reference: Totals, other: Totals) -> list[str]:
     ]
 
 
-def benchmark(size: int, runs: int, seed: int, cache: Path, engine: str = "auto") -> dict[str, Any]:
+def benchmark(
+    size: int, runs: int, seed: int, cache: Path, engine: str = "tables"
+) -> dict[str, Any]:
     """Run RW1 and print its figures.
 
     Args:
@@ -553,7 +602,8 @@ def benchmark(size: int, runs: int, seed: int, cache: Path, engine: str = "auto"
         runs: Runs of each implementation; medians are reported.
         seed: The seed of the generated files.
         cache: Where the files are generated and reused.
-        engine: How hybridroi prices: ``auto``, ``run`` or ``statements`` (see
+        engine: How hybridroi reads and prices: ``tables``, ``tables-statements``,
+            ``auto``, ``run`` or ``statements`` (see
             :func:`run_hybridroi`).
 
     Returns:
@@ -645,9 +695,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument(
         "--engine",
-        choices=("auto", "run", "statements"),
-        default="auto",
-        help="hybridroi's entry point: pipeline.run, compute_statements, or run when present",
+        choices=("tables", "tables-statements", "auto", "run", "statements"),
+        default="tables",
+        help=(
+            "hybridroi's entry point: read_event_tables then pipeline.run (tables) or "
+            "compute_statements (tables-statements); records built per row then "
+            "pipeline.run (run, auto) or compute_statements (statements)"
+        ),
     )
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)

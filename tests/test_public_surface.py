@@ -55,6 +55,7 @@ SURFACE: dict[str, list[str]] = {
         "allocate",
         "load_campaign",
         "read_event_files",
+        "read_event_tables",
         "report_to_csv",
         "report_to_dataframe",
         "report_to_dict",
@@ -125,6 +126,7 @@ SURFACE: dict[str, list[str]] = {
         "split_budget",
     ],
     "hybridroi.files": [
+        "TABLE_COLUMNS",
         "EventFileError",
         "LoadedEvents",
         "Progress",
@@ -134,6 +136,7 @@ SURFACE: dict[str, list[str]] = {
         "parse_campaign",
         "parse_events",
         "read_event_files",
+        "read_event_tables",
     ],
     "hybridroi.ledger": [
         "Balance",

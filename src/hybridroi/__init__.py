@@ -10,13 +10,14 @@ One call takes a campaign and its events to statements and a blended ROI report:
     print(hybridroi.report_to_table(result.report))
 
 The top level holds what that needs: money, the campaign records, the event records,
-:func:`run` and its :class:`RunResult`, problems and the base error, reading files and
+:func:`run` and its :class:`RunResult`, problems and the base error, reading files and tables and
 writing the report as a table. The rest lives in namespaces:
 
 * ``hybridroi.rules``: commission rules, their conditions and tier bands;
 * ``hybridroi.ledger``: what is pending, locked, payable and paid; stores and exports;
 * ``hybridroi.evaluation``: flat fee, commission or hybrid, compared before signing;
-* ``hybridroi.files``: campaign files (TOML, JSON) and event files (CSV, JSON Lines);
+* ``hybridroi.files``: campaign files (TOML, JSON), event files (CSV, JSON Lines) and
+  event tables (Parquet, CSV, Arrow, pandas, polars);
 * ``hybridroi.serialization``: records to plain data and back;
 * ``hybridroi.core``: exact money, FX, periods, durations and the errors.
 
@@ -47,6 +48,7 @@ from hybridroi.events.records import Conversion, LineItem, Refund, Touch
 from hybridroi.events.stats import ContentStats
 from hybridroi.files.campaign import load_campaign
 from hybridroi.files.events import read_event_files
+from hybridroi.files.tables import read_event_tables
 from hybridroi.pipeline import RunResult, run
 from hybridroi.report.margin import GrossMargin
 from hybridroi.report.records import Report
@@ -90,6 +92,7 @@ __all__ = [
     "allocate",
     "load_campaign",
     "read_event_files",
+    "read_event_tables",
     "report_to_csv",
     "report_to_dataframe",
     "report_to_dict",

@@ -97,9 +97,10 @@ def run(
     Args:
         campaign: The campaign.
         events: Touches, conversions and refunds, mixed, in any order; or what
-            :func:`~hybridroi.files.events.read_event_files` read, whose content
-            statistics are used too and whose problems come with their file and
-            line.
+            :func:`~hybridroi.files.events.read_event_files` read from event files or
+            :func:`~hybridroi.files.tables.read_event_tables` read from tables, whose
+            content statistics are used too and whose problems come with their file
+            and line (or table and row).
         as_of: The instant to compute as of (timezone-aware): events after it do not
             count, and statements and the report are as of it.
         stats: Content statistics (cumulative views, reach, engagement), added to

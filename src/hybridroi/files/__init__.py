@@ -1,4 +1,4 @@
-r"""The file edge: campaign definitions (TOML, JSON) and event files (CSV, JSON Lines).
+r"""The file edge: campaign definitions (TOML, JSON), event files (CSV, JSON Lines) and tables.
 
 Both are read through the one converter of :mod:`hybridroi.serialization`, so a file and a
 JSON payload are checked alike. A bad campaign file raises
@@ -23,8 +23,10 @@ from hybridroi.files.events import (
     parse_events,
     read_event_files,
 )
+from hybridroi.files.tables import TABLE_COLUMNS, read_event_tables
 
 __all__ = [
+    "TABLE_COLUMNS",
     "EventFileError",
     "LoadedEvents",
     "Progress",
@@ -34,4 +36,5 @@ __all__ = [
     "parse_campaign",
     "parse_events",
     "read_event_files",
+    "read_event_tables",
 ]

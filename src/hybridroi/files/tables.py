@@ -1,0 +1,813 @@
+r"""Event tables: touches, sales and refunds read from columns.
+
+:func:`read_event_tables` reads one table per record type, given as a Parquet or CSV
+path, an Arrow table, or a pandas or polars DataFrame (anything that speaks the Arrow
+PyCapsule stream interface). The columns are the event-file format's fields of that
+type (see ``docs/files.md``): a sales table has the columns of a ``sale`` row, without
+the ``type`` column (an optional ``type`` column may say ``sale`` or ``lead``).
+
+The rows are checked in columns: instants, amounts, currencies, ids and kinds are
+tested for the whole table at once, and a row that passes every test becomes its
+record directly. A row that fails one (or whose value the column tests cannot judge,
+such as an instant with a fraction of a second in text) is read instead the way an
+event file's row is read, by the one converter of
+:mod:`hybridroi.serialization`, so a bad row gives exactly the problems the same row
+gives in an event file, located at ``<table>:<row>`` (rows count from 1).
+
+A table whose columns cannot be used at all (a required column missing, a repeated
+column, money or ids as floating-point numbers, instants without a time zone) is
+refused with an :class:`~hybridroi.files.writer.EventFileError` naming the table and
+the column.
+
+>>> import pyarrow as pa
+>>> from datetime import datetime, timezone
+>>> from decimal import Decimal
+>>> sales = pa.table({
+...     "id": ["S-1", "S-2"],
+...     "instant": pa.array([datetime(2026, 3, 7, 9, tzinfo=timezone.utc)] * 2,
+...                         pa.timestamp("us", tz="UTC")),
+...     "customer_key": ["cust-1", "cust-2"],
+...     "revenue": pa.array([Decimal("84.00"), Decimal("-1.00")], pa.decimal128(12, 2)),
+...     "currency": ["EUR", "EUR"],
+... })
+>>> loaded = read_event_tables(conversions=sales)
+>>> [(sale.id, str(sale.revenue)) for sale in loaded.conversions]
+[('S-1', 'EUR 84.00')]
+>>> for problem in loaded.problems:
+...     print(problem)
+conversions:2: invalid sale:S-2 [revenue]: expected Money >= 0, got Money('-1.00', 'EUR')
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import compress
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hybridroi.core.money import Money, is_currency, minor_unit, scaled
+from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.text import unescape_cell
+from hybridroi.core.timezones import EARLIEST, LATEST, UTC
+from hybridroi.domain.policy import TouchKind
+from hybridroi.events.records import Conversion, ConversionKind, Refund, RefundKind, Touch
+from hybridroi.files.events import MAX_TEXT, LoadedEvents, _listed, _Reader
+from hybridroi.files.fields import FIELDS
+from hybridroi.files.loaded import Origins, Places
+from hybridroi.files.writer import EventFileError
+
+__all__ = ["TABLE_COLUMNS", "TableSource", "read_event_tables"]
+
+TableSource = Any
+"""A table: a Parquet or CSV path, an Arrow table, or a pandas or polars DataFrame."""
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "touches": ("type", *FIELDS["touch"]),
+    "clicks": ("type", *FIELDS["touch"]),
+    "conversions": ("type", *(name for name in FIELDS["sale"] if name != "items")),
+    "refunds": ("type", *FIELDS["refund"]),
+}
+"""The columns each table may have: the event-file fields of its record type."""
+
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "touches": ("id", "kind", "instant", "customer_key"),
+    "clicks": ("id", "instant", "customer_key"),
+    "conversions": ("id", "instant", "customer_key", "revenue", "currency"),
+    "refunds": ("id", "conversion_id", "instant", "amount", "currency"),
+}
+_NOUN = {"touches": "touch", "clicks": "touch", "conversions": "sale", "refunds": "refund"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST_US = (EARLIEST - _EPOCH) // timedelta(microseconds=1)
+_LATEST_US = (LATEST - _EPOCH) // timedelta(microseconds=1)
+_MICROSECONDS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 1}
+# Python's whitespace (str.strip removes it; ids may not begin or end with it).
+_SPACE = (
+    r"\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+_CLEAN_TEXT = rf"(?s)^[^{_SPACE}](?:.*[^{_SPACE}])?$"
+_CLEAN_NUMBER = r"^[+-]?[0-9]{1,15}(?:\.[0-9]{1,15})?$"
+_COUNTRY = r"^[A-Z]{2}$"
+_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+# Minor units beyond this bound are read by the converter, exactly, row by row.
+_BOUND = 2**62
+_TOUCH_KINDS = {kind.value: kind for kind in TouchKind}
+_REFUND_KINDS = {kind.value: kind for kind in RefundKind}
+_CONVERSION_KINDS = {"sale": ConversionKind.SALE, "lead": ConversionKind.LEAD}
+_MONEY_FIELDS = {
+    "conversions": ("revenue", "gross", "tax", "shipping", "discount"),
+    "refunds": ("amount",),
+}
+
+Mask = npt.NDArray[np.bool_]
+
+
+def _refused(table: str, field: str, value: object, expected: str) -> EventFileError:
+    return EventFileError(f"{table}.{field}" if field else table, value, expected)
+
+
+def _arrow_table(source: TableSource, name: str) -> tuple[Any, str, bool]:
+    """The Arrow table of ``source``, the name its problems use, and whether it is CSV."""
+    if isinstance(source, str | os.PathLike):
+        return _read_path(Path(source), name)
+    if isinstance(source, pa.Table):
+        return source, name, False
+    if isinstance(source, pa.RecordBatch):
+        return pa.Table.from_batches([source]), name, False
+    if hasattr(source, "__arrow_c_stream__") or type(source).__module__.startswith("pandas"):
+        try:
+            return pa.table(source), name, False
+        except (pa.ArrowException, TypeError, ValueError) as error:
+            expected = f"a table Arrow can read ({error})"
+            raise _refused(name, "", type(source).__name__, expected) from None
+    raise _refused(
+        name,
+        "",
+        type(source).__name__,
+        "a Parquet or CSV path, an Arrow table, or a pandas or polars DataFrame",
+    )
+
+
+def _read_path(path: Path, name: str) -> tuple[Any, str, bool]:
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".pq", ".csv"):
+        raise _refused(name, "", path.name, "a table file ending in .parquet, .pq or .csv")
+    if not path.is_file():
+        raise _refused(name, "", str(path), "an existing table file")
+    try:
+        if suffix == ".csv":
+            return _read_csv(path), path.name, True
+        import pyarrow.parquet as pq  # noqa: PLC0415 - only Parquet paths need it
+
+        return pq.read_table(path), path.name, False
+    except (OSError, pa.ArrowException, UnicodeDecodeError, csv.Error) as error:
+        raise _refused(name, "", path.name, f"a readable table file ({error})") from None
+
+
+def _read_csv(path: Path) -> Any:
+    import pyarrow.csv as pacsv  # noqa: PLC0415 - only CSV paths need it
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if not any(cell.strip() for cell in header):
+        return pa.table({})
+    # Every cell as text, as the event-file reader sees it; an empty cell is absent.
+    return pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={cell: pa.string() for cell in header},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+
+
+class _Columns:
+    """One table being read: its columns checked at once, and the rows that pass."""
+
+    def __init__(self, table: Any, kind: str, name: str, from_csv: bool) -> None:
+        self.kind = kind
+        self.name = name
+        self.from_csv = from_csv
+        self.rows = table.num_rows
+        self.problems: list[Problem] = []
+        names = [str(column) for column in table.column_names]
+        repeated = sorted(column for column, n in Counter(names).items() if n > 1)
+        if repeated:
+            raise _refused(
+                name,
+                repeated[0],
+                repeated,
+                "each column once (which copy holds a value cannot be known)",
+            )
+        if "items" in names:
+            raise _refused(
+                name,
+                "items",
+                "a column of line items",
+                "sales without an items column: line items are read from event files or "
+                "given on Conversion records",
+            )
+        known = TABLE_COLUMNS[kind]
+        missing = [column for column in _REQUIRED[kind] if column not in names]
+        if missing:
+            raise _refused(name, missing[0], sorted(names), f"a column {missing[0]!r}")
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            self.problems.append(
+                Problem(
+                    kind=ProblemKind.INVALID,
+                    subject="header",
+                    message=f"unknown column(s) {_listed(unknown)} are ignored; known columns: "
+                    + ", ".join(sorted(known)),
+                    source=f"{name}:0",
+                )
+            )
+        self.table = table
+        self.present = [column for column in known if column in names]
+        self.clean: Mask = np.ones(self.rows, dtype=np.bool_)
+
+    def column(self, field: str) -> Any:
+        """The column ``field`` as one Arrow array, or None when the table lacks it."""
+        if field not in self.present:
+            return None
+        data = self.table.column(field).combine_chunks()
+        kind = data.type
+        if pa.types.is_floating(kind):
+            raise _refused(
+                self.name,
+                field,
+                str(kind),
+                "exact values: money, ids and counts are never floating-point numbers "
+                "(use decimals, integers or text)",
+            )
+        if pa.types.is_dictionary(kind):
+            data = data.dictionary_decode()
+        return data
+
+    def keep(self, mask: Any) -> None:
+        """Keep on the column path only the rows where ``mask`` holds."""
+        self.clean &= _mask(mask)
+
+    def text(self, field: str, *, required: bool, shared: bool = False) -> list[str | None]:
+        """The values of a text column; rows with text that is not clean leave the fast path.
+
+        With ``shared``, rows holding the same text share one interned string (customer
+        keys, partner ids, currencies): attribution compares them by identity, and a
+        million rows of two hundred partners hold two hundred strings.
+        """
+        data = self.column(field)
+        if data is None:
+            if required:
+                self.clean[:] = False
+            return [None] * self.rows
+        if (
+            pa.types.is_integer(data.type)
+            or pa.types.is_large_string(data.type)
+            or pa.types.is_string_view(data.type)
+        ):
+            data = pc.cast(data, pa.string())
+        if not pa.types.is_string(data.type):
+            self.clean[:] = False
+            return [None] * self.rows
+        good = pc.and_kleene(
+            pc.match_substring_regex(data, _CLEAN_TEXT),
+            pc.less_equal(pc.utf8_length(data), MAX_TEXT),
+        )
+        if self.from_csv:
+            # Cells written by format_events are escaped against spreadsheet formulas.
+            good = pc.and_kleene(good, pc.invert(pc.starts_with(data, "'")))
+        if required:
+            self.keep(good)
+        else:
+            self.keep(pc.or_kleene(pc.is_null(data), good))
+        if shared:
+            return _shared_texts(data)
+        values: list[str | None] = data.to_pylist()
+        return values
+
+    def choice(self, field: str, allowed: dict[str, Any], default: Any) -> list[Any]:
+        """A column of enumerated values (a kind): exact values only on the fast path."""
+        data = self.column(field)
+        if data is None:
+            return [default] * self.rows
+        if not pa.types.is_string(data.type):
+            self.clean[:] = False
+            return [default] * self.rows
+        values = data.to_pylist()
+        known = pc.is_in(data, value_set=pa.array(list(allowed), pa.string()))
+        self.keep(pc.or_kleene(pc.is_null(data), known) if default is not None else known)
+        return [default if value is None else allowed.get(value, default) for value in values]
+
+    def instants(self, field: str) -> npt.NDArray[np.int64]:
+        """An instant column as UTC microseconds; rows outside the library's range leave."""
+        data = self.column(field)
+        kind = data.type
+        if pa.types.is_timestamp(kind):
+            if kind.tz is None:
+                raise _refused(
+                    self.name,
+                    field,
+                    str(kind),
+                    "timestamps with a time zone (an instant without one is ambiguous)",
+                )
+            raw = pc.cast(data, pa.int64())
+            unit = kind.unit
+        elif pa.types.is_string(kind):
+            parsed = pc.strptime(data, format=_INSTANT_FORMAT, unit="us", error_is_null=True)
+            raw = pc.cast(parsed, pa.int64())
+            unit = "us"
+        else:
+            raise _refused(
+                self.name,
+                field,
+                str(kind),
+                "timestamps with a time zone, or ISO 8601 text with an offset",
+            )
+        self.keep(pc.is_valid(raw))
+        native = np.asarray(pc.fill_null(raw, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if unit == "ns":
+            # A record holds microseconds: a finer instant is judged by the converter.
+            self.clean &= native % 1000 == 0
+            micros = native // 1000
+        else:
+            factor = _MICROSECONDS[unit]
+            inside = (native >= _EARLIEST_US // factor) & (native < _LATEST_US // factor)
+            self.clean &= inside
+            micros = np.where(inside, native, 0) * factor
+        self.clean &= (micros >= _EARLIEST_US) & (micros < _LATEST_US)
+        return micros
+
+    def currencies(self, field: str) -> tuple[list[str | None], npt.NDArray[np.int64]]:
+        """A currency column and each row's minor-unit places (known codes only)."""
+        codes = self.text(field, required=True, shared=True)
+        data = self.column(field)
+        if not pa.types.is_string(data.type):
+            data = pc.cast(data, pa.string()) if pa.types.is_integer(data.type) else None
+        places = np.zeros(self.rows, dtype=np.int64)
+        if data is None:
+            return codes, places
+        distinct = [code for code in pc.unique(data).to_pylist() if code is not None]
+        known = [code for code in distinct if is_currency(code)]
+        self.keep(pc.is_in(data, value_set=pa.array(known, pa.string())))
+        lookup = {code: minor_unit(code) for code in known}
+        where = pc.index_in(data, value_set=pa.array(known, pa.string()))
+        index = np.asarray(pc.fill_null(where, 0).to_numpy(zero_copy_only=False))
+        if known:
+            places = np.asarray([lookup[code] for code in known], dtype=np.int64)[index]
+        return codes, places
+
+    def money(
+        self, field: str, places: npt.NDArray[np.int64], *, required: bool
+    ) -> tuple[npt.NDArray[np.int64], Mask]:
+        """A money column in whole minor units, and where it has a value."""
+        data = self.column(field)
+        units = np.zeros(self.rows, dtype=np.int64)
+        if data is None:
+            if required:
+                self.clean[:] = False
+            return units, np.zeros(self.rows, dtype=np.bool_)
+        valid = _mask(pc.is_valid(data))
+        if required:
+            self.clean &= valid
+        kind = data.type
+        if pa.types.is_decimal(kind) and kind.bit_width == 128:
+            unscaled, fits = _unscaled(data)
+            scale = kind.scale
+        elif pa.types.is_integer(kind):
+            unscaled = np.asarray(pc.fill_null(pc.cast(data, pa.int64()), 0).to_numpy())
+            fits = np.ones(self.rows, dtype=np.bool_)
+            scale = 0
+        elif pa.types.is_string(kind):
+            return self._money_text(data, places, valid)
+        else:
+            self.clean &= ~valid
+            return units, valid
+        self.clean &= fits | ~valid
+        shift = places - scale
+        up = np.clip(shift, 0, 18)
+        down = np.clip(-shift, 0, 18)
+        factor = np.power(10, up, dtype=np.int64)
+        divisor = np.power(10, down, dtype=np.int64)
+        whole = unscaled % divisor == 0
+        small = np.abs(unscaled) < _BOUND // factor
+        self.clean &= (whole & small & (shift > -19) & (shift < 19)) | ~valid
+        units = np.where(valid & small & whole, unscaled // divisor * factor, 0)
+        return units.astype(np.int64), valid
+
+    def _money_text(
+        self, data: Any, places: npt.NDArray[np.int64], valid: Mask
+    ) -> tuple[npt.NDArray[np.int64], Mask]:
+        shaped = _mask(pc.match_substring_regex(data, _CLEAN_NUMBER))
+        self.clean &= shaped | ~valid
+        units = np.zeros(self.rows, dtype=np.int64)
+        texts = data.to_pylist()
+        clean = self.clean
+        for row in np.flatnonzero(shaped & clean).tolist():
+            exact = Decimal(texts[row]).scaleb(int(places[row]))
+            if exact == exact.to_integral_value():
+                units[row] = int(exact)
+            else:
+                clean[row] = False
+        return units, valid
+
+    def raw_row(self, row: int) -> dict[str, Any]:
+        """Row ``row`` as the text cells an event file's row would hold."""
+        data: dict[str, Any] = {}
+        for field in self.present:
+            value = _value(self.table.column(field), row)
+            if value is None:
+                continue
+            data[field] = _cell(value, self.from_csv)
+        data.setdefault("type", _NOUN[self.kind])
+        if self.kind == "clicks":
+            data.setdefault("kind", TouchKind.CLICK.value)
+        return data
+
+
+def _value(column: Any, row: int) -> object:
+    """The value of a table's cell, or its Arrow text when Python cannot hold it."""
+    cell = column.slice(row, 1)
+    try:
+        return cell[0].as_py()
+    except (OverflowError, ValueError, pa.ArrowException):
+        # An instant beyond the year 9999: the converter refuses its text.
+        try:
+            return str(pc.cast(cell, pa.string())[0].as_py())
+        except pa.ArrowException:
+            return f"{cell.type} value out of range"
+
+
+def _shared_texts(data: Any) -> list[str | None]:
+    """The values of a text array, one interned string per distinct value."""
+    encoded = pc.dictionary_encode(data)
+    distinct: list[str | None] = [sys.intern(text) for text in encoded.dictionary.to_pylist()]
+    distinct.append(None)
+    indices = pc.fill_null(encoded.indices, len(distinct) - 1)
+    return list(map(distinct.__getitem__, indices.to_numpy(zero_copy_only=False).tolist()))
+
+
+def _mask(values: Any) -> Mask:
+    """An Arrow boolean array as a numpy mask, a null counting as false."""
+    filled = pc.fill_null(values, False)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+def _unscaled(data: Any) -> tuple[npt.NDArray[np.int64], Mask]:
+    """The unscaled integers of a decimal128 array, and where they fit in 64 bits."""
+    buffer = data.buffers()[1]
+    words = np.frombuffer(buffer, dtype="<i8")[2 * data.offset : 2 * (data.offset + len(data))]
+    low = words[0::2]
+    high = words[1::2]
+    fits = high == (low >> 63)
+    return np.where(fits, low, 0).astype(np.int64), fits
+
+
+def _cell(value: object, from_csv: bool) -> object:
+    """A value of a table as the cell text an event file would hold."""
+    if isinstance(value, str):
+        return unescape_cell(value) if from_csv and value[:1] == "'" else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+Build = Callable[[Mask], list[Any]]
+"""Builds the records of the rows a mask keeps, in row order."""
+
+
+def _kept(values: list[Any], keep: list[bool]) -> Any:
+    return compress(values, keep)
+
+
+def _constant(value: object, rows: int) -> list[Any]:
+    return [value] * rows
+
+
+def _touches(columns: _Columns) -> Build:
+    ids = columns.text("id", required=True)
+    keys = columns.text("customer_key", required=True, shared=True)
+    if columns.kind == "clicks":
+        # A clicks table holds clicks only: a kind column, if any, says so on each row.
+        kinds = columns.choice("kind", {"click": TouchKind.CLICK}, TouchKind.CLICK)
+    else:
+        kinds = columns.choice("kind", _TOUCH_KINDS, None)
+    columns.choice("type", {"touch": "touch"}, "touch")
+    micros = columns.instants("instant")
+    partners = columns.text("partner_id", required=False, shared=True)
+    channels = columns.text("channel", required=False, shared=True)
+    contents = columns.text("content_id", required=False)
+    links = columns.text("link_id", required=False)
+    has_partner = np.fromiter(map(_given, partners), np.bool_, columns.rows)
+    has_channel = np.fromiter(map(_given, channels), np.bool_, columns.rows)
+    columns.clean &= has_partner != has_channel
+    new, put = object.__new__, object.__setattr__
+
+    def make(  # noqa: PLR0917 - one argument per field, mapped over the columns
+        ident: str,
+        kind: TouchKind,
+        instant: datetime,
+        key: str,
+        partner: str | None,
+        channel: str | None,
+        content: str | None,
+        link: str | None,
+    ) -> Touch:
+        touch: Touch = new(Touch)
+        put(touch, "id", ident)
+        put(touch, "kind", kind)
+        put(touch, "instant", instant)
+        put(touch, "customer_key", key)
+        put(touch, "partner_id", partner)
+        put(touch, "channel", channel)
+        put(touch, "content_id", content)
+        put(touch, "link_id", link)
+        return touch
+
+    def build(clean: Mask) -> list[Any]:
+        keep = clean.tolist()
+        fields = (
+            _kept(ids, keep),
+            _kept(kinds, keep),
+            _instants(micros[clean]),
+            _kept(keys, keep),
+            _kept(partners, keep),
+            _kept(channels, keep),
+            _kept(contents, keep),
+            _kept(links, keep),
+        )
+        return list(map(make, *fields))
+
+    return build
+
+
+def _given(value: object) -> bool:
+    return value is not None
+
+
+def _money_column(
+    units: npt.NDArray[np.int64],
+    valid: Mask,
+    codes: list[str | None],
+    places: npt.NDArray[np.int64],
+) -> list[Money | None]:
+    """Money of each row from minor units, one object per distinct (units, currency)."""
+    if not valid.any():
+        return _constant(None, len(valid))
+    made: dict[tuple[int, str | None], Money] = {}
+    trusted = Money._trusted
+    result: list[Money | None] = []
+    add = result.append
+    for amount, present, code, place in zip(
+        units.tolist(), valid.tolist(), codes, places.tolist(), strict=True
+    ):
+        if not present or code is None:
+            add(None)
+            continue
+        key = (amount, code)
+        money = made.get(key)
+        if money is None:
+            money = made[key] = trusted(scaled(amount, -place), code)
+        add(money)
+    return result
+
+
+def _conversions(columns: _Columns) -> Build:
+    ids = columns.text("id", required=True)
+    keys = columns.text("customer_key", required=True, shared=True)
+    kinds = columns.choice("type", _CONVERSION_KINDS, ConversionKind.SALE)
+    micros = columns.instants("instant")
+    codes, places = columns.currencies("currency")
+    figures = {
+        field: columns.money(field, places, required=field == "revenue")
+        for field in _MONEY_FIELDS["conversions"]
+    }
+    for units, valid in figures.values():
+        columns.clean &= (units >= 0) | ~valid
+    gross, has_gross = figures["gross"]
+    tax, has_tax = figures["tax"]
+    shipping, has_shipping = figures["shipping"]
+    columns.clean &= ~has_gross | (tax * has_tax + shipping * has_shipping <= gross)
+    promos = columns.text("promo_code", required=False)
+    clicks = columns.text("click_id", required=False)
+    countries = _countries(columns)
+    news = _flags(columns, "new_customer")
+    new, put = object.__new__, object.__setattr__
+
+    def make(  # noqa: PLR0917 - one argument per field, mapped over the columns
+        ident: str,
+        instant: datetime,
+        key: str,
+        revenue: Money,
+        new_customer: bool | None,
+        kind: ConversionKind,
+        gross: Money | None,
+        tax: Money | None,
+        shipping: Money | None,
+        discount: Money | None,
+        promo: str | None,
+        click: str | None,
+        country: str | None,
+    ) -> Conversion:
+        conversion: Conversion = new(Conversion)
+        put(conversion, "id", ident)
+        put(conversion, "instant", instant)
+        put(conversion, "customer_key", key)
+        put(conversion, "revenue", revenue)
+        put(conversion, "new_customer", new_customer)
+        put(conversion, "kind", kind)
+        put(conversion, "gross", gross)
+        put(conversion, "tax", tax)
+        put(conversion, "shipping", shipping)
+        put(conversion, "discount", discount)
+        put(conversion, "items", ())
+        put(conversion, "promo_code", promo)
+        put(conversion, "click_id", click)
+        put(conversion, "country", country)
+        return conversion
+
+    def build(clean: Mask) -> list[Any]:
+        keep = clean.tolist()
+        money = [
+            _money_column(units[clean], valid[clean], list(_kept(codes, keep)), places[clean])
+            for units, valid in figures.values()
+        ]
+        revenue, gross, tax, shipping, discount = money
+        fields = (
+            _kept(ids, keep),
+            _instants(micros[clean]),
+            _kept(keys, keep),
+            revenue,
+            _kept(news, keep),
+            _kept(kinds, keep),
+            gross,
+            tax,
+            shipping,
+            discount,
+            _kept(promos, keep),
+            _kept(clicks, keep),
+            _kept(countries, keep),
+        )
+        return list(map(make, *fields))
+
+    return build
+
+
+def _refunds(columns: _Columns) -> Build:
+    ids = columns.text("id", required=True)
+    sales = columns.text("conversion_id", required=True)
+    kinds = columns.choice("kind", _REFUND_KINDS, RefundKind.REFUND)
+    columns.choice("type", {"refund": "refund"}, "refund")
+    micros = columns.instants("instant")
+    codes, places = columns.currencies("currency")
+    units, valid = columns.money("amount", places, required=True)
+    columns.clean &= units > 0
+    new, put = object.__new__, object.__setattr__
+
+    def make(
+        ident: str, sale: str, instant: datetime, amount: Money | None, kind: RefundKind
+    ) -> Refund:
+        refund: Refund = new(Refund)
+        put(refund, "id", ident)
+        put(refund, "conversion_id", sale)
+        put(refund, "instant", instant)
+        put(refund, "amount", amount)
+        put(refund, "kind", kind)
+        return refund
+
+    def build(clean: Mask) -> list[Any]:
+        keep = clean.tolist()
+        amounts = _money_column(units[clean], valid[clean], list(_kept(codes, keep)), places[clean])
+        fields = (
+            _kept(ids, keep),
+            _kept(sales, keep),
+            _instants(micros[clean]),
+            amounts,
+            _kept(kinds, keep),
+        )
+        return list(map(make, *fields))
+
+    return build
+
+
+def _countries(columns: _Columns) -> list[str | None]:
+    data = columns.column("country")
+    if data is None:
+        return [None] * columns.rows
+    if not pa.types.is_string(data.type):
+        columns.clean[:] = False
+        return [None] * columns.rows
+    columns.keep(pc.or_kleene(pc.is_null(data), pc.match_substring_regex(data, _COUNTRY)))
+    values: list[str | None] = data.to_pylist()
+    return values
+
+
+def _flags(columns: _Columns, field: str) -> list[bool | None]:
+    data = columns.column(field)
+    if data is None:
+        return [None] * columns.rows
+    if pa.types.is_boolean(data.type):
+        values: list[bool | None] = data.to_pylist()
+        return values
+    if pa.types.is_string(data.type):
+        texts = data.to_pylist()
+        columns.keep(pc.or_kleene(pc.is_null(data), pc.is_in(data, pa.array(["true", "false"]))))
+        return [None if text is None else text == "true" for text in texts]
+    columns.clean[:] = False
+    return [None] * columns.rows
+
+
+def _instants(micros: npt.NDArray[np.int64]) -> list[datetime]:
+    """Aware UTC datetimes of microseconds since the epoch."""
+    epoch, step = _EPOCH, timedelta
+    return [epoch + step(microseconds=value) for value in micros.tolist()]
+
+
+_BUILDERS: dict[str, Callable[[_Columns], Build]] = {
+    "touches": _touches,
+    "clicks": _touches,
+    "conversions": _conversions,
+    "refunds": _refunds,
+}
+_PLACES = {"touches": "touch", "clicks": "touch", "conversions": "conversion", "refunds": "refund"}
+
+
+def read_event_tables(
+    *,
+    touches: TableSource | None = None,
+    clicks: TableSource | None = None,
+    conversions: TableSource | None = None,
+    refunds: TableSource | None = None,
+) -> LoadedEvents:
+    """Read touches, clicks, sales (and leads) and refunds from tables.
+
+    Each table holds one record type, with the event-file fields of that type as its
+    columns (``TABLE_COLUMNS``). Instants are Arrow timestamps with a time zone (any
+    unit) or ISO 8601 text with an offset; amounts are decimals, integers (whole major
+    units) or decimal text, in the row's ``currency``; ids are text or integers. The
+    result is what :func:`~hybridroi.files.events.read_event_files` gives for the same
+    rows in an event file, and :func:`hybridroi.pipeline.run` takes it as its events.
+
+    Args:
+        touches: The touches table (views, clicks and promo codes, by ``kind``).
+        clicks: A table of clicks only, such as a network's click export: the touches
+            table's columns, with ``kind`` optional (``click`` when given).
+        conversions: The sales table (a ``type`` column may mark leads).
+        refunds: The refunds table.
+
+    Returns:
+        The records of every table and a problem for each bad row, located at
+        ``<table>:<row>``: the file's name for a path, else ``touches``,
+        ``conversions`` or ``refunds``; rows count from 1.
+
+    Raises:
+        EventFileError: If a table cannot be read or its columns cannot be used.
+    """
+    reader = _Reader()
+    fast: dict[str, list[Any]] = {noun: [] for noun in _PLACES.values()}
+    fast_places = {noun: Places() for noun in _PLACES.values()}
+    header_problems: list[Problem] = []
+    rows = 0
+    sources = (
+        ("touches", touches),
+        ("clicks", clicks),
+        ("conversions", conversions),
+        ("refunds", refunds),
+    )
+    for kind, source in sources:
+        if source is None:
+            continue
+        table, name, from_csv = _arrow_table(source, kind)
+        reader.start(name)
+        columns = _Columns(table, kind, name, from_csv)
+        header_problems.extend(columns.problems)
+        rows += columns.rows
+        try:
+            build = _BUILDERS[kind](columns)
+        except (pa.ArrowException, OverflowError) as error:
+            raise _refused(
+                name, "", type(error).__name__, f"columns Arrow can compute on ({error})"
+            ) from None
+        clean = np.flatnonzero(columns.clean)
+        noun = _PLACES[kind]
+        fast[noun].extend(build(columns.clean))
+        places = fast_places[noun]
+        places.files.extend(array("I", [reader.file]) * len(clean))
+        places.lines.frombytes((clean + 1).astype(np.uint32).tobytes())
+        for row in np.flatnonzero(~columns.clean).tolist():
+            reader.record(columns.raw_row(row), f"{name}:{row + 1}", row + 1)
+    slow = reader.result()
+    slow_places = slow._origins.places
+    merged = {}
+    for noun in fast:
+        places = fast_places[noun]
+        places.files.extend(slow_places[noun].files)
+        places.lines.extend(slow_places[noun].lines)
+        merged[noun] = places
+    merged["stats"] = slow_places["stats"]
+    return LoadedEvents(
+        touches=(*fast["touch"], *slow.touches),
+        conversions=(*fast["conversion"], *slow.conversions),
+        refunds=(*fast["refund"], *slow.refunds),
+        stats=slow.stats,
+        problems=(*header_problems, *slow.problems),
+        rows=rows,
+        origins=Origins(files=slow._origins.files, places=merged),
+    )
