@@ -57,6 +57,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.money import Money, is_currency, minor_unit, scaled
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.text import unescape_cell
@@ -760,6 +761,18 @@ def read_event_tables(
     Raises:
         EventFileError: If a table cannot be read or its columns cannot be used.
     """
+    # Millions of records and no reference cycles: the collector's passes would cost as
+    # much as building them.
+    with collector_paused():
+        return _read_tables(touches, clicks, conversions, refunds)
+
+
+def _read_tables(
+    touches: TableSource | None,
+    clicks: TableSource | None,
+    conversions: TableSource | None,
+    refunds: TableSource | None,
+) -> LoadedEvents:
     reader = _Reader()
     fast: dict[str, list[Any]] = {noun: [] for noun in _PLACES.values()}
     fast_places = {noun: Places() for noun in _PLACES.values()}

@@ -44,6 +44,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, to_decimal
 from hybridroi.core.periods import Period, PeriodKind
@@ -154,21 +155,23 @@ def build_report(
     if ltv is not None and (not isinstance(ltv, Money) or ltv.currency != currency):
         raise InvalidValueError("ltv", ltv, f"Money in the campaign currency {currency}")
     gross_margin = _margin(margin)
-    tally = Tally(
-        campaign,
-        run,
-        batch,
-        margin=gross_margin,
-        bounds=_window(window),
-        period_kind=period,
-        ledger_entries=None if ledger_entries is None else _entries(ledger_entries),
-    )
-    add_clicks(tally)
-    add_revenue(tally)
-    add_costs(tally)
-    add_contents(tally, stats)
-    tally.fold()
-    return _assemble(tally, ltv=ltv, holdout=holdout)
+    # The tally makes millions of small objects on large runs and no reference cycles.
+    with collector_paused():
+        tally = Tally(
+            campaign,
+            run,
+            batch,
+            margin=gross_margin,
+            bounds=_window(window),
+            period_kind=period,
+            ledger_entries=None if ledger_entries is None else _entries(ledger_entries),
+        )
+        add_clicks(tally)
+        add_revenue(tally)
+        add_costs(tally)
+        add_contents(tally, stats)
+        tally.fold()
+        return _assemble(tally, ltv=ltv, holdout=holdout)
 
 
 def _assemble(tally: Tally, *, ltv: Money | None, holdout: Holdout | None) -> Report:
