@@ -131,6 +131,7 @@ SURFACE: dict[str, list[str]] = {
         "LoadedEvents",
         "Progress",
         "campaign_to_json",
+        "event_tables",
         "format_events",
         "load_campaign",
         "parse_campaign",

@@ -17,13 +17,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem
 from hybridroi.core.text import escape_cell
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.records import Conversion, ConversionKind, Refund, RefundKind, Touch
+from hybridroi.events.records import (
+    Conversion,
+    ConversionKind,
+    LineItem,
+    Refund,
+    RefundKind,
+    Touch,
+)
 from hybridroi.files.events import LoadedEvents, parse_events
-from hybridroi.files.tables import TABLE_COLUMNS, read_event_tables
+from hybridroi.files.tables import TABLE_COLUMNS, event_tables, read_event_tables
 from hybridroi.files.writer import EventFileError
 
 T0 = datetime(2026, 3, 7, 9, 15, tzinfo=UTC)
@@ -449,3 +457,43 @@ def test_a_repeated_column_and_unreadable_sources_are_refused(tmp_path: Path) ->
         read_event_tables(touches=[{"id": "T-1"}])
     with pytest.raises(EventFileError, match=r"\.parquet, \.pq or \.csv"):
         read_event_tables(touches=tmp_path / "events.xlsx")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    amounts=st.lists(
+        st.tuples(st.sampled_from(["EUR", "JPY", "KWD", "BHD"]), st.integers(0, 10**17)),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_conversions_in_several_currencies_round_trip_exactly(
+    amounts: list[tuple[str, int]],
+) -> None:
+    sales = tuple(
+        Conversion(
+            id=f"S-{index}",
+            instant=T0 + timedelta(microseconds=index),
+            customer_key=f"c{index % 3}",
+            revenue=Money.from_minor(units, currency),
+            gross=Money.from_minor(units + 1, currency) if index % 2 else None,
+            new_customer=None if index % 3 else bool(index % 2),
+            kind=ConversionKind.LEAD if index % 4 == 3 else ConversionKind.SALE,
+            country="FR" if index % 2 else None,
+        )
+        for index, (currency, units) in enumerate(amounts)
+    )
+    loaded = read_event_tables(**event_tables(sales))
+    assert loaded.conversions == sales
+    assert loaded.problems == ()
+
+
+def test_records_that_tables_cannot_hold_are_refused() -> None:
+    item = LineItem(sku="SERUM", quantity=1, unit_price=Money("10.00", "EUR"))
+    with_items = Conversion(
+        id="S-1", instant=T0, customer_key="c", revenue=Money("10.00", "EUR"), items=(item,)
+    )
+    with pytest.raises(InvalidValueError, match="without line items"):
+        event_tables([with_items])
+    with pytest.raises(InvalidTypeError, match="a Touch, Conversion or Refund"):
+        event_tables(["not an event"])  # type: ignore[list-item]

@@ -23,7 +23,7 @@ from hybridroi.files.events import (
     parse_events,
     read_event_files,
 )
-from hybridroi.files.tables import TABLE_COLUMNS, read_event_tables
+from hybridroi.files.tables import TABLE_COLUMNS, event_tables, read_event_tables
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -31,6 +31,7 @@ __all__ = [
     "LoadedEvents",
     "Progress",
     "campaign_to_json",
+    "event_tables",
     "format_events",
     "load_campaign",
     "parse_campaign",

@@ -45,7 +45,7 @@ import os
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import compress
@@ -58,18 +58,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hybridroi.core.collector import collector_paused
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, is_currency, minor_unit, scaled
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.text import unescape_cell
 from hybridroi.core.timezones import EARLIEST, LATEST, UTC
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.records import Conversion, ConversionKind, Refund, RefundKind, Touch
+from hybridroi.events.records import (
+    Conversion,
+    ConversionKind,
+    Event,
+    Refund,
+    RefundKind,
+    Touch,
+)
 from hybridroi.files.events import MAX_TEXT, LoadedEvents, _listed, _Reader
 from hybridroi.files.fields import FIELDS
 from hybridroi.files.loaded import Origins, Places
 from hybridroi.files.writer import EventFileError
 
-__all__ = ["TABLE_COLUMNS", "TableSource", "read_event_tables"]
+__all__ = ["TABLE_COLUMNS", "TableSource", "event_tables", "read_event_tables"]
 
 TableSource = Any
 """A table: a Parquet or CSV path, an Arrow table, or a pandas or polars DataFrame."""
@@ -808,19 +816,157 @@ def _read_tables(
             reader.record(columns.raw_row(row), f"{name}:{row + 1}", row + 1)
     slow = reader.result()
     slow_places = slow._origins.places
-    merged = {}
-    for noun in fast:
-        places = fast_places[noun]
-        places.files.extend(slow_places[noun].files)
-        places.lines.extend(slow_places[noun].lines)
-        merged[noun] = places
-    merged["stats"] = slow_places["stats"]
+    read = {"touch": slow.touches, "conversion": slow.conversions, "refund": slow.refunds}
+    records: dict[str, tuple[Any, ...]] = {}
+    merged: dict[str, Places] = {"stats": slow_places["stats"]}
+    for noun, built in fast.items():
+        records[noun], merged[noun] = _in_row_order(
+            built, fast_places[noun], read[noun], slow_places[noun]
+        )
     return LoadedEvents(
-        touches=(*fast["touch"], *slow.touches),
-        conversions=(*fast["conversion"], *slow.conversions),
-        refunds=(*fast["refund"], *slow.refunds),
+        touches=records["touch"],
+        conversions=records["conversion"],
+        refunds=records["refund"],
         stats=slow.stats,
         problems=(*header_problems, *slow.problems),
         rows=rows,
         origins=Origins(files=slow._origins.files, places=merged),
     )
+
+
+def _in_row_order(
+    built: list[Any], built_places: Places, read: tuple[Any, ...], read_places: Places
+) -> tuple[tuple[Any, ...], Places]:
+    """The records of the column path and of the row path together, in table and row order."""
+    if not read:
+        return tuple(built), built_places
+    rows = [
+        (file, line, index)
+        for index, (file, line) in enumerate(
+            (
+                *zip(built_places.files, built_places.lines, strict=True),
+                *zip(read_places.files, read_places.lines, strict=True),
+            )
+        )
+    ]
+    rows.sort()
+    every = (*built, *read)
+    places = Places()
+    places.files.extend(array("I", (file for file, _, _ in rows)))
+    places.lines.extend(array("I", (line for _, line, _ in rows)))
+    return tuple(every[index] for _, _, index in rows), places
+
+
+def event_tables(events: Iterable[Event]) -> dict[str, Any]:
+    """Touches, conversions and refunds as the tables :func:`read_event_tables` reads.
+
+    The inverse of reading: ``read_event_tables(**event_tables(events))`` gives the same
+    records. Instants become ``timestamp[us, UTC]`` columns, amounts ``decimal128``
+    columns with the currency's places (at most 38 digits), ids and texts strings, and
+    a conversion's kind the ``type`` column. Only the tables with rows are returned.
+
+    Args:
+        events: Touches, conversions and refunds, in any order.
+
+    Returns:
+        A dict with the keys ``touches``, ``conversions`` and ``refunds`` (those that
+        have rows), each a ``pyarrow.Table``.
+
+    Raises:
+        InvalidValueError: For a conversion with line items (tables hold none), or an
+            amount of more than 38 digits.
+        InvalidTypeError: For anything that is not a touch, conversion or refund.
+    """
+    rows: dict[str, list[Any]] = {"touches": [], "conversions": [], "refunds": []}
+    for index, event in enumerate(events):
+        if isinstance(event, Touch):
+            rows["touches"].append(event)
+        elif isinstance(event, Conversion):
+            if event.items:
+                raise InvalidValueError(
+                    f"events[{index}].items", event.items, "a conversion without line items"
+                )
+            rows["conversions"].append(event)
+        elif isinstance(event, Refund):
+            rows["refunds"].append(event)
+        else:
+            raise InvalidTypeError(f"events[{index}]", event, "a Touch, Conversion or Refund")
+    tables: dict[str, Any] = {}
+    if rows["touches"]:
+        tables["touches"] = _table_of(
+            rows["touches"],
+            {
+                "id": None,
+                "kind": lambda touch: touch.kind.value,
+                "instant": None,
+                "customer_key": None,
+                "partner_id": None,
+                "channel": None,
+                "content_id": None,
+                "link_id": None,
+            },
+        )
+    if rows["conversions"]:
+        tables["conversions"] = _table_of(
+            rows["conversions"],
+            {
+                "type": lambda conversion: conversion.kind.value,
+                "id": None,
+                "instant": None,
+                "customer_key": None,
+                "revenue": "money",
+                "currency": lambda conversion: conversion.currency,
+                "new_customer": None,
+                "gross": "money",
+                "tax": "money",
+                "shipping": "money",
+                "discount": "money",
+                "promo_code": None,
+                "click_id": None,
+                "country": None,
+            },
+        )
+    if rows["refunds"]:
+        tables["refunds"] = _table_of(
+            rows["refunds"],
+            {
+                "id": None,
+                "conversion_id": None,
+                "instant": None,
+                "amount": "money",
+                "currency": lambda refund: refund.amount.currency,
+                "kind": lambda refund: refund.kind.value,
+            },
+        )
+    return tables
+
+
+def _table_of(records: list[Any], columns: dict[str, Any]) -> Any:
+    arrays: dict[str, Any] = {}
+    for name, how in columns.items():
+        if how == "money":
+            arrays[name] = _decimal_column([getattr(record, name) for record in records], name)
+        elif how is not None:
+            arrays[name] = pa.array([how(record) for record in records], pa.string())
+        elif name == "instant":
+            micros = [(record.instant - _EPOCH) // _MICROSECOND for record in records]
+            arrays[name] = pa.array(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+        elif name == "new_customer":
+            arrays[name] = pa.array([record.new_customer for record in records], pa.bool_())
+        else:
+            arrays[name] = pa.array([getattr(record, name) for record in records], pa.string())
+    return pa.table(arrays)
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _decimal_column(amounts: list[Money | None], name: str) -> Any:
+    """Amounts as one decimal128 column, at the most places any of them has."""
+    places = max((minor_unit(money.currency) for money in amounts if money is not None), default=0)
+    limit = Decimal(10) ** (38 - places)
+    values = [None if money is None else money.amount for money in amounts]
+    for value in values:
+        if value is not None and abs(value) >= limit:
+            raise InvalidValueError(name, value, f"an amount below {limit} (38 digits)")
+    return pa.array(values, pa.decimal128(38, places))
