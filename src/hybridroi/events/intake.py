@@ -35,7 +35,7 @@ from hybridroi.core.checks import collection
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.timezones import require_aware
+from hybridroi.core.timezones import UTC, require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.records import Conversion, Event, Refund, Touch
 
@@ -507,7 +507,25 @@ def _by_type(
                     message=f"expected a Touch, Conversion or Refund, got {event!r}",
                 )
             )
-    return touches, conversions, refunds
+    return _in_utc(touches), _in_utc(conversions), _in_utc(refunds)
+
+
+def _in_utc(events: list[E]) -> list[E]:
+    """The events with their instants in UTC: the same instants, measured alike.
+
+    Python subtracts two datetimes that share one ``tzinfo`` by their wall clocks, so
+    across a change of daylight saving time a gap between two instants written in
+    ``Europe/Paris`` is an hour off; in UTC every gap and window is elapsed time.
+    """
+    utc = UTC
+    if all(event.instant.tzinfo is utc for event in events):
+        return events
+    return [
+        event
+        if event.instant.tzinfo is utc
+        else attrs.evolve(event, instant=event.instant.astimezone(utc))
+        for event in events
+    ]
 
 
 def check_events(
