@@ -393,9 +393,13 @@ def _cell_flag(value: Any, _type: Any) -> bool:
     raise InvalidValueError("flag", value, "true or false")
 
 
+_FINER_THAN_MICROSECONDS = re.compile(r"[.,][0-9]{7,}")
+
+
 def _cell_instant(value: Any, _type: Any) -> dt.datetime:
     result = None
-    if isinstance(value, str) and value.isascii():
+    # fromisoformat drops digits past the sixth of a fraction: a finer instant is refused.
+    if isinstance(value, str) and value.isascii() and not _FINER_THAN_MICROSECONDS.search(value):
         try:
             result = dt.datetime.fromisoformat(value.strip())
         except ValueError:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -146,6 +147,10 @@ def _text_table(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pa.Tabl
     )
 
 
+def _canonical(record: Any) -> str:
+    return repr(attrs.evolve(record, instant=record.instant.astimezone(UTC)))
+
+
 def _judged(problems: tuple[Problem, ...]) -> list[tuple[str, str, str | None, str]]:
     # An empty CSV cell is an absent value, which a table holds as a null.
     return sorted(
@@ -155,10 +160,14 @@ def _judged(problems: tuple[Problem, ...]) -> list[tuple[str, str, str | None, s
 
 
 def _same(table: LoadedEvents, files: LoadedEvents, *, messages: bool = True) -> None:
-    # Equal records (an instant equals itself in any offset), as many times each.
-    assert Counter(table.touches) == Counter(files.touches)
-    assert Counter(table.conversions) == Counter(files.conversions)
-    assert Counter(table.refunds) == Counter(files.refunds)
+    # The same records, as many times each, written alike (Money's places included;
+    # instants in UTC, since a file keeps the offset each was written with).
+    for mine, theirs in (
+        (table.touches, files.touches),
+        (table.conversions, files.conversions),
+        (table.refunds, files.refunds),
+    ):
+        assert Counter(map(_canonical, mine)) == Counter(map(_canonical, theirs))
     if messages:
         assert _judged(table.problems) == _judged(files.problems)
     else:  # the value shown may be written differently
@@ -307,7 +316,7 @@ def test_a_sales_table_from_every_kind_of_source(tmp_path: Path) -> None:
     ]
     for source in sources:
         loaded = read_event_tables(conversions=source)
-        assert loaded.conversions == expected, type(source)
+        assert list(map(_canonical, loaded.conversions)) == list(map(_canonical, expected))
         assert loaded.problems == ()
 
 
@@ -497,3 +506,159 @@ def test_records_that_tables_cannot_hold_are_refused() -> None:
         event_tables([with_items])
     with pytest.raises(InvalidTypeError, match="a Touch, Conversion or Refund"):
         event_tables(["not an event"])  # type: ignore[list-item]
+
+
+def _sales(**columns: Any) -> pa.Table:
+    base: dict[str, Any] = {
+        "id": ["S-1"],
+        "instant": pa.array([T0], pa.timestamp("us", tz="UTC")),
+        "customer_key": ["c"],
+        "revenue": pa.array([Decimal("84.00")]),
+        "currency": ["EUR"],
+    }
+    base.update(columns)
+    return pa.table(base)
+
+
+def _problems(loaded: LoadedEvents) -> list[tuple[str | None, str | None]]:
+    return [(problem.source, problem.field) for problem in loaded.problems]
+
+
+def test_frames_of_pandas_and_polars_keep_the_currency_places_and_refuse_unknown_codes() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["S-1", "S-2", "S-3"],
+            "instant": pd.to_datetime(["2026-03-07T09:15:00Z"] * 3, utc=True),
+            "customer_key": pd.Series(["c", "c", "d"], dtype="category"),
+            "revenue": [Decimal("84"), Decimal("5"), Decimal("7")],
+            "currency": ["EUR", "XYZ", "usd"],
+        }
+    )
+    for source in (frame, pl.from_pandas(frame), pl.from_pandas(frame).lazy().collect()):
+        loaded = read_event_tables(conversions=source)
+        assert [repr(sale.revenue) for sale in loaded.conversions] == ["Money('84.00', 'EUR')"]
+        assert _problems(loaded) == [("conversions:2", "currency"), ("conversions:3", "currency")]
+
+
+def test_extreme_integers_are_read_exactly_or_refused_on_their_row() -> None:
+    loaded = read_event_tables(
+        conversions=_sales(
+            id=["S-1", "S-2", "S-3"],
+            instant=pa.array([T0] * 3, pa.timestamp("us", tz="UTC")),
+            customer_key=["c"] * 3,
+            revenue=pa.array([-(2**63), 2**62, 5], pa.int64()),
+            currency=["EUR"] * 3,
+        ),
+        refunds=pa.table(
+            {
+                "id": ["R-1", "R-2"],
+                "conversion_id": ["S-2", "S-3"],
+                "instant": pa.array([T0] * 2, pa.timestamp("us", tz="UTC")),
+                "amount": pa.array([2**64 - 1, 5], pa.uint64()),
+                "currency": ["EUR", "EUR"],
+            }
+        ),
+    )
+    assert [(sale.id, sale.revenue) for sale in loaded.conversions] == [
+        ("S-2", Money(Decimal(2**62), "EUR")),
+        ("S-3", Money("5.00", "EUR")),
+    ]
+    assert [(refund.id, refund.amount) for refund in loaded.refunds] == [
+        ("R-1", Money(Decimal(2**64 - 1), "EUR")),
+        ("R-2", Money("5.00", "EUR")),
+    ]
+    assert _problems(loaded) == [("conversions:1", "revenue")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-02-30T09:00:00+00:00",
+        "2026-03-07T23:59:60+00:00",
+        "2026-3-7T9:0:0+00:00",
+        "2026-03-07T09:00:00+2400",
+        "2026-03-07T09:00:00+9959",
+        "2026-03-07T09:00:00.000000001+00:00",
+    ],
+)
+def test_instant_texts_an_event_file_refuses_are_refused(text: str) -> None:
+    loaded = read_event_tables(conversions=_sales(instant=[text]))
+    assert loaded.conversions == ()
+    assert _problems(loaded) == [("conversions:1", "instant")]
+
+
+def test_instant_texts_in_every_text_type_are_read() -> None:
+    text = pa.array(["2026-03-07T10:15:00+01:00"])
+    for column in (text, text.cast(pa.large_string()), text.cast(pa.string_view())):
+        (sale,) = read_event_tables(conversions=_sales(instant=column)).conversions
+        assert sale.instant == T0
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pa.array([b"cust-1"]),
+        pa.array([["a", "b"]]),
+        pa.array([{"x": 1}]),
+        pa.array([True]),
+        pa.array([T0], pa.timestamp("us", tz="UTC")),
+    ],
+)
+def test_an_id_column_that_is_not_text_or_integers_is_refused(column: Any) -> None:
+    with pytest.raises(EventFileError) as raised:
+        read_event_tables(conversions=_sales(customer_key=column))
+    assert raised.value.field == "conversions.customer_key"
+    assert raised.value.expected == "text or integers"
+
+
+def test_a_clicks_table_holds_clicks_and_a_table_holds_its_own_type() -> None:
+    clicks = pa.table(
+        {
+            "id": ["K-1", "K-2", "K-3"],
+            "kind": ["view", " Click ", None],
+            "instant": pa.array([T0] * 3, pa.timestamp("us", tz="UTC")),
+            "customer_key": ["c"] * 3,
+            "partner_id": ["p"] * 3,
+        }
+    )
+    loaded = read_event_tables(clicks=clicks, conversions=_sales(type=["refund"]))
+    assert [(touch.id, touch.kind) for touch in loaded.touches] == [
+        ("K-2", TouchKind.CLICK),
+        ("K-3", TouchKind.CLICK),
+    ]
+    assert [(p.source, p.subject, p.field) for p in loaded.problems] == [
+        ("clicks:1", "touch:K-1", "kind"),
+        ("conversions:1", "sale:S-1", "type"),
+    ]
+
+
+def test_an_empty_frame_is_no_rows_and_a_column_of_nulls_is_a_problem_per_row() -> None:
+    empty = pd.DataFrame(columns=["id", "instant", "customer_key", "revenue", "currency"])
+    assert read_event_tables(conversions=empty).conversions == ()
+    nulls = _sales(instant=pa.nulls(1))
+    loaded = read_event_tables(conversions=nulls)
+    assert _problems(loaded) == [("conversions:1", "instant")]
+
+
+def test_a_csv_table_is_read_as_an_event_file_of_its_type(tmp_path: Path) -> None:
+    path = tmp_path / "clicks.csv"
+    path.write_text(
+        "\ufeffid,instant,customer_key,partner_id\n"
+        "K-1,2026-03-07T10:15:00+01:00,c,p\n"
+        "\n"
+        'K-2,"2026-03-07T10:15:00+01:00",c\n'
+        "K-3,2026-03-07T10:15:00+01:00,'=c,p\n",
+        encoding="utf-8",
+    )
+    loaded = read_event_tables(clicks=path)
+    assert [(touch.id, touch.customer_key) for touch in loaded.touches] == [
+        ("K-1", "c"),
+        ("K-3", "=c"),
+    ]
+    assert [(p.source, p.subject) for p in loaded.problems] == [("clicks.csv:4", "row")]
+
+
+def test_records_whose_text_arrow_cannot_hold_are_refused() -> None:
+    touch = Touch(id="T\ud800", kind=TouchKind.CLICK, instant=T0, customer_key="c", partner_id="p")
+    with pytest.raises(InvalidValueError, match="text Arrow can hold"):
+        event_tables([touch])

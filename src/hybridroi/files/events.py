@@ -310,6 +310,9 @@ class _Reader:
         self.rows = 0
         self.places = {noun: Places() for noun in RECORD_NOUNS}
 
+    typed = False
+    """Whether each row's type is known without a ``type`` column (a table of one type)."""
+
     def start(self, name: str) -> None:
         """Begin the records of another file."""
         self.file = len(self.files)
@@ -501,7 +504,7 @@ def _csv_records(lines: Iterable[str], source: str, reader: _Reader) -> None:
             )
         )
     repeated = sorted(name for name, n in Counter(names).items() if n > 1 and name in _KNOWN)
-    if repeated or "type" not in names:
+    if repeated or ("type" not in names and not reader.typed):
         refused = sum(1 for _ in records)
         reader.rows += refused
         if repeated:

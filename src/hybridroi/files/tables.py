@@ -40,7 +40,6 @@ conversions:2: invalid sale:S-2 [revenue]: expected Money >= 0, got Money('-1.00
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from array import array
@@ -61,7 +60,6 @@ from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, is_currency, minor_unit, scaled
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.text import unescape_cell
 from hybridroi.core.timezones import EARLIEST, LATEST, UTC
 from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import (
@@ -72,7 +70,7 @@ from hybridroi.events.records import (
     RefundKind,
     Touch,
 )
-from hybridroi.files.events import MAX_TEXT, LoadedEvents, _listed, _Reader
+from hybridroi.files.events import MAX_TEXT, LoadedEvents, _feed, _listed, _Reader, _shown
 from hybridroi.files.fields import FIELDS
 from hybridroi.files.loaded import Origins, Places
 from hybridroi.files.writer import EventFileError
@@ -110,6 +108,10 @@ _CLEAN_TEXT = rf"(?s)^[^{_SPACE}](?:.*[^{_SPACE}])?$"
 _CLEAN_NUMBER = r"^[+-]?[0-9]{1,15}(?:\.[0-9]{1,15})?$"
 _COUNTRY = r"^[A-Z]{2}$"
 _INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+_STRICT_INSTANT = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 # Minor units beyond this bound are read by the converter, exactly, row by row.
 _BOUND = 2**62
 _TOUCH_KINDS = {kind.value: kind for kind in TouchKind}
@@ -127,17 +129,17 @@ def _refused(table: str, field: str, value: object, expected: str) -> EventFileE
     return EventFileError(f"{table}.{field}" if field else table, value, expected)
 
 
-def _arrow_table(source: TableSource, name: str) -> tuple[Any, str, bool]:
-    """The Arrow table of ``source``, the name its problems use, and whether it is CSV."""
+def _arrow_table(source: TableSource, name: str) -> tuple[Any, str]:
+    """The Arrow table of ``source`` and the name its problems use (a CSV path: None)."""
     if isinstance(source, str | os.PathLike):
         return _read_path(Path(source), name)
     if isinstance(source, pa.Table):
-        return source, name, False
+        return source, name
     if isinstance(source, pa.RecordBatch):
-        return pa.Table.from_batches([source]), name, False
+        return pa.Table.from_batches([source]), name
     if hasattr(source, "__arrow_c_stream__") or type(source).__module__.startswith("pandas"):
         try:
-            return pa.table(source), name, False
+            return pa.table(source), name
         except (pa.ArrowException, TypeError, ValueError) as error:
             expected = f"a table Arrow can read ({error})"
             raise _refused(name, "", type(source).__name__, expected) from None
@@ -149,48 +151,95 @@ def _arrow_table(source: TableSource, name: str) -> tuple[Any, str, bool]:
     )
 
 
-def _read_path(path: Path, name: str) -> tuple[Any, str, bool]:
+def _read_path(path: Path, name: str) -> tuple[Any, str]:
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".pq", ".csv"):
         raise _refused(name, "", path.name, "a table file ending in .parquet, .pq or .csv")
     if not path.is_file():
         raise _refused(name, "", str(path), "an existing table file")
+    if suffix == ".csv":
+        return None, path.name
     try:
-        if suffix == ".csv":
-            return _read_csv(path), path.name, True
         import pyarrow.parquet as pq  # noqa: PLC0415 - only Parquet paths need it
 
-        return pq.read_table(path), path.name, False
-    except (OSError, pa.ArrowException, UnicodeDecodeError, csv.Error) as error:
+        return pq.read_table(path), path.name
+    except (OSError, pa.ArrowException) as error:
         raise _refused(name, "", path.name, f"a readable table file ({error})") from None
 
 
-def _read_csv(path: Path) -> Any:
-    import pyarrow.csv as pacsv  # noqa: PLC0415 - only CSV paths need it
+class _TableReader(_Reader):
+    """The event-file reader for rows of one table: its type (and a click's kind) implied.
 
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    if not any(cell.strip() for cell in header):
-        return pa.table({})
-    # Every cell as text, as the event-file reader sees it; an empty cell is absent.
-    return pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(
-            column_types={cell: pa.string() for cell in header},
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
+    A row that names another type, or a clicks table's row of another kind, is a
+    problem of its own: a table holds one type of record.
+    """
+
+    typed = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = "touches"
+
+    def record(self, data: dict[str, Any], source: str, line: int = 0) -> None:
+        kind = self.kind
+        allowed = _TYPES[kind]
+        given = data.get("type")
+        if given is None or (isinstance(given, str) and not given.strip()):
+            data["type"] = allowed[0]
+        elif not isinstance(given, str) or given.strip().lower() not in allowed:
+            self._refuse(data, source, "type", " or ".join(allowed), given)
+            return
+        if kind == "clicks":
+            click = data.get("kind")
+            if click is None or (isinstance(click, str) and not click.strip()):
+                data["kind"] = TouchKind.CLICK.value
+            elif not isinstance(click, str) or click.strip().lower() != TouchKind.CLICK.value:
+                self._refuse(data, source, "kind", "click (a clicks table holds clicks)", click)
+                return
+        super().record(data, source, line)
+
+    def _refuse(
+        self, data: dict[str, Any], source: str, field: str, expected: str, value: object
+    ) -> None:
+        self.rows += 1
+        ident = data.get("id")
+        self.problems.append(
+            Problem(
+                kind=ProblemKind.INVALID,
+                subject=f"{_NOUN[self.kind]}:{ident}" if ident else "row",
+                message=f"expected {expected}, got {_shown(value)}",
+                field=field,
+                source=source,
+            )
+        )
+
+
+_TYPES = {
+    "touches": ("touch",),
+    "clicks": ("touch",),
+    "conversions": ("sale", "lead"),
+    "refunds": ("refund",),
+}
+
+
+def _read_csv(path: Path, kind: str, reader: _TableReader) -> None:
+    """A CSV table, read as an event file whose rows all have the table's type."""
+    reader.kind = kind
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            _feed(handle, "csv", path.name, reader)
+    except UnicodeDecodeError:
+        raise _refused(kind, "", path.name, "UTF-8 text") from None
+    except OSError as error:
+        raise _refused(kind, "", path.name, f"a readable file ({error.strerror})") from None
 
 
 class _Columns:
     """One table being read: its columns checked at once, and the rows that pass."""
 
-    def __init__(self, table: Any, kind: str, name: str, from_csv: bool) -> None:
+    def __init__(self, table: Any, kind: str, name: str) -> None:
         self.kind = kind
         self.name = name
-        self.from_csv = from_csv
         self.rows = table.num_rows
         self.problems: list[Problem] = []
         names = [str(column) for column in table.column_names]
@@ -234,8 +283,16 @@ class _Columns:
         if field not in self.present:
             return None
         data = self.table.column(field).combine_chunks()
+        if pa.types.is_dictionary(data.type):
+            # Decoded by hand: Arrow has no take kernel for every value type (string_view).
+            values = data.dictionary
+            if _is_text(values.type):
+                values = pc.cast(values, pa.string())
+            data = pc.take(values, data.indices)
         kind = data.type
-        if pa.types.is_floating(kind):
+        if pa.types.is_floating(kind) or (
+            pa.types.is_decimal(kind) and kind.bit_width not in (32, 64, 128, 256)
+        ):
             raise _refused(
                 self.name,
                 field,
@@ -243,8 +300,11 @@ class _Columns:
                 "exact values: money, ids and counts are never floating-point numbers "
                 "(use decimals, integers or text)",
             )
-        if pa.types.is_dictionary(kind):
-            data = data.dictionary_decode()
+        if _is_text(kind):
+            return pc.cast(data, pa.string())
+        if pa.types.is_null(kind):
+            # A column of nulls only (an empty pandas frame): every value is absent.
+            return pa.nulls(len(data), pa.string())
         return data
 
     def keep(self, mask: Any) -> None:
@@ -263,22 +323,14 @@ class _Columns:
             if required:
                 self.clean[:] = False
             return [None] * self.rows
-        if (
-            pa.types.is_integer(data.type)
-            or pa.types.is_large_string(data.type)
-            or pa.types.is_string_view(data.type)
-        ):
+        if pa.types.is_integer(data.type):
             data = pc.cast(data, pa.string())
         if not pa.types.is_string(data.type):
-            self.clean[:] = False
-            return [None] * self.rows
+            raise _refused(self.name, field, str(data.type), "text or integers")
         good = pc.and_kleene(
             pc.match_substring_regex(data, _CLEAN_TEXT),
             pc.less_equal(pc.utf8_length(data), MAX_TEXT),
         )
-        if self.from_csv:
-            # Cells written by format_events are escaped against spreadsheet formulas.
-            good = pc.and_kleene(good, pc.invert(pc.starts_with(data, "'")))
         if required:
             self.keep(good)
         else:
@@ -316,8 +368,7 @@ class _Columns:
             raw = pc.cast(data, pa.int64())
             unit = kind.unit
         elif pa.types.is_string(kind):
-            parsed = pc.strptime(data, format=_INSTANT_FORMAT, unit="us", error_is_null=True)
-            raw = pc.cast(parsed, pa.int64())
+            raw = _strict_instants(data)
             unit = "us"
         else:
             raise _refused(
@@ -345,10 +396,8 @@ class _Columns:
         codes = self.text(field, required=True, shared=True)
         data = self.column(field)
         if not pa.types.is_string(data.type):
-            data = pc.cast(data, pa.string()) if pa.types.is_integer(data.type) else None
+            data = pc.cast(data, pa.string())
         places = np.zeros(self.rows, dtype=np.int64)
-        if data is None:
-            return codes, places
         distinct = [code for code in pc.unique(data).to_pylist() if code is not None]
         known = [code for code in distinct if is_currency(code)]
         self.keep(pc.is_in(data, value_set=pa.array(known, pa.string())))
@@ -377,8 +426,14 @@ class _Columns:
             unscaled, fits = _unscaled(data)
             scale = kind.scale
         elif pa.types.is_integer(kind):
+            # An unsigned value beyond 64 signed bits is read by the converter, exactly.
+            unsigned = pa.types.is_unsigned_integer(kind) and kind.bit_width == 64
+            limit = pa.scalar(2**63 - 1, pa.uint64())
+            fits = _mask(pc.less_equal(data, limit)) if unsigned else valid.copy()
+            if unsigned and not fits.all():
+                data = pc.if_else(pa.array(fits), data, pa.scalar(0, kind))
             unscaled = np.asarray(pc.fill_null(pc.cast(data, pa.int64()), 0).to_numpy())
-            fits = np.ones(self.rows, dtype=np.bool_)
+            fits = fits | ~valid
             scale = 0
         elif pa.types.is_string(kind):
             return self._money_text(data, places, valid)
@@ -392,7 +447,7 @@ class _Columns:
         factor = np.power(10, up, dtype=np.int64)
         divisor = np.power(10, down, dtype=np.int64)
         whole = unscaled % divisor == 0
-        small = np.abs(unscaled) < _BOUND // factor
+        small = (unscaled > -(_BOUND // factor)) & (unscaled < _BOUND // factor)
         self.clean &= (whole & small & (shift > -19) & (shift < 19)) | ~valid
         units = np.where(valid & small & whole, unscaled // divisor * factor, 0)
         return units.astype(np.int64), valid
@@ -420,10 +475,7 @@ class _Columns:
             value = _value(self.table.column(field), row)
             if value is None:
                 continue
-            data[field] = _cell(value, self.from_csv)
-        data.setdefault("type", _NOUN[self.kind])
-        if self.kind == "clicks":
-            data.setdefault("kind", TouchKind.CLICK.value)
+            data[field] = _cell(value)
         return data
 
 
@@ -438,6 +490,27 @@ def _value(column: Any, row: int) -> object:
             return str(pc.cast(cell, pa.string())[0].as_py())
         except pa.ArrowException:
             return f"{cell.type} value out of range"
+
+
+def _strict_instants(data: Any) -> Any:
+    """UTC microseconds of the texts in the one form the column path reads, else null.
+
+    ``2026-03-07T09:15:00+01:00`` (or ``Z``), with a real date and time: anything else
+    (fractions, other separators, 30 February, a 60th second) is left to the converter.
+    """
+    shaped = pc.match_substring_regex(data, _STRICT_INSTANT)
+    local = pc.utf8_slice_codeunits(data, 0, 19)
+    seconds = pc.strptime(local, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
+    real = pc.equal(pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S"), local)
+    parsed = pc.strptime(data, format=_INSTANT_FORMAT, unit="us", error_is_null=True)
+    keep = pc.fill_null(pc.and_(shaped, real), False)
+    return pc.if_else(keep, pc.cast(parsed, pa.int64()), pa.scalar(None, pa.int64()))
+
+
+def _is_text(kind: Any) -> bool:
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
 
 
 def _shared_texts(data: Any) -> list[str | None]:
@@ -465,10 +538,10 @@ def _unscaled(data: Any) -> tuple[npt.NDArray[np.int64], Mask]:
     return np.where(fits, low, 0).astype(np.int64), fits
 
 
-def _cell(value: object, from_csv: bool) -> object:
+def _cell(value: object) -> object:
     """A value of a table as the cell text an event file would hold."""
-    if isinstance(value, str):
-        return unescape_cell(value) if from_csv and value[:1] == "'" else value
+    if isinstance(value, str | list | dict | bytes):
+        return value  # text as it is; anything else the converter refuses as it is
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -781,11 +854,10 @@ def _read_tables(
     conversions: TableSource | None,
     refunds: TableSource | None,
 ) -> LoadedEvents:
-    reader = _Reader()
+    reader = _TableReader()
     fast: dict[str, list[Any]] = {noun: [] for noun in _PLACES.values()}
     fast_places = {noun: Places() for noun in _PLACES.values()}
     header_problems: list[Problem] = []
-    rows = 0
     sources = (
         ("touches", touches),
         ("clicks", clicks),
@@ -795,11 +867,14 @@ def _read_tables(
     for kind, source in sources:
         if source is None:
             continue
-        table, name, from_csv = _arrow_table(source, kind)
+        table, name = _arrow_table(source, kind)
         reader.start(name)
-        columns = _Columns(table, kind, name, from_csv)
+        reader.kind = kind
+        if table is None:
+            _read_csv(Path(source), kind, reader)
+            continue
+        columns = _Columns(table, kind, name)
         header_problems.extend(columns.problems)
-        rows += columns.rows
         try:
             build = _BUILDERS[kind](columns)
         except (pa.ArrowException, OverflowError) as error:
@@ -829,7 +904,7 @@ def _read_tables(
         refunds=records["refund"],
         stats=slow.stats,
         problems=(*header_problems, *slow.problems),
-        rows=rows,
+        rows=slow.rows + sum(len(built) for built in fast.values()),
         origins=Origins(files=slow._origins.files, places=merged),
     )
 
@@ -954,8 +1029,26 @@ def _table_of(records: list[Any], columns: dict[str, Any]) -> Any:
         elif name == "new_customer":
             arrays[name] = pa.array([record.new_customer for record in records], pa.bool_())
         else:
-            arrays[name] = pa.array([getattr(record, name) for record in records], pa.string())
+            arrays[name] = _text_column([getattr(record, name) for record in records], name)
     return pa.table(arrays)
+
+
+def _text_column(values: list[str | None], name: str) -> Any:
+    try:
+        return pa.array(values, pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        bad = next(value for value in values if value is not None and not _encodes(value))
+        raise InvalidValueError(
+            name, bad, "text Arrow can hold (UTF-8, no lone surrogate)"
+        ) from None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _MICROSECOND = timedelta(microseconds=1)
