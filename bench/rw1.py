@@ -477,17 +477,8 @@ def run_hybridroi(data: Path, engine: str = "tables") -> Measured:
         statements = compute_statements(campaign, events, as_of=AS_OF).statements
     priced = time.perf_counter()
     totals, summed = _commissions(statements)
-    return (
-        totals,
-        {
-            "total": summed - began,
-            "read": read - began,
-            "build": built - read,
-            "engine": priced - built,
-            "sum": summed - priced,
-        },
-        ("pipeline.run" if front_door is not None else "compute_statements"),
-    )
+    entry = "pipeline.run" if front_door is not None else "compute_statements"
+    return totals, _phases(began, read, built, priced, summed), entry
 
 
 def _run_tables(data: Path, engine: str) -> Measured:
@@ -513,17 +504,23 @@ def _run_tables(data: Path, engine: str) -> Measured:
         statements = compute_statements(campaign, loaded.events, as_of=AS_OF).statements
     priced = time.perf_counter()
     totals, summed = _commissions(statements)
-    return (
-        totals,
-        {
-            "total": summed - began,
-            "read": read - began,
-            "build": 0.0,
-            "engine": priced - read,
-            "sum": summed - priced,
-        },
-        "read_event_tables + " + ("pipeline.run" if engine == "tables" else "compute_statements"),
+    entry = "read_event_tables + " + (
+        "pipeline.run" if engine == "tables" else "compute_statements"
     )
+    return totals, _phases(began, read, read, priced, summed), entry
+
+
+def _phases(
+    began: float, read: float, built: float, priced: float, summed: float
+) -> dict[str, float]:
+    """The seconds of each phase, from the instants that end them."""
+    return {
+        "total": summed - began,
+        "read": read - began,
+        "build": built - read,
+        "engine": priced - built,
+        "sum": summed - priced,
+    }
 
 
 def _commissions(statements: Any) -> tuple[Totals, float]:
