@@ -23,6 +23,7 @@ from hybridroi.files.events import (
     parse_events,
     read_event_files,
 )
+from hybridroi.files.frames import credits_table, entries_table, lines_table, report_table
 from hybridroi.files.tables import TABLE_COLUMNS, event_tables, read_event_tables
 
 __all__ = [
@@ -31,11 +32,15 @@ __all__ = [
     "LoadedEvents",
     "Progress",
     "campaign_to_json",
+    "credits_table",
+    "entries_table",
     "event_tables",
     "format_events",
+    "lines_table",
     "load_campaign",
     "parse_campaign",
     "parse_events",
     "read_event_files",
     "read_event_tables",
+    "report_table",
 ]
