@@ -307,6 +307,13 @@ class _Columns:
             return pa.nulls(len(data), pa.string())
         return data
 
+    def given(self, field: str) -> Mask:
+        """Where the column ``field`` holds a value (nowhere, when the table lacks it)."""
+        data = self.column(field)
+        if data is None:
+            return np.zeros(self.rows, dtype=np.bool_)
+        return _mask(pc.is_valid(data))
+
     def keep(self, mask: Any) -> None:
         """Keep on the column path only the rows where ``mask`` holds."""
         self.clean &= _mask(mask)
@@ -518,8 +525,11 @@ def _shared_texts(data: Any) -> list[str | None]:
     encoded = pc.dictionary_encode(data)
     distinct: list[str | None] = [sys.intern(text) for text in encoded.dictionary.to_pylist()]
     distinct.append(None)
-    indices = pc.fill_null(encoded.indices, len(distinct) - 1)
-    return list(map(distinct.__getitem__, indices.to_numpy(zero_copy_only=False).tolist()))
+    indices = pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    strings = np.empty(len(distinct), dtype=object)
+    strings[:] = distinct
+    shared: list[str | None] = strings[indices].tolist()
+    return shared
 
 
 def _mask(values: Any) -> Mask:
@@ -577,9 +587,7 @@ def _touches(columns: _Columns) -> Build:
     channels = columns.text("channel", required=False, shared=True)
     contents = columns.text("content_id", required=False)
     links = columns.text("link_id", required=False)
-    has_partner = np.fromiter(map(_given, partners), np.bool_, columns.rows)
-    has_channel = np.fromiter(map(_given, channels), np.bool_, columns.rows)
-    columns.clean &= has_partner != has_channel
+    columns.clean &= columns.given("partner_id") != columns.given("channel")
     new, put = object.__new__, object.__setattr__
 
     def make(  # noqa: PLR0917 - one argument per field, mapped over the columns
@@ -618,10 +626,6 @@ def _touches(columns: _Columns) -> Build:
         return list(map(make, *fields))
 
     return build
-
-
-def _given(value: object) -> bool:
-    return value is not None
 
 
 def _money_column(
