@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
 from tests.attribution.strategies import CAMPAIGN, T0, at, sale, touch
 
+from hybridroi.attribution import engine, last_touch
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.attribution.engine import attribute, attribute_batch, policy_of
 from hybridroi.core.errors import NaiveDatetimeError
@@ -487,3 +490,22 @@ def test_a_promo_code_touch_outside_its_window_takes_no_precedence() -> None:
     ]
     for policy in (AttributionPolicy(), AttributionPolicy(model=Linear())):
         assert [c.partner_id for c in attribute(CAMPAIGN, events, policy).credits] == ["coupons"]
+
+
+def test_attribution_pauses_the_cyclic_collector_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[bool] = []
+    sweep = last_touch.sweep_last_touch
+
+    def watched(*args: Any, **kwargs: Any) -> None:
+        seen.append(gc.isenabled())
+        sweep(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "sweep_last_touch", watched)
+    batch = check_events(CAMPAIGN, [touch("T1", "coupons", at(days=-1)), sale("C1", T0)])
+    assert gc.isenabled()
+    result = attribute_batch(CAMPAIGN, batch)
+    assert seen == [False]
+    assert gc.isenabled()
+    assert [credit.partner_id for credit in result.credits] == ["coupons"]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import gc
 import random
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -232,3 +235,39 @@ def test_accepted_refunds_never_exceed_the_sale(
         assert (r.id in accepted) == fits
         if fits:
             remaining -= r.amount
+
+
+@pytest.mark.parametrize(
+    "zone", [ZoneInfo("UTC"), ZoneInfo("Etc/UTC"), UTC, timezone(timedelta(0))]
+)
+def test_events_already_in_utc_are_kept_as_they_are(zone: tzinfo) -> None:
+    # Arrow and pandas give UTC instants with ZoneInfo("UTC"): rebuilding millions of
+    # events only to swap one UTC for another would change nothing but the cost.
+    click = touch("T1", "coupons", at(days=-1).astimezone(zone))
+    order = sale("C1", T0.astimezone(zone))
+    batch = check_events(CAMPAIGN, [click, order])
+    assert batch.touches[0] is click
+    assert batch.conversions[0] is order
+
+
+def test_events_in_other_zones_are_put_in_utc() -> None:
+    paris, plus_two = ZoneInfo("Europe/Paris"), timezone(timedelta(hours=2))
+    click = touch("T1", "coupons", at(days=-1).astimezone(plus_two))
+    order = sale("C1", T0.astimezone(paris))
+    batch = check_events(CAMPAIGN, [click, order, sale("C2", T0)])
+    assert [t.instant.tzinfo for t in batch.touches] == [UTC]
+    assert [c.instant.tzinfo for c in batch.conversions] == [UTC, UTC]
+    assert (batch.touches[0].instant, batch.conversions[0].instant) == (click.instant, T0)
+
+
+def test_checking_pauses_the_cyclic_collector_and_restores_it() -> None:
+    seen: list[bool] = []
+
+    def events() -> Iterator[Event]:
+        seen.append(gc.isenabled())
+        yield sale("C1", T0)
+
+    assert gc.isenabled()
+    check_events(CAMPAIGN, events())
+    assert seen == [False]
+    assert gc.isenabled()

@@ -45,6 +45,7 @@ from hybridroi.attribution.context import (
 from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.attribution.last_touch import sweep_last_touch
 from hybridroi.core.allocation import allocate
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.policy import (
@@ -281,6 +282,7 @@ def _general(
     return True
 
 
+@collector_paused()
 def attribute_batch(
     campaign: Campaign,
     batch: EventBatch,
@@ -289,6 +291,9 @@ def attribute_batch(
     as_of: datetime | None = None,
 ) -> AttributionResult:
     """Credit the conversions of an already checked batch to partners.
+
+    The cyclic garbage collector is paused while it runs: attribution creates
+    one credit per conversion and no reference cycles.
 
     Args:
         campaign: The campaign (partners, time zone).

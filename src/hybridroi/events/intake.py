@@ -23,15 +23,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from itertools import islice
 from operator import attrgetter, eq
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 
 from hybridroi.core.checks import collection
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
@@ -50,6 +52,12 @@ _CONTENT = attrgetter("content_id")
 _CURRENCY = attrgetter("revenue.currency")
 _NOUN = {Touch: "touch", Conversion: "conversion", Refund: "refund"}
 _NOTHING = Decimal(0)
+_ZONE = attrgetter("instant.tzinfo")
+_NO_OFFSET = timedelta(0)
+# The IANA names of UTC itself (the tz database's links to Etc/UTC).
+_UTC_KEYS = frozenset(
+    ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu")
+)
 
 
 def _chronological(events: Iterable[E]) -> tuple[E, ...]:
@@ -516,18 +524,34 @@ def _in_utc(events: list[E]) -> list[E]:
     Python subtracts two datetimes that share one ``tzinfo`` by their wall clocks, so
     across a change of daylight saving time a gap between two instants written in
     ``Europe/Paris`` is an hour off; in UTC every gap and window is elapsed time.
+    Instants already in a zone of offset zero are kept (see :func:`is_utc_zone`).
     """
-    utc = UTC
-    if all(event.instant.tzinfo is utc for event in events):
+    zones = set(map(_ZONE, events))
+    kept = {zone for zone in zones if is_utc_zone(zone)}
+    if len(kept) == len(zones):
         return events
+    utc = UTC
     return [
         event
-        if event.instant.tzinfo is utc
+        if event.instant.tzinfo in kept
         else attrs.evolve(event, instant=event.instant.astimezone(utc))
         for event in events
     ]
 
 
+def is_utc_zone(zone: tzinfo | None) -> bool:
+    """Whether instants in ``zone`` are already in UTC (its offset is always zero).
+
+    ``ZoneInfo('UTC')`` (what Arrow and pandas attach to UTC timestamps) qualifies as
+    well as ``timezone.utc``: in either, wall clocks are elapsed time, so their
+    instants are kept as they are rather than rebuilt one event at a time.
+    """
+    if isinstance(zone, ZoneInfo):
+        return zone.key in _UTC_KEYS
+    return isinstance(zone, timezone) and zone.utcoffset(None) == _NO_OFFSET
+
+
+@collector_paused()
 def check_events(
     campaign: Campaign,
     events: Iterable[Event],
@@ -538,6 +562,11 @@ def check_events(
 
     The result does not depend on the order of ``events``, and feeding an
     event twice changes nothing.
+
+    The cyclic garbage collector is paused while it runs (see
+    :func:`~hybridroi.core.collector.collector_paused`): checking creates no
+    reference cycles, and on millions of events its passes would cost as much as
+    the checking.
 
     Args:
         campaign: The campaign the events belong to.

@@ -66,6 +66,7 @@ class _DealPricer:
         self.drafts: list[_Draft] = []
         self.texts = memo.texts(self.currency)
         self.amounts = memo.money(self.currency)
+        self.units = memo.units(self.currency)
         self.partner_rules = [
             _Compiled(rule, False, self.currency, self.places, deal.statement_period)
             for rule in (*deal.custom_rules, *deal.rules)

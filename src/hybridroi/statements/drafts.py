@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import decimal
 import operator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,6 +19,7 @@ from hybridroi.core.money import MAX_DIGITS, Money, scaled
 from hybridroi.core.periods import Period, PeriodKind, period_of, periods_between
 from hybridroi.core.rounding import round_minor
 from hybridroi.domain.campaign import Campaign
+from hybridroi.events.intake import is_utc_zone
 from hybridroi.events.records import Conversion
 from hybridroi.statements.context import SaleContext
 from hybridroi.statements.explain import format_minor
@@ -42,17 +43,19 @@ class _Memo:
     """Amount texts and Money objects of one run, shared by every deal.
 
     Prices and commissions repeat across partners and periods: each amount is
-    formatted (and each Money built) once per run and currency rather than
-    once per line. Money is immutable, so lines of the same amount share one
-    object, which also saves memory on large runs. Up to ``_MEMO_LIMIT``
+    formatted (each Money built, each sale's revenue turned into minor units)
+    once per run and currency rather than once per line. Money is immutable, so
+    lines of the same amount share one object, which also saves memory on large
+    runs. Up to ``_MEMO_LIMIT``
     amounts are remembered per currency; the rest are built each time.
     """
 
-    __slots__ = ("_money", "_texts")
+    __slots__ = ("_money", "_texts", "_units")
 
     def __init__(self) -> None:
         self._texts: dict[str, dict[int, str]] = {}
         self._money: dict[str, dict[int, Money]] = {}
+        self._units: dict[str, dict[Decimal, int]] = {}
 
     def texts(self, currency: str) -> dict[int, str]:
         """The remembered texts of amounts in ``currency``, by minor units."""
@@ -61,6 +64,10 @@ class _Memo:
     def money(self, currency: str) -> dict[int, Money]:
         """The remembered Money objects of ``currency``, by minor units."""
         return self._money.setdefault(currency, {})
+
+    def units(self, currency: str) -> dict[Decimal, int]:
+        """The remembered minor units of amounts in ``currency``, by amount."""
+        return self._units.setdefault(currency, {})
 
 
 def _exact_text(value: Exact, currency: str) -> str:
@@ -186,26 +193,47 @@ def _last_instant(period: Period) -> datetime:
 
 
 class _Periods:
-    """Finds the period of instants visited in increasing order with few calendar look-ups."""
+    """Finds the period of instants visited in increasing order with few calendar look-ups.
 
-    __slots__ = ("_campaign", "_current", "_kind", "_timezone")
+    The current period's bounds are also kept in the zone of the instants looked up,
+    when that zone is UTC under another name (Arrow's ``ZoneInfo('UTC')``): Python
+    compares two datetimes of one ``tzinfo`` by their fields, but those of two zones
+    through an offset look-up on each side, which would cost more than the rest of
+    the look-up.
+    """
+
+    __slots__ = ("_campaign", "_current", "_end", "_kind", "_start", "_timezone", "_zone")
 
     def __init__(self, campaign: Campaign, kind: PeriodKind) -> None:
         self._campaign = campaign
         self._kind = kind
         self._timezone = campaign.timezone
         self._current: Period | None = None
+        self._zone: tzinfo | None = None
+        self._start = self._end = campaign.start
         if kind is PeriodKind.CAMPAIGN:
             self._current = campaign.period_of(campaign.start, kind)
 
     def of(self, instant: datetime) -> Period:
         current = self._current
-        if current is not None and (
-            self._kind is PeriodKind.CAMPAIGN or current.start <= instant < current.end
-        ):
-            return current
+        if current is not None:
+            if self._kind is PeriodKind.CAMPAIGN:
+                return current
+            if instant.tzinfo is self._zone:
+                if self._start <= instant < self._end:
+                    return current
+            elif current.start <= instant < current.end:
+                return current
         current = period_of(instant, self._kind, self._timezone)
         self._current = current
+        zone = instant.tzinfo
+        if zone is not None and is_utc_zone(zone):
+            # In a zone of offset zero, comparing fields is comparing instants.
+            self._zone = zone
+            self._start = current.start.astimezone(zone)
+            self._end = current.end.astimezone(zone)
+        else:
+            self._zone = None
         return current
 
 

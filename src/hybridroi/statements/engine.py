@@ -169,8 +169,13 @@ class _Run:
         )
         self.inputs = _Inputs(batch, as_of=as_of, problems=self.problems, want_clicks=want_clicks)
         self.credits: dict[str, list[Credit]] = {}
+        by_partner = self.credits
         for credit in attribution.credits:
-            self.credits.setdefault(credit.partner_id, []).append(credit)
+            # Not setdefault: that would build an empty list per credit to throw away.
+            group = by_partner.get(credit.partner_id)
+            if group is None:
+                group = by_partner[credit.partner_id] = []
+            group.append(credit)
         self.published: dict[str, list[Content]] = {}
         for content in sorted(campaign.contents, key=lambda item: (item.published_at, item.id)):
             if content.published_at <= as_of:

@@ -17,14 +17,21 @@ from fractions import Fraction
 
 from hybridroi.attribution.credits import Credit, CreditRole
 from hybridroi.core.errors import MissingRateError
-from hybridroi.core.money import minor_unit, scaled
+from hybridroi.core.money import Money, minor_unit, scaled
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.domain.policy import TouchKind
 from hybridroi.domain.rules import CommissionBase
 from hybridroi.events.intake import EventBatch
 from hybridroi.events.records import Conversion, ConversionKind, Touch
 from hybridroi.statements.deal import _DealPricer
-from hybridroi.statements.drafts import _BY_ID, _BY_INSTANT, Exact, _Sale, _to_exact
+from hybridroi.statements.drafts import (
+    _BY_ID,
+    _BY_INSTANT,
+    _MEMO_LIMIT,
+    Exact,
+    _Sale,
+    _to_exact,
+)
 
 
 def _base_units(conversion: Conversion, base: CommissionBase) -> int | None:  # noqa: PLR0911 - one exit per commission base
@@ -47,6 +54,16 @@ def _base_units(conversion: Conversion, base: CommissionBase) -> int | None:  # 
     if tax is None:
         return None
     return gross.minor_units - tax.minor_units
+
+
+def _revenue_units(revenue: Money, currency: str, places: int, units: dict[Decimal, int]) -> int:
+    """A sale's revenue in its own minor units, remembered in ``units`` if in ``currency``."""
+    if revenue.currency != currency:
+        return int(scaled(revenue.amount, minor_unit(revenue.currency)))
+    result = int(scaled(revenue.amount, places))
+    if len(units) < _MEMO_LIMIT:
+        units[revenue.amount] = result
+    return result
 
 
 class _Inputs:
@@ -117,6 +134,7 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
     refund_ids = inputs.refund_ids
     lead_kind = ConversionKind.LEAD
     needs_quantity = pricer.needs_quantity
+    units = pricer.units
     sales: list[_Sale] = []
     for credit in credits:
         conversion = conversions.get(credit.conversion_id)
@@ -132,12 +150,9 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
             continue
         revenue_money = conversion.revenue
         sale_currency = revenue_money.currency
-        revenue = int(
-            scaled(
-                revenue_money.amount,
-                places if sale_currency == currency else minor_unit(sale_currency),
-            )
-        )
+        revenue = units.get(revenue_money.amount) if sale_currency == currency else None
+        if revenue is None:
+            revenue = _revenue_units(revenue_money, currency, places, units)
         base = revenue if net else _base_units(conversion, base_kind)
         if base is None:
             problems.append(_no_base(pricer, conversion))
@@ -152,7 +167,9 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
         sale.instant = conversion.instant
         sale.lead = conversion.kind is lead_kind
         share = credit.share
-        sale.share = 1 if share == 1 else share
+        # A share of one is an int: the products of a whole credit stay ints. (A share is
+        # one exactly when its reduced numerator equals its denominator.)
+        sale.share = 1 if share.numerator == share.denominator else share
         sale.refunded = refunded
         sale.fully_refunded = refunded > 0 and refunded >= revenue
         if refunded:
