@@ -10,12 +10,12 @@ hybridroi.core.errors.NaiveDatetimeError: Conversion.instant: expected a timezon
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hybridroi.core.errors import InvalidValueError, NaiveDatetimeError
 
-__all__ = ["EARLIEST", "LATEST", "UTC", "in_range", "require_aware", "zone"]
+__all__ = ["EARLIEST", "LATEST", "UTC", "in_range", "is_utc_zone", "require_aware", "zone"]
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 """The earliest instant the library accepts (1900-01-01T00:00Z)."""
@@ -86,3 +86,25 @@ def zone(name: str, field: str = "timezone") -> ZoneInfo:
         raise InvalidValueError(
             field, name, "an IANA time zone name such as 'Europe/Paris'"
         ) from None
+
+
+# The IANA names of UTC itself (the tz database's links to Etc/UTC).
+_UTC_KEYS = frozenset(
+    ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu")
+)
+_NO_OFFSET = timedelta(0)
+
+
+def is_utc_zone(zone: tzinfo | None) -> bool:
+    """Whether instants in ``zone`` are already in UTC (its offset is always zero).
+
+    ``ZoneInfo('UTC')`` (what Arrow and pandas attach to UTC timestamps) qualifies as
+    well as ``timezone.utc``: in either, wall clocks are elapsed time, and two instants
+    of that zone compare field by field, without an offset lookup on each side.
+
+    >>> is_utc_zone(ZoneInfo("Etc/UTC")), is_utc_zone(ZoneInfo("Europe/Paris"))
+    (True, False)
+    """
+    if isinstance(zone, ZoneInfo):
+        return zone.key in _UTC_KEYS
+    return isinstance(zone, timezone) and zone.utcoffset(None) == _NO_OFFSET

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from operator import attrgetter, eq
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -37,7 +36,7 @@ from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.timezones import UTC, require_aware
+from hybridroi.core.timezones import UTC, is_utc_zone, require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.records import Conversion, Event, Refund, Touch
 
@@ -53,11 +52,6 @@ _CURRENCY = attrgetter("revenue.currency")
 _NOUN = {Touch: "touch", Conversion: "conversion", Refund: "refund"}
 _NOTHING = Decimal(0)
 _ZONE = attrgetter("instant.tzinfo")
-_NO_OFFSET = timedelta(0)
-# The IANA names of UTC itself (the tz database's links to Etc/UTC).
-_UTC_KEYS = frozenset(
-    ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu")
-)
 
 
 def _chronological(events: Iterable[E]) -> tuple[E, ...]:
@@ -537,18 +531,6 @@ def _in_utc(events: list[E]) -> list[E]:
         else attrs.evolve(event, instant=event.instant.astimezone(utc))
         for event in events
     ]
-
-
-def is_utc_zone(zone: tzinfo | None) -> bool:
-    """Whether instants in ``zone`` are already in UTC (its offset is always zero).
-
-    ``ZoneInfo('UTC')`` (what Arrow and pandas attach to UTC timestamps) qualifies as
-    well as ``timezone.utc``: in either, wall clocks are elapsed time, so their
-    instants are kept as they are rather than rebuilt one event at a time.
-    """
-    if isinstance(zone, ZoneInfo):
-        return zone.key in _UTC_KEYS
-    return isinstance(zone, timezone) and zone.utcoffset(None) == _NO_OFFSET
 
 
 @collector_paused()

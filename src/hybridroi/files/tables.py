@@ -117,10 +117,7 @@ _BOUND = 2**62
 _TOUCH_KINDS = {kind.value: kind for kind in TouchKind}
 _REFUND_KINDS = {kind.value: kind for kind in RefundKind}
 _CONVERSION_KINDS = {"sale": ConversionKind.SALE, "lead": ConversionKind.LEAD}
-_MONEY_FIELDS = {
-    "conversions": ("revenue", "gross", "tax", "shipping", "discount"),
-    "refunds": ("amount",),
-}
+_SALE_AMOUNTS = ("revenue", "gross", "tax", "shipping", "discount")
 
 Mask = npt.NDArray[np.bool_]
 
@@ -277,11 +274,19 @@ class _Columns:
         self.table = table
         self.present = [column for column in known if column in names]
         self.clean: Mask = np.ones(self.rows, dtype=np.bool_)
+        # Each column is combined and converted once, however many checks read it.
+        self._columns: dict[str, Any] = {}
 
     def column(self, field: str) -> Any:
         """The column ``field`` as one Arrow array, or None when the table lacks it."""
         if field not in self.present:
             return None
+        if field not in self._columns:
+            self._columns[field] = self._normalized(field)
+        return self._columns[field]
+
+    def _normalized(self, field: str) -> Any:
+        """The column ``field`` in one chunk, text as ``string``, or refused."""
         data = self.table.column(field).combine_chunks()
         if pa.types.is_dictionary(data.type):
             # Decoded by hand: Arrow has no take kernel for every value type (string_view).
@@ -565,10 +570,6 @@ Build = Callable[[Mask], list[Any]]
 """Builds the records of the rows a mask keeps, in row order."""
 
 
-def _kept(values: list[Any], keep: list[bool]) -> Any:
-    return compress(values, keep)
-
-
 def _constant(value: object, rows: int) -> list[Any]:
     return [value] * rows
 
@@ -614,14 +615,14 @@ def _touches(columns: _Columns) -> Build:
     def build(clean: Mask) -> list[Any]:
         keep = clean.tolist()
         fields = (
-            _kept(ids, keep),
-            _kept(kinds, keep),
+            compress(ids, keep),
+            compress(kinds, keep),
             _instants(micros[clean]),
-            _kept(keys, keep),
-            _kept(partners, keep),
-            _kept(channels, keep),
-            _kept(contents, keep),
-            _kept(links, keep),
+            compress(keys, keep),
+            compress(partners, keep),
+            compress(channels, keep),
+            compress(contents, keep),
+            compress(links, keep),
         )
         return list(map(make, *fields))
 
@@ -662,8 +663,7 @@ def _conversions(columns: _Columns) -> Build:
     micros = columns.instants("instant")
     codes, places = columns.currencies("currency")
     figures = {
-        field: columns.money(field, places, required=field == "revenue")
-        for field in _MONEY_FIELDS["conversions"]
+        field: columns.money(field, places, required=field == "revenue") for field in _SALE_AMOUNTS
     }
     for units, valid in figures.values():
         columns.clean &= (units >= 0) | ~valid
@@ -711,25 +711,26 @@ def _conversions(columns: _Columns) -> Build:
 
     def build(clean: Mask) -> list[Any]:
         keep = clean.tolist()
+        kept_codes = list(compress(codes, keep))
         money = [
-            _money_column(units[clean], valid[clean], list(_kept(codes, keep)), places[clean])
+            _money_column(units[clean], valid[clean], kept_codes, places[clean])
             for units, valid in figures.values()
         ]
         revenue, gross, tax, shipping, discount = money
         fields = (
-            _kept(ids, keep),
+            compress(ids, keep),
             _instants(micros[clean]),
-            _kept(keys, keep),
+            compress(keys, keep),
             revenue,
-            _kept(news, keep),
-            _kept(kinds, keep),
+            compress(news, keep),
+            compress(kinds, keep),
             gross,
             tax,
             shipping,
             discount,
-            _kept(promos, keep),
-            _kept(clicks, keep),
-            _kept(countries, keep),
+            compress(promos, keep),
+            compress(clicks, keep),
+            compress(countries, keep),
         )
         return list(map(make, *fields))
 
@@ -747,8 +748,13 @@ def _refunds(columns: _Columns) -> Build:
     columns.clean &= units > 0
     new, put = object.__new__, object.__setattr__
 
+    # Fed the rows that passed every check only: their ids are present.
     def make(
-        ident: str, sale: str, instant: datetime, amount: Money | None, kind: RefundKind
+        ident: str | None,
+        sale: str | None,
+        instant: datetime,
+        amount: Money | None,
+        kind: RefundKind,
     ) -> Refund:
         refund: Refund = new(Refund)
         put(refund, "id", ident)
@@ -760,13 +766,15 @@ def _refunds(columns: _Columns) -> Build:
 
     def build(clean: Mask) -> list[Any]:
         keep = clean.tolist()
-        amounts = _money_column(units[clean], valid[clean], list(_kept(codes, keep)), places[clean])
+        amounts = _money_column(
+            units[clean], valid[clean], list(compress(codes, keep)), places[clean]
+        )
         fields = (
-            _kept(ids, keep),
-            _kept(sales, keep),
+            compress(ids, keep),
+            compress(sales, keep),
             _instants(micros[clean]),
             amounts,
-            _kept(kinds, keep),
+            compress(kinds, keep),
         )
         return list(map(make, *fields))
 

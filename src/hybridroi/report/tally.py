@@ -23,13 +23,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime, timezone, tzinfo
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from hybridroi.attribution.credits import Credit
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money, Rounding, minor_unit
 from hybridroi.core.periods import Period, PeriodKind, period_of
 from hybridroi.core.problems import Problem, ProblemKind
+from hybridroi.core.timezones import is_utc_zone
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Partner
 from hybridroi.events.intake import EventBatch
@@ -192,12 +192,9 @@ class Cell:
         self.contents |= other.contents
 
 
-_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
-
-
 def _fixed_offset(zone: tzinfo | None) -> bool:
     """Whether ``zone`` is known to keep one offset: a ``timezone``, or a UTC ``ZoneInfo``."""
-    return isinstance(zone, timezone) or (isinstance(zone, ZoneInfo) and zone.key in _UTC_NAMES)
+    return isinstance(zone, timezone) or is_utc_zone(zone)
 
 
 def exact_sum(numerators: Mapping[int, int]) -> Fraction:

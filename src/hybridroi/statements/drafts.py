@@ -18,8 +18,8 @@ from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import MAX_DIGITS, Money, scaled
 from hybridroi.core.periods import Period, PeriodKind, period_of, periods_between
 from hybridroi.core.rounding import round_minor
+from hybridroi.core.timezones import is_utc_zone
 from hybridroi.domain.campaign import Campaign
-from hybridroi.events.intake import is_utc_zone
 from hybridroi.events.records import Conversion
 from hybridroi.statements.context import SaleContext
 from hybridroi.statements.explain import format_minor
