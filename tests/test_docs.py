@@ -26,6 +26,7 @@ PAGES = sorted(DOCS.glob("*.md"))
 # whenever one exports it.
 NAMESPACES = (
     "hybridroi",
+    "hybridroi.attribution",
     "hybridroi.core",
     "hybridroi.evaluation",
     "hybridroi.files",

@@ -10,8 +10,9 @@ One call takes a campaign and its events to statements and a blended ROI report:
     print(hybridroi.report_to_table(result.report))
 
 The top level holds what that needs: money, the campaign records, the event records,
-:func:`run` and its :class:`RunResult`, problems and the base error, reading files and tables and
-writing the report as a table. The rest lives in namespaces:
+:func:`run` and its :class:`RunResult`, :func:`compare_models` (the same campaign under several
+attribution models), problems and the base error, reading files and tables and writing the report
+as a table. The rest lives in namespaces:
 
 * ``hybridroi.rules``: commission rules, their conditions and tier bands;
 * ``hybridroi.ledger``: what is pending, locked, payable and paid; stores and exports;
@@ -22,10 +23,12 @@ writing the report as a table. The rest lives in namespaces:
 * ``hybridroi.core``: exact money, FX, periods, durations and the errors.
 
 The stages :func:`run` wires are plain functions of data, each in its own package:
-``hybridroi.events`` (checking), ``hybridroi.attribution`` (credits),
+``hybridroi.events`` (checking), ``hybridroi.attribution`` (credits; journeys and the
+Markov and Shapley models),
 ``hybridroi.statements`` (pricing) and ``hybridroi.report`` (the report).
 """
 
+from hybridroi.comparison import compare_models
 from hybridroi.core.allocation import allocate
 from hybridroi.core.errors import HybridRoiError
 from hybridroi.core.fx import FxRates
@@ -90,6 +93,7 @@ __all__ = [
     "TouchKind",
     "UnroundedMoney",
     "allocate",
+    "compare_models",
     "load_campaign",
     "read_event_files",
     "read_event_tables",

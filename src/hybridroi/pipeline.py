@@ -173,6 +173,36 @@ def run(
     )
 
 
+def events_of(events: object) -> tuple[Event, ...]:
+    """The events given to :func:`run`, as a tuple (checked one by one later).
+
+    Args:
+        events: What the caller gave.
+
+    Returns:
+        The events.
+
+    Raises:
+        InvalidTypeError: If ``events`` is not a collection.
+    """
+    return _events(events)
+
+
+def stats_of(stats: object) -> tuple[ContentStats, ...]:
+    """The content statistics given to :func:`run`, each checked to be a ``ContentStats``.
+
+    Args:
+        stats: What the caller gave.
+
+    Returns:
+        The statistics.
+
+    Raises:
+        InvalidTypeError: If ``stats`` is not a collection of ``ContentStats``.
+    """
+    return _stats(stats)
+
+
 def _events(events: object) -> tuple[Event, ...]:
     """The events given to :func:`run`, as a tuple (checked one by one later, by check_events)."""
     if isinstance(events, str | bytes) or not isinstance(events, Iterable):

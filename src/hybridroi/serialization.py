@@ -59,7 +59,13 @@ from hybridroi.core.money import Money, Rounding, UnroundedMoney, to_decimal
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.conditions import CONDITION_TYPES
 from hybridroi.domain.partners import Affiliate, Influencer
-from hybridroi.domain.policy import AttributionPolicy, TouchKind
+from hybridroi.domain.policy import (
+    AttributionModel,
+    AttributionPolicy,
+    DataDriven,
+    TouchKind,
+    is_custom_model,
+)
 from hybridroi.domain.rules import RULE_TYPES
 
 __all__ = ["DocumentError", "converter", "structure", "unstructure"]
@@ -235,6 +241,20 @@ def _rounding(value: Any, _type: Any) -> Rounding:
 
 def _windows_to_table(windows: tuple[tuple[TouchKind, relativedelta], ...]) -> dict[str, str]:
     return {kind.value: format_duration(duration) for kind, duration in windows}
+
+
+_MODEL_TYPE: Any = AttributionModel
+
+
+def _model_to_data(conv: cattrs.Converter, model: object) -> Any:
+    """A built-in model as plain data; a custom model (code, not data) is refused."""
+    if is_custom_model(model):
+        raise InvalidValueError(
+            "AttributionPolicy.model",
+            model,
+            "a built-in model: a custom model is code and cannot be written as data",
+        )
+    return conv.unstructure(model, type(model))
 
 
 def _format_error(exc: BaseException, type_: Any) -> str:
@@ -523,18 +543,39 @@ def _make_converter(*, cells: bool = False, detailed: bool = True) -> cattrs.Con
     conv.register_structure_hook(Rounding, _rounding)
     conv.register_unstructure_hook(Rounding, lambda r: r.name.lower())
     # Windows read as a table ({"click": "30 days"}) or as pairs; the policy parses them.
+    # Weights read as a table ({"tiktok": "0.39"}) or as pairs; the model parses them.
+    conv.register_structure_hook(
+        DataDriven,
+        _record_hook(
+            make_dict_structure_fn(DataDriven, conv, weights=override(struct_hook=lambda v, _t: v))
+        ),
+    )
+    conv.register_unstructure_hook(
+        DataDriven,
+        make_dict_unstructure_fn(
+            DataDriven,
+            conv,
+            weights=override(unstruct_hook=lambda pairs: {c: str(w) for c, w in pairs}),
+        ),
+    )
     conv.register_structure_hook(
         AttributionPolicy,
         _record_hook(
             make_dict_structure_fn(
-                AttributionPolicy, conv, windows=override(struct_hook=lambda v, _t: v)
+                AttributionPolicy,
+                conv,
+                windows=override(struct_hook=lambda v, _t: v),
+                model=override(struct_hook=lambda v, _t: conv.structure(v, _MODEL_TYPE)),
             )
         ),
     )
     conv.register_unstructure_hook(
         AttributionPolicy,
         make_dict_unstructure_fn(
-            AttributionPolicy, conv, windows=override(unstruct_hook=_windows_to_table)
+            AttributionPolicy,
+            conv,
+            windows=override(unstruct_hook=_windows_to_table),
+            model=override(unstruct_hook=lambda model: _model_to_data(conv, model)),
         ),
     )
     configure_tagged_union(

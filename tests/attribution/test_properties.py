@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from hypothesis import example, given
@@ -16,6 +16,7 @@ from hybridroi.core.money import Money
 from hybridroi.domain.policy import (
     AttributionModel,
     AttributionPolicy,
+    DataDriven,
     FirstTouch,
     IntroducerCloser,
     LastTouch,
@@ -37,6 +38,13 @@ MODELS = [
     TimeDecay(half_life="3 days"),
     IntroducerCloser(),
     IntroducerCloser(introducer_share="1/2"),
+    # Fitted weights: a partner without one (cashback), an outside channel's kept.
+    DataDriven(
+        method="markov",
+        version="v1",
+        weights={"lea": "0.39", "max": "0.2", "coupons": "0.01", "paid_search": "0.4"},
+        fitted_as_of=datetime(2026, 1, 1, tzinfo=UTC),
+    ),
 ]
 WINDOWS = {TouchKind.VIEW: "2 days", TouchKind.CLICK: "10 days", TouchKind.PROMO_CODE: "7 days"}
 LENGTHS = {

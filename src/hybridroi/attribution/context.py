@@ -23,9 +23,12 @@ from hybridroi.domain.partners import Influencer
 from hybridroi.domain.policy import (
     AttributionModel,
     AttributionPolicy,
+    CustomModel,
+    DataDriven,
     TieBreak,
     TimeDecay,
     TouchKind,
+    is_custom_model,
 )
 from hybridroi.events.records import Conversion, Touch
 
@@ -84,8 +87,8 @@ def _share_text(share: Fraction) -> str:
     return f"about {rounded}%"
 
 
-def _model_label(model: AttributionModel) -> str:
-    return model.describe() if isinstance(model, TimeDecay) else model.label
+def _model_label(model: AttributionModel | CustomModel) -> str:
+    return model.describe() if isinstance(model, TimeDecay | DataDriven) else model.label
 
 
 class AttributionContext:
@@ -100,6 +103,7 @@ class AttributionContext:
         self.policy = policy
         self.model = policy.model
         self.label = _model_label(policy.model)
+        self.custom = is_custom_model(policy.model)
         self.zone: ZoneInfo = zone(campaign.timezone)
         self.influencers = frozenset(p.id for p in campaign.partners if isinstance(p, Influencer))
         self.fixed: dict[TouchKind, timedelta] = {}

@@ -46,10 +46,13 @@ from hybridroi.attribution.credits import AttributionResult, Credit, CreditRole
 from hybridroi.attribution.last_touch import sweep_last_touch
 from hybridroi.core.allocation import allocate
 from hybridroi.core.collector import collector_paused
+from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.money import scaled
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.policy import (
     AttributionPolicy,
+    DataDriven,
     LastTouch,
     TouchKind,
 )
@@ -162,6 +165,8 @@ def _split(
 ) -> None:
     """Credit ``touches`` (partner touches, oldest first) under the policy's model."""
     shares = context.model.shares(touches, conversion.instant, context.influencers)
+    if context.custom:
+        shares = _checked(context, conversion, touches, shares)
     by_partner: dict[str, Fraction] = {}
     credited: dict[str, list[int]] = {}
     for index, (touch, share) in enumerate(zip(touches, shares, strict=True)):
@@ -221,9 +226,48 @@ def _split(
                 decisive.content_id,
                 revenues[partner],
                 f"{context.label}: {context.share_text(share)} of the sale as {role.value}, "
-                f"{_of(len(positions), count)}; {which} {context.touch_text(decisive, instant)}",
+                f"{_of(len(positions), count)}; {which} {context.touch_text(decisive, instant)}"
+                f"{_weight_words(context.model, partner, by_partner)}",
             )
         )
+
+
+def _weight_words(model: object, partner: str, by_partner: dict[str, Fraction]) -> str:
+    """For fitted weights: the partner's weight against the sum over the sale's partners."""
+    if not isinstance(model, DataDriven):
+        return ""
+    weights = dict(model.weights)
+    present = [weights[other] for other in by_partner if other in weights]
+    total = sum(map(Fraction, present), Fraction(0))
+    if not total:
+        return f"; no partner of the sale has a {model.noun}: equal shares"
+    # The sum, exactly, with as many places as the weights are written with.
+    places = max(-int(weight.as_tuple().exponent) for weight in present)
+    places = max(places, 0)
+    shown = scaled(int(total * 10**places), -places)
+    return f"; {model.noun} {model.weight_text(partner)} of {shown} on the sale's partners"
+
+
+def _checked(
+    context: AttributionContext,
+    conversion: Conversion,
+    touches: Sequence[Touch],
+    shares: object,
+) -> tuple[Fraction, ...]:
+    """The shares a custom model returned, if they keep the contract of a model."""
+    field = f"AttributionPolicy.model ({context.label}) on conversion {conversion.id}"
+    expected = f"{len(touches)} exact shares (Fraction or int), each >= 0, summing to exactly 1"
+    if isinstance(shares, str | bytes) or not isinstance(shares, Iterable):
+        raise InvalidValueError(field, shares, expected)
+    result = tuple(shares)
+    if (
+        len(result) != len(touches)
+        or not all(type(share) in (Fraction, int) for share in result)
+        or any(share < 0 for share in result)
+        or sum(result, Fraction(0)) != 1
+    ):
+        raise InvalidValueError(field, result, expected)
+    return tuple(Fraction(share) for share in result)
 
 
 def _of(credited: int, eligible: int) -> str:

@@ -31,6 +31,7 @@ import decimal
 import functools
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from fractions import Fraction
 from typing import TypeAlias
 
 import attrs
@@ -50,6 +51,7 @@ __all__ = [
     "Rate",
     "Rounding",
     "UnroundedMoney",
+    "finite_decimal",
     "is_currency",
     "minor_unit",
     "scaled",
@@ -109,6 +111,32 @@ def scaled(value: Decimal | int, exponent: int) -> Decimal:
     (Decimal('12.34'), Decimal('1234'))
     """
     return _exactly(Decimal(value).scaleb, exponent, _EXACT, field="amount")
+
+
+def finite_decimal(value: Fraction) -> Decimal | None:
+    """The exact decimal of a fraction whose expansion is finite, else None.
+
+    A fraction is a finite decimal when its denominator has no prime factor but 2
+    and 5 (``3/8`` is 0.375; ``1/3`` is not).
+
+    Raises:
+        InvalidValueError: If the decimal needs more than :data:`MAX_DIGITS` digits.
+
+    >>> finite_decimal(Fraction(3, 8)), finite_decimal(Fraction(1, 3))
+    (Decimal('0.375'), None)
+    """
+    denominator = value.denominator
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    if denominator != 1:
+        return None
+    places = max(twos, fives)
+    return scaled(value.numerator * (10**places // value.denominator), -places)
 
 
 @functools.cache

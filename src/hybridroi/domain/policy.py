@@ -34,14 +34,17 @@ from typing import Any, ClassVar, Literal, Protocol, TypeAlias
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from hybridroi.core.checks import collection, enum_member, instance_of, one_of
+from hybridroi.core.checks import aware, collection, enum_member, identifier, instance_of, one_of
 from hybridroi.core.durations import fixed_length, format_duration, parse_duration
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
+from hybridroi.core.money import finite_decimal
 
 __all__ = [
     "DEFAULT_WINDOWS",
     "AttributionModel",
     "AttributionPolicy",
+    "CustomModel",
+    "DataDriven",
     "FirstTouch",
     "IntroducerCloser",
     "LastTouch",
@@ -51,7 +54,9 @@ __all__ = [
     "TimeDecay",
     "TouchKind",
     "Touchpoint",
+    "is_custom_model",
     "to_share",
+    "weighted_split",
 ]
 
 
@@ -431,12 +436,212 @@ class IntroducerCloser:
         return tuple(result)
 
 
+def weighted_split(channels: Iterable[str], weights: Mapping[str, Fraction]) -> dict[str, Fraction]:
+    """Split one conversion among its distinct channels in proportion to their weights.
+
+    This is the one rule by which fitted weights (Markov removal effects, Shapley
+    values) become shares: of a journey's channels when the fitted model is
+    read, and of a sale's partners when it is paid. A channel without a weight
+    weighs 0; when every channel of the journey weighs 0, they share equally.
+
+    >>> weights = {"tiktok": Fraction(3), "coupons": Fraction(1)}
+    >>> weighted_split(["tiktok", "coupons", "tiktok"], weights)
+    {'coupons': Fraction(1, 4), 'tiktok': Fraction(3, 4)}
+
+    Args:
+        channels: The journey's channels, repeats allowed (at least one).
+        weights: The weight of each channel, >= 0.
+
+    Returns:
+        The share of each distinct channel, by channel name, summing to exactly 1.
+
+    Raises:
+        InvalidValueError: If ``channels`` is empty.
+    """
+    distinct = sorted(set(channels))
+    if not distinct:
+        raise InvalidValueError("channels", (), "at least one channel")
+    parts = [Fraction(weights.get(channel, _ZERO)) for channel in distinct]
+    total = sum(parts, _ZERO)
+    if not total:
+        equal = Fraction(1, len(distinct))
+        return dict.fromkeys(distinct, equal)
+    return {channel: part / total for channel, part in zip(distinct, parts, strict=True)}
+
+
+_METHODS = ("markov", "shapley")
+_METHOD_NOUN = {"markov": "removal effect", "shapley": "Shapley value"}
+
+
+def _weights(
+    value: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> tuple[tuple[str, Decimal], ...]:
+    name = "DataDriven.weights"
+    pairs = (
+        value.items()
+        if isinstance(value, Mapping)
+        else collection(value, name, tuple | list, "a (channel, weight) pair")
+    )
+    result: dict[str, Decimal] = {}
+    for pair in pairs:
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise InvalidTypeError(name, pair, "a (channel, weight) pair")
+        channel, raw = pair
+        if not isinstance(channel, str) or not channel or channel != channel.strip():
+            raise InvalidValueError(name, channel, "a non-empty channel name")
+        if channel in result:
+            raise InvalidValueError(name, channel, "one weight per channel")
+        if isinstance(raw, bool | float) or not isinstance(raw, Decimal | int | str | Fraction):
+            raise InvalidValueError(
+                f"{name}[{channel}]", raw, "an exact weight >= 0 such as '0.39' (no float)"
+            )
+        if isinstance(raw, Fraction):
+            exact = finite_decimal(raw)
+            if exact is None:
+                raise InvalidValueError(
+                    f"{name}[{channel}]", raw, "a weight with a finite decimal expansion"
+                )
+            weight = exact
+        else:
+            try:
+                weight = Decimal(raw.strip() if isinstance(raw, str) else raw)
+            except decimal.InvalidOperation:
+                raise InvalidValueError(
+                    f"{name}[{channel}]", raw, "a weight such as '0.39'"
+                ) from None
+        if not weight.is_finite() or weight < 0:
+            raise InvalidValueError(f"{name}[{channel}]", raw, "a finite weight >= 0")
+        result[channel] = weight
+    if not result:
+        raise InvalidValueError(name, value, "at least one channel weight")
+    return tuple(sorted(result.items()))
+
+
+@attrs.frozen(kw_only=True)
+class DataDriven:
+    """Shares by weights fitted on the campaign's journeys (a Markov or Shapley model).
+
+    The weights are frozen data: a model version, fitted once on the journeys
+    up to ``fitted_as_of`` (see :mod:`hybridroi.attribution.markov` and
+    :mod:`hybridroi.attribution.shapley`, whose results make one with
+    ``to_model``). A later refit is a new version; it never silently reprices a
+    sale. A sale's partners share it in proportion to their weights
+    (:func:`weighted_split`), spread evenly over that partner's eligible
+    touches. A partner without a weight weighs 0; when every partner of the sale
+    weighs 0, they share equally. Weights of outside channels are kept (they
+    were part of the fit) but only partners are paid: see docs/attribution.md.
+
+    Attributes:
+        kind: Always ``"data_driven"``; names the model in plain data.
+        method: ``"markov"`` (weights are removal effects) or ``"shapley"``
+            (weights are Shapley values).
+        version: The model version, an identifier (``"spring-2026-11"``).
+        weights: Each channel's weight (a partner id or an outside channel),
+            an exact decimal >= 0, sorted by channel.
+        fitted_as_of: The instant of the fit: journeys up to it were read.
+        fitted_since: The start of the journeys read, if bounded.
+    """
+
+    label: ClassVar[str] = "data-driven"
+
+    kind: Literal["data_driven"] = attrs.field(
+        default="data_driven", validator=one_of(("data_driven",), '"data_driven"')
+    )
+    method: Literal["markov", "shapley"] = attrs.field(
+        validator=one_of(_METHODS, '"markov" or "shapley"')
+    )
+    version: str = attrs.field(validator=identifier)
+    weights: tuple[tuple[str, Decimal], ...] = attrs.field(converter=_weights)
+    fitted_as_of: datetime = attrs.field(validator=aware)
+    fitted_since: datetime | None = attrs.field(default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.fitted_since is not None:
+            aware(self, attrs.fields(DataDriven).fitted_since, self.fitted_since)
+            if self.fitted_since > self.fitted_as_of:
+                raise InvalidValueError(
+                    "DataDriven.fitted_since",
+                    self.fitted_since,
+                    f"an instant at or before fitted_as_of {self.fitted_as_of.isoformat()}",
+                )
+
+    @property
+    def weight_of(self) -> dict[str, Fraction]:
+        """The weights as exact fractions, by channel."""
+        return {channel: Fraction(weight) for channel, weight in self.weights}
+
+    @property
+    def noun(self) -> str:
+        """What a weight is: ``"removal effect"`` or ``"Shapley value"``."""
+        return _METHOD_NOUN[self.method]
+
+    def weight_text(self, channel: str) -> str:
+        """A channel's weight as written in the model (``"0.39"``), ``"0"`` without one."""
+        for name, weight in self.weights:
+            if name == channel:
+                return str(weight)
+        return "0"
+
+    def describe(self) -> str:
+        """The model and its version, for reasons."""
+        return f"{self.method} model {self.version}"
+
+    def shares(
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
+    ) -> tuple[Fraction, ...]:
+        """One share per touch, oldest first: each partner's weighted share spread over its touches.
+
+        Args:
+            touches: The eligible partner touches, oldest first (at least one).
+            conversion_instant: When the conversion happened.
+            influencers: Ids of the campaign's influencers.
+
+        Returns:
+            The shares, summing to 1.
+        """
+        partners = [str(touch.partner_id) for touch in touches]
+        split = weighted_split(partners, self.weight_of)
+        counts: dict[str, int] = {}
+        for partner in partners:
+            counts[partner] = counts.get(partner, 0) + 1
+        return tuple(split[partner] / counts[partner] for partner in partners)
+
+
+class CustomModel(Protocol):
+    """A model written by the user: any object with a ``kind``, a ``label`` and ``shares``.
+
+    The engine calls ``shares`` like those of the built-in models and checks what
+    it returns (one exact share per touch, each >= 0, summing to exactly 1); a
+    model that breaks the contract stops the run with an error naming it. A custom
+    model is code, not data: a campaign file cannot hold one.
+    """
+
+    @property
+    def kind(self) -> str:
+        """The model's name in words, such as ``"my_model"``."""
+
+    @property
+    def label(self) -> str:
+        """How reasons name the model, such as ``"my model"``."""
+
+    def shares(
+        self,
+        touches: Sequence[Touchpoint],
+        conversion_instant: datetime,
+        influencers: frozenset[str],
+    ) -> Sequence[Fraction]:
+        """One exact share per touch, oldest first, summing to 1."""
+
+
 AttributionModel: TypeAlias = (
-    LastTouch | FirstTouch | Linear | PositionBased | TimeDecay | IntroducerCloser
+    LastTouch | FirstTouch | Linear | PositionBased | TimeDecay | IntroducerCloser | DataDriven
 )
 """Any of the attribution models."""
 
-_MODELS = (LastTouch, FirstTouch, Linear, PositionBased, TimeDecay, IntroducerCloser)
+_MODELS = (LastTouch, FirstTouch, Linear, PositionBased, TimeDecay, IntroducerCloser, DataDriven)
 
 DEFAULT_WINDOWS: tuple[tuple[TouchKind, relativedelta], ...] = (
     (TouchKind.VIEW, relativedelta(days=1)),
@@ -521,12 +726,32 @@ def _channels(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(result))
 
 
+def is_custom_model(value: object) -> bool:
+    """Whether ``value`` is a model written by the user (not one of the library's).
+
+    Args:
+        value: Any object.
+
+    Returns:
+        True for an object with a text ``kind`` and ``label`` and a callable
+        ``shares`` that is not one of the built-in models.
+    """
+    return (
+        not isinstance(value, _MODELS)
+        and isinstance(getattr(value, "kind", None), str)
+        and isinstance(getattr(value, "label", None), str)
+        and callable(getattr(value, "shares", None))
+    )
+
+
 def _check_model(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, _MODELS):
+    if not isinstance(value, _MODELS) and not is_custom_model(value):
         raise InvalidValueError(
             "AttributionPolicy.model",
             value,
-            "one of LastTouch, FirstTouch, Linear, PositionBased, TimeDecay, IntroducerCloser",
+            "one of LastTouch, FirstTouch, Linear, PositionBased, TimeDecay, IntroducerCloser, "
+            "DataDriven, or a custom model (an object with a text kind and label and a "
+            "shares method)",
         )
 
 
@@ -560,7 +785,7 @@ class AttributionPolicy:
     windows: tuple[tuple[TouchKind, relativedelta], ...] = attrs.field(
         default=DEFAULT_WINDOWS, converter=_windows
     )
-    model: AttributionModel = attrs.field(factory=LastTouch, validator=_check_model)
+    model: AttributionModel | CustomModel = attrs.field(factory=LastTouch, validator=_check_model)
     promo_code_precedence: bool = attrs.field(
         default=True, validator=instance_of(bool, "true or false")
     )

@@ -166,7 +166,7 @@ def _polars(polars: Any, table: Any) -> Any:
     return polars.from_arrow(table)
 
 
-def _require(value: object, kind: type, field: str, expected: str) -> None:
+def _require(value: object, kind: type | tuple[type, ...], field: str, expected: str) -> None:
     if not isinstance(value, kind):
         raise InvalidTypeError(field, value, expected)
 
