@@ -281,3 +281,29 @@ def test_frozen_weights_round_half_even_once() -> None:
     for places in (-1, 29, True, 1.0):
         with pytest.raises(InvalidValueError, match="places"):
             frozen_weights({"a": Fraction(1)}, places, "places")  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(("a", "b", "tiktok")), min_size=1, max_size=5),
+    st.integers(0, 10**20),
+    st.integers(0, 10**20),
+    st.fractions(min_value=0, max_value=10**6),
+)
+def test_the_trusted_row_equals_the_checked_one(
+    channels: list[str], conversions: int, non_conversions: int, value: Fraction
+) -> None:
+    if conversions + non_conversions == 0:
+        non_conversions = 1
+    if not conversions:
+        value = Fraction(0)
+    checked = PathCount(
+        channels=tuple(channels),
+        conversions=conversions,
+        non_conversions=non_conversions,
+        value=value,
+    )
+    trusted = PathCount._trusted(tuple(channels), conversions, non_conversions, value)
+    assert trusted == checked
+    assert hash(trusted) == hash(checked)
+    assert repr(trusted) == repr(checked)

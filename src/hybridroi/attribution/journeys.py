@@ -52,6 +52,7 @@ from dateutil.relativedelta import relativedelta
 
 from hybridroi.attribution.context import KIND_RANK
 from hybridroi.attribution.paths import PathCount, Paths
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.durations import fixed_length, format_duration, parse_duration
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.problems import Problem, ProblemKind
@@ -168,6 +169,7 @@ def _channel(touch: Touch) -> str:
     return touch.partner_id if touch.partner_id is not None else str(touch.channel)
 
 
+@collector_paused()
 def build_journeys(
     campaign: Campaign,
     events: Iterable[Event] | EventBatch,

@@ -66,6 +66,7 @@ from hybridroi.attribution.paths import (
     frozen_weights,
     normalised_weights,
 )
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.policy import DataDriven
 
@@ -431,6 +432,7 @@ class MarkovFit:
         )
 
 
+@collector_paused()
 def fit_markov(paths: Paths, *, order: int = 1) -> MarkovFit:
     """Fit a Markov chain of ``order`` on the paths and compute every removal effect.
 

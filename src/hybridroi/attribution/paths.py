@@ -23,7 +23,7 @@ so that the same journeys give the same table (and the same fits) in any order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from itertools import chain
@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.rounding import Rounding, round_ratio
 from hybridroi.domain.policy import weighted_split
@@ -134,6 +135,32 @@ class PathCount:
     def journeys(self) -> int:
         """How many journeys followed the path: conversions and non-conversions."""
         return self.conversions + self.non_conversions
+
+    @classmethod
+    def _trusted(
+        cls, channels: tuple[str, ...], conversions: int, non_conversions: int, value: Fraction
+    ) -> PathCount:
+        """Build a row from fields already checked, skipping ``__init__``.
+
+        A table reader checks a million rows in columns and builds one row per
+        distinct path from values it has judged itself (channels from
+        :func:`parse_path` without ``" > "`` inside, counts >= 0 with at least one
+        journey, an exact value >= 0 that is 0 without conversions). The row is
+        equal to, and hashes like, the one ``PathCount(...)`` builds.
+        """
+        row = object.__new__(cls)
+        set_channels, set_conversions, set_non_conversions, set_value = _SLOT_SETTERS
+        set_channels(row, channels)
+        set_conversions(row, conversions)
+        set_non_conversions(row, non_conversions)
+        set_value(row, value)
+        return row
+
+
+# The slot descriptors' setters, in field order, for PathCount._trusted.
+_SLOT_SETTERS: tuple[Callable[[PathCount, object], None], ...] = tuple(
+    vars(PathCount)[field.name].__set__ for field in attrs.fields(PathCount)
+)
 
 
 def _fraction_sum(values: Iterable[Fraction]) -> Fraction:
@@ -342,6 +369,7 @@ class ChannelCredit:
     value: Fraction
 
 
+@collector_paused()
 def credit_paths(paths: Paths, weights: Mapping[str, Fraction]) -> tuple[ChannelCredit, ...]:
     """Credit each path's conversions and value to its own channels, by weight.
 

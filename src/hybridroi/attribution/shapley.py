@@ -56,6 +56,7 @@ from hybridroi.attribution.paths import (
     frozen_weights,
     normalised_weights,
 )
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.policy import DataDriven
 
@@ -252,6 +253,7 @@ def _sampled(worths: dict[int, int], n: int, samples: int, seed: int) -> list[Fr
     return [Fraction(total, samples) for total in totals]
 
 
+@collector_paused()
 def fit_shapley(
     paths: Paths,
     *,

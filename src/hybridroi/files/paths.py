@@ -35,6 +35,7 @@ import csv
 import os
 import re
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hybridroi.attribution.paths import PATH_SEPARATOR, PathCount, Paths, parse_path
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import HybridRoiError, InvalidValueError
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.files.writer import EventFileError
@@ -141,6 +143,7 @@ def _value(value: object) -> Decimal | None:
     return result if result.is_finite() and result >= 0 else None
 
 
+@collector_paused()
 def read_paths(
     source: object,
     *,
@@ -370,16 +373,16 @@ def _columnar(table: Any, names: tuple[str, str, str, str], separator: str) -> _
         strict=True,
     ):
         try:
-            found.append(
-                PathCount(
-                    channels=parse_path(text, separator),
-                    conversions=converted,
-                    non_conversions=lost,
-                    value=amount,
-                )
-            )
+            channels = parse_path(text, separator)
         except HybridRoiError:
             unread.append(text)
+            continue
+        if separator != PATH_SEPARATOR and any(PATH_SEPARATOR in c for c in channels):
+            # A channel the text form could not write back: PathCount says why, row by row.
+            unread.append(text)
+            continue
+        # Every field is judged above (counts and values in columns): no second check.
+        found.append(PathCount._trusted(channels, converted, lost, Fraction(amount)))
     judged = pc.invert(good)
     if unread:
         judged = pc.or_(judged, pc.fill_null(pc.is_in(texts, pa.array(unread, texts.type)), False))
