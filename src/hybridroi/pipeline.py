@@ -105,7 +105,8 @@ def run(
             count, and statements and the report are as of it.
         stats: Content statistics (cumulative views, reach, engagement), added to
             those read with ``events``. The latest record of each content at
-            ``as_of`` gives the views that CPM rules price, and the report reads
+            ``as_of`` gives the views that CPM rules price (a CPM rule that accrues by
+            period reads the growth of the views over each period), and the report reads
             views, reach and engagement from all of them.
         margin: Gross margin: a :class:`~hybridroi.report.report.GrossMargin`, or one
             rate for the whole campaign such as ``"0.7"``. Without one, gross profit
@@ -151,7 +152,9 @@ def run(
         raise InvalidValueError("ledger", ledger.campaign.id, f"the ledger of {campaign.id!r}")
     # One reading of the statistics serves the engine (views for CPM rules) and the report.
     views = {key: record.views for key, record in latest_stats(statistics, as_of=as_of).items()}
-    statements = compute_statements(campaign, records, as_of=as_of, policy=policy, views=views)
+    statements = compute_statements(
+        campaign, records, as_of=as_of, policy=policy, views=views, stats=statistics
+    )
     report = build_report(
         campaign,
         statements,

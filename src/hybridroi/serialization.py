@@ -578,6 +578,20 @@ def _make_converter(*, cells: bool = False, detailed: bool = True) -> cattrs.Con
             model=override(unstruct_hook=lambda model: _model_to_data(conv, model)),
         ),
     )
+    # A partner's own windows read and write as the policy's do.
+    for partner_type in (Influencer, Affiliate):
+        conv.register_structure_hook(
+            partner_type,
+            make_dict_structure_fn(
+                partner_type, conv, windows=override(struct_hook=lambda v, _t: v)
+            ),
+        )
+        conv.register_unstructure_hook(
+            partner_type,
+            make_dict_unstructure_fn(
+                partner_type, conv, windows=override(unstruct_hook=_windows_to_table)
+            ),
+        )
     configure_tagged_union(
         Influencer | Affiliate,
         conv,

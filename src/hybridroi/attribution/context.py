@@ -116,7 +116,30 @@ class AttributionContext:
             else:
                 self.fixed[kind] = length
             self.window_text[kind] = _window_text(kind, window)
-        self.kinds = frozenset(self.fixed) | frozenset(self.calendar)
+        # The partners' own windows (cookie durations), by (partner id, kind): each
+        # replaces the policy's window of its kind for that partner's touches.
+        self.partner_fixed: dict[tuple[str, TouchKind], timedelta] = {}
+        self.partner_calendar: dict[tuple[str, TouchKind], relativedelta] = {}
+        self.partner_window_text: dict[tuple[str, TouchKind], str] = {}
+        for partner in campaign.partners:
+            for kind, window in partner.windows:
+                length = fixed_length(window)
+                if length is None:
+                    self.partner_calendar[partner.id, kind] = window
+                else:
+                    self.partner_fixed[partner.id, kind] = length
+                self.partner_window_text[partner.id, kind] = (
+                    f"{partner.id}'s {_window_text(kind, window)}"
+                )
+        self.partner_reasons: dict[tuple[str, TouchKind], dict[int, str]] = {
+            key: {} for key in self.partner_window_text
+        }
+        policy_kinds = frozenset(self.fixed) | frozenset(self.calendar)
+        self.kinds = (
+            frozenset(self.fixed)
+            | frozenset(self.calendar)
+            | frozenset(kind for _, kind in self.partner_window_text)
+        )
         self.rank = KIND_RANK if policy.tie_break is TieBreak.KIND_THEN_ID else _NO_RANK
         self.dedupe = frozenset(policy.dedupe_channels)
         # Enum members hash in Python code; hot lookups are keyed by the member's value.
@@ -130,6 +153,7 @@ class AttributionContext:
                 code.casefold(): (partner.id, code)
                 for partner in campaign.partners
                 for code in partner.promo_codes
+                if _PROMO in policy_kinds or (partner.id, _PROMO) in self.partner_window_text
             }
             if _PROMO in self.kinds
             else {}
@@ -153,6 +177,34 @@ class AttributionContext:
                 starts[kind.value] = local - window
         return starts
 
+    def partner_starts(self, instant: datetime) -> dict[tuple[str, str], datetime]:
+        """The partners' own window starts at ``instant``, by (partner id, kind value)."""
+        starts = {
+            (partner, kind.value): instant - length
+            for (partner, kind), length in self.partner_fixed.items()
+        }
+        if self.partner_calendar:
+            local = instant.astimezone(self.zone)
+            for (partner, kind), window in self.partner_calendar.items():
+                starts[partner, kind.value] = local - window
+        return starts
+
+    def fixed_window(self, partner_id: str | None, kind: TouchKind) -> timedelta | None:
+        """The fixed-length window of a touch of ``kind`` by ``partner_id``, None without one."""
+        if partner_id is not None and self.partner_fixed:
+            own = self.partner_fixed.get((partner_id, kind))
+            if own is not None:
+                return own
+        return self.fixed.get(kind)
+
+    def window_words(self, partner_id: str | None, kind: TouchKind) -> str:
+        """A touch's window in words: the policy's or the partner's own ("lea's 7-day ...")."""
+        if partner_id is not None and self.partner_window_text:
+            own = self.partner_window_text.get((partner_id, kind))
+            if own is not None:
+                return own
+        return f"the {self.window_text[kind]}"
+
     def share_text(self, share: Fraction) -> str:
         """A share in words (``"50%"``, ``"1/3"``), cached by share."""
         text = self.shares_text.get(share)
@@ -160,19 +212,31 @@ class AttributionContext:
             text = self.shares_text[share] = _share_text(share)
         return text
 
-    def last_touch_reason(self, kind: TouchKind, gap: timedelta) -> str:
-        """The reason of a last-touch credit won by a touch of ``kind`` ``gap`` before the order."""
+    def last_touch_reason(
+        self, kind: TouchKind, gap: timedelta, partner_id: str | None = None
+    ) -> str:
+        """The reason of a last-touch credit won by a touch of ``kind`` ``gap`` before the order.
+
+        ``partner_id`` names the touch's partner, whose own window (if any) the reason names.
+        """
         key = _gap_key(gap)
-        texts = self.reasons[kind]
+        texts = None
+        if partner_id is not None and self.partner_reasons:
+            texts = self.partner_reasons.get((partner_id, kind))
+        if texts is None:
+            texts = self.reasons[kind]
         reason = texts.get(key) if key else None
         if reason is None:
-            reason = self._last_touch_reason(kind, gap)
+            reason = self._last_touch_reason(kind, gap, partner_id)
             if key:
                 texts[key] = reason
         return reason
 
-    def _last_touch_reason(self, kind: TouchKind, gap: timedelta) -> str:
-        return f"last {_KIND_NOUN[kind]} {_ago(gap)}, within the {self.window_text[kind]}"
+    def _last_touch_reason(
+        self, kind: TouchKind, gap: timedelta, partner_id: str | None = None
+    ) -> str:
+        window = self.window_words(partner_id, kind)
+        return f"last {_KIND_NOUN[kind]} {_ago(gap)}, within {window}"
 
     def touch_text(self, touch: Touch, instant: datetime) -> str:
         """A touch in words, as seen from an order at ``instant``."""
@@ -180,7 +244,7 @@ class AttributionContext:
             return code_words(touch)
         return (
             f"{_KIND_NOUN[touch.kind]} {_ago(instant - touch.instant)}, "
-            f"within the {self.window_text[touch.kind]}"
+            f"within {self.window_words(touch.partner_id, touch.kind)}"
         )
 
 

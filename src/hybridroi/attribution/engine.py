@@ -19,6 +19,10 @@ For each valid conversion, in order:
    outside channel, no partner is credited.
 4. **Model.** The policy's model splits the sale among the eligible partner
    touches; the shares of each partner are merged into one credit.
+5. **Self-referrals.** A partner earns nothing on a sale by one of its own
+   ``customer_keys``: its credit is refused, reported as a problem, and the sale
+   is attributed again without that partner (its touches, tracked click and
+   promo codes), so it goes to the partners who earned it otherwise, or to no one.
 
 A conversion with no credit is listed in ``unattributed``; a conversion whose
 promo code no partner owns is listed in ``unowned_promo_codes``. Credits carry the
@@ -36,6 +40,8 @@ from fractions import Fraction
 from itertools import repeat
 from operator import attrgetter, is_not
 
+import attrs
+
 from hybridroi.attribution.context import (
     AttributionContext,
     code_words,
@@ -48,6 +54,7 @@ from hybridroi.core.allocation import allocate
 from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import scaled
+from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.policy import (
@@ -125,11 +132,17 @@ def _eligible(
 ) -> list[Touch]:
     """The touches of ``group`` that can earn credit at ``instant``, oldest first."""
     starts = context.window_starts(instant)
+    # A partner's own window of a kind replaces the policy's for its touches.
+    own = context.partner_starts(instant) if context.partner_window_text else None
     eligible = []
     for touch in group:
         if touch.instant > instant:
             break
-        start = starts.get(touch.kind._value_)
+        start = None
+        if own is not None and touch.partner_id is not None:
+            start = own.get((touch.partner_id, touch.kind._value_))
+        if start is None:
+            start = starts.get(touch.kind._value_)
         if start is not None and touch.instant >= start:
             eligible.append(touch)
     if len(eligible) > 1 and len({touch.instant for touch in eligible}) < len(eligible):
@@ -184,7 +197,9 @@ def _split(
             reason = (
                 f"last touch: {code_words(decisive)}"
                 if decisive is context.sale_touch
-                else context.last_touch_reason(decisive.kind, instant - decisive.instant)
+                else context.last_touch_reason(
+                    decisive.kind, instant - decisive.instant, decisive.partner_id
+                )
             )
         else:
             reason = (
@@ -348,7 +363,8 @@ def attribute_batch(
 
     Returns:
         Credits sorted by (conversion id, partner id), the sorted ids of
-        unattributed conversions, and the batch's problems.
+        unattributed conversions, and the batch's problems followed by one per
+        refused self-referral credit.
 
     Raises:
         NaiveDatetimeError: If ``as_of`` has no time zone.
@@ -368,7 +384,11 @@ def attribute_batch(
     )
     credits: list[Credit] = []
     unattributed: list[str] = []
-    if isinstance(context.model, LastTouch) and not context.calendar:
+    if (
+        isinstance(context.model, LastTouch)
+        and not context.calendar
+        and not context.partner_calendar
+    ):
         sweep_last_touch(
             context,
             batch.touches,
@@ -383,6 +403,13 @@ def attribute_batch(
             group = groups.get(conversion.customer_key, ())
             if not _general(context, conversion, group, clicks, credits):
                 unattributed.append(conversion.id)
+    problems = batch.problems
+    own_keys = _own_keys(campaign)
+    if own_keys:
+        refused = _refuse_self_referrals(
+            context, batch.touches, conversions, clicks, credits, unattributed, own_keys
+        )
+        problems = (*problems, *refused)
     credits.sort(key=_BY_CONVERSION)
     unattributed.sort()
     owned = context.all_owners
@@ -394,9 +421,93 @@ def attribute_batch(
     return AttributionResult(
         credits=tuple(credits),
         unattributed=tuple(unattributed),
-        problems=batch.problems,
+        problems=problems,
         unowned_promo_codes=tuple(unowned),
     )
+
+
+def _own_keys(campaign: Campaign) -> dict[str, frozenset[str]]:
+    """The partners whose own customer key each key is (a key may be two partners')."""
+    owners: defaultdict[str, set[str]] = defaultdict(set)
+    for partner in campaign.partners:
+        for key in partner.customer_keys:
+            owners[key].add(partner.id)
+    return {key: frozenset(ids) for key, ids in owners.items()}
+
+
+def _refuse_self_referrals(  # noqa: PLR0917 - the run's state, passed once per run
+    context: AttributionContext,
+    touches: Sequence[Touch],
+    conversions: Sequence[Conversion],
+    clicks: dict[str, Touch],
+    credits: list[Credit],
+    unattributed: list[str],
+    own_keys: dict[str, frozenset[str]],
+) -> list[Problem]:
+    """Refuse the credits of partners on sales by their own customer keys (self-referrals).
+
+    A partner earns nothing on its own purchase. The sale is attributed again without
+    that partner (without its touches, its tracked click and its promo codes), so it
+    goes to the partners who earned it otherwise, or to no one. Both paths of the
+    engine share this step, so they agree on it. ``credits`` and ``unattributed``
+    are updated in place; one problem is returned per refused credit.
+    """
+    sales = {c.id: c for c in conversions if c.customer_key in own_keys}
+    refused: dict[str, list[str]] = {}
+    for credit in credits:
+        sale = sales.get(credit.conversion_id)
+        if sale is not None and credit.partner_id in own_keys[sale.customer_key]:
+            refused.setdefault(sale.id, []).append(credit.partner_id)
+    if not refused:
+        return []
+    credits[:] = [credit for credit in credits if credit.conversion_id not in refused]
+    groups = _grouped(context, [t for t in touches if t.customer_key in own_keys])
+    problems: list[Problem] = []
+    for conversion_id in sorted(refused):
+        conversion = sales[conversion_id]
+        key = conversion.customer_key
+        excluded = own_keys[key]
+        owned = _owned(context, conversion)
+        if owned is not None and owned[0] in excluded:
+            # The partner's own code earns no one else the sale.
+            conversion = attrs.evolve(conversion, promo_code=None)
+        click = None if conversion.click_id is None else clicks.get(conversion.click_id)
+        group = [t for t in groups.get(key, ()) if t.partner_id not in excluded]
+        again: list[Credit] = []
+        tracked = clicks if click is None or click.partner_id not in excluded else {}
+        partners = sorted(refused[conversion_id])
+        words = f"the sale's customer key {key!r} is {_partners_own(partners)} (self-referral)"
+        refusal = (
+            f"credit to partner{'s' if len(partners) > 1 else ''} {', '.join(partners)} refused"
+        )
+        if _general(context, conversion, group, tracked, again):
+            credits.extend(
+                attrs.evolve(credit, reason=f"{credit.reason}; {refusal}: {words}")
+                for credit in again
+            )
+            outcome = "credited instead to " + ", ".join(sorted(c.partner_id for c in again))
+        else:
+            unattributed.append(conversion_id)
+            outcome = "no other partner earned it: unattributed"
+        problems.extend(
+            Problem(
+                kind=ProblemKind.INVALID,
+                subject=f"conversion:{conversion_id}",
+                field="customer_key",
+                message=(
+                    f"credit to partner {partner} refused: {words}, and a partner earns "
+                    f"nothing on its own purchase; {outcome}"
+                ),
+            )
+            for partner in partners
+        )
+    return problems
+
+
+def _partners_own(partners: list[str]) -> str:
+    if len(partners) == 1:
+        return f"partner {partners[0]}'s own"
+    return f"own to partners {', '.join(partners)}"
 
 
 def attribute(

@@ -21,6 +21,7 @@ __all__ = ["sweep_last_touch"]
 
 _ONE = Fraction(1)
 _PROMO = TouchKind.PROMO_CODE
+_CLICK = TouchKind.CLICK
 _NO_GAP = timedelta(0)
 _SOLE = CreditRole.SOLE
 # Credits are built from fields the engine derived itself (see Credit._trusted).
@@ -79,11 +80,14 @@ class _Sweep:
         "lanes",
         "latest",
         "outside",
+        "own_codes",
         "owners",
         "precedence",
         "promo_rank",
         "promo_window",
         "record_codes",
+        "routes",
+        "track_clicks",
         "unattributed",
     )
 
@@ -112,6 +116,27 @@ class _Sweep:
             (self.latest[kind], length, KIND_RANK[kind] if kind_ties else 0, context.reasons[kind])
             for kind, length in context.fixed.items()
         ]
+        # A partner with its own window of a kind has a lane of its own for that kind;
+        # its touches of that kind are stored there, not in the policy's lane.
+        self.routes: dict[tuple[str | None, TouchKind], dict[str, Touch]] = {}
+        for (partner, kind), length in context.partner_fixed.items():
+            lane: dict[str, Touch] = {}
+            self.routes[partner, kind] = lane
+            self.lanes.append(
+                (
+                    lane,
+                    length,
+                    KIND_RANK[kind] if kind_ties else 0,
+                    context.partner_reasons[partner, kind],
+                )
+            )
+        # The latest promo-code touches by (customer key, code) of each partner with its
+        # own promo-code window; the others' are in ``codes``.
+        self.own_codes: dict[str, tuple[dict[tuple[str, str | None], Touch], timedelta]] = {
+            partner: ({}, length)
+            for (partner, kind), length in context.partner_fixed.items()
+            if kind is _PROMO
+        }
         if context.dedupe:
             self.lanes += [
                 (self.outside[kind.value], length, KIND_RANK[kind] if kind_ties else 0, None)
@@ -123,10 +148,17 @@ class _Sweep:
         self.promo_window = context.fixed.get(_PROMO)
         self.promo_rank = KIND_RANK[_PROMO] if kind_ties else 0
         self.precedence = context.policy.promo_code_precedence
-        self.record_codes = self.precedence and self.promo_window is not None
+        self.record_codes = self.precedence and (
+            self.promo_window is not None or bool(self.own_codes)
+        )
+        self.track_clicks = self.click_window is not None or any(
+            kind is TouchKind.CLICK for _, kind in context.partner_fixed
+        )
         self.owners = context.owners
 
-    def run(self, touches: Sequence[Touch], conversions: Sequence[Conversion]) -> None:
+    def run(  # noqa: PLR0912 - one loop on the hot path: a call per touch would cost time
+        self, touches: Sequence[Touch], conversions: Sequence[Conversion]
+    ) -> None:
         """Store the touches in time order, settling each conversion when its turn comes."""
         settle = self.settler()
         latest, outside, codes = self.latest, self.outside, self.codes
@@ -138,6 +170,7 @@ class _Sweep:
         )
         record_codes = self.record_codes
         dedupe = self.context.dedupe
+        routes, own_codes = self.routes, self.own_codes
         # Touches drive the loop (there are more of them); each conversion is settled
         # once every touch at or before it is stored, before any later touch is.
         pending = iter(conversions)
@@ -155,7 +188,14 @@ class _Sweep:
                 due = conversion.instant
             if touch.channel is None:
                 kind = touch.kind
-                if kind is click_kind:
+                if routes and (touch.partner_id, kind) in routes:
+                    routes[touch.partner_id, kind][touch.customer_key] = touch
+                    if record_codes and kind is _PROMO:
+                        code = touch.link_id
+                        own_codes[touch.partner_id][0][  # type: ignore[index]
+                            touch.customer_key, None if code is None else code.casefold()
+                        ] = touch
+                elif kind is click_kind:
                     latest_click[touch.customer_key] = touch
                 elif kind is view_kind:
                     latest_view[touch.customer_key] = touch
@@ -179,7 +219,8 @@ class _Sweep:
         add_credit, owners, precedence = self.add_credit, self.owners, self.precedence
         record_codes, promo_rank = self.record_codes, self.promo_rank
         latest_promo = self.latest[_PROMO]
-        click_window, click_rank, click_texts = self.click_window, self.click_rank, self.click_texts
+        click_rank, click_texts = self.click_rank, self.click_texts
+        track_clicks, own_codes = self.track_clicks, self.own_codes
 
         def settle(conversion: Conversion) -> None:
             instant = conversion.instant
@@ -189,7 +230,7 @@ class _Sweep:
             if owned is not None and precedence:
                 add_credit(self._owned_first(conversion, *owned))
                 return
-            if record_codes and code is not None and key in latest_promo:
+            if record_codes and code is not None and (own_codes or key in latest_promo):
                 winner = self._code_winner(key, code, instant)
                 if winner is not None:
                     add_credit(promo_credit(context, conversion, winner))
@@ -215,11 +256,12 @@ class _Sweep:
                     )
                 ):
                     best, best_gap, best_rank, texts = candidate, gap, rank, lane_texts
-            if conversion.click_id is not None and click_window is not None:
+            if conversion.click_id is not None and track_clicks:
                 click = self._tracked_click(conversion, best, best_gap, best_rank)
                 if click is not None:
                     best, best_gap = click, instant - click.instant
-                    best_rank, texts = click_rank, click_texts
+                    best_rank = click_rank
+                    texts = context.partner_reasons.get((click.partner_id, _CLICK), click_texts)  # type: ignore[arg-type]
             if owned is not None and (
                 best is None
                 or best_gap > _NO_GAP
@@ -235,7 +277,7 @@ class _Sweep:
             gap_key = best_gap.days or -(best_gap.seconds // 60)
             reason = texts.get(gap_key) if gap_key else None
             if reason is None:
-                reason = context.last_touch_reason(best.kind, best_gap)
+                reason = context.last_touch_reason(best.kind, best_gap, best.partner_id)
             add_credit(
                 _credit(
                     conversion.id,
@@ -255,28 +297,47 @@ class _Sweep:
         """The whole sale to the owner of its code, backed by the owner's touch carrying it."""
         backing = None
         if self.record_codes:
-            coded = self.codes.get((conversion.customer_key, code.casefold()))
-            assert self.promo_window is not None  # codes are recorded only with a promo window
-            if (
-                coded is not None
-                and coded.partner_id == owner
-                and conversion.instant - coded.instant <= self.promo_window
-            ):
+            # The latest touch carrying the code, inside its partner's window, if the owner's.
+            coded = self._latest_in_time(
+                (conversion.customer_key, code.casefold()), conversion.instant
+            )
+            if coded is not None and coded.partner_id == owner:
                 backing = coded
         return owned_credit(self.context, conversion, owner, code, backing)
 
+    def _latest_in_time(self, key: tuple[str, str | None], instant: datetime) -> Touch | None:
+        """The latest promo-code touch stored under ``key`` inside its window at ``instant``.
+
+        Partners with their own promo-code window are stored apart: the latest touch of
+        each store is the one most likely inside that store's window.
+        """
+        best: Touch | None = None
+        coded = self.codes.get(key)
+        if (
+            coded is not None
+            and self.promo_window is not None
+            and instant - coded.instant <= self.promo_window
+        ):
+            best = coded
+        for store, window in self.own_codes.values():
+            own = store.get(key)
+            if (
+                own is not None
+                and instant - own.instant <= window
+                and (best is None or (own.instant, own.id) > (best.instant, best.id))
+            ):
+                best = own
+        return best
+
     def _code_winner(self, key: str, promo_code: str, instant: datetime) -> Touch | None:
         """The customer's latest promo-code touch carrying the order's code or none, if in time."""
-        coded = self.codes.get((key, promo_code.casefold()))
-        winner = self.codes.get((key, None))
+        coded = self._latest_in_time((key, promo_code.casefold()), instant)
+        winner = self._latest_in_time((key, None), instant)
         if coded is not None and (
             winner is None or (coded.instant, coded.id) > (winner.instant, winner.id)
         ):
             winner = coded
-        assert self.promo_window is not None  # codes are recorded only with a promo window
-        if winner is not None and instant - winner.instant <= self.promo_window:
-            return winner
-        return None
+        return winner
 
     def _tracked_click(
         self, conversion: Conversion, best: Touch | None, best_gap: timedelta, best_rank: int
@@ -286,9 +347,11 @@ class _Sweep:
         if click is None or click.customer_key == conversion.customer_key:
             return None
         gap = conversion.instant - click.instant
-        assert self.click_window is not None  # asked only with a click window
+        window = self.context.fixed_window(click.partner_id, _CLICK)
+        if window is None:
+            return None
         rank = self.click_rank
-        if _NO_GAP <= gap <= self.click_window and (
+        if _NO_GAP <= gap <= window and (
             best is None
             or gap < best_gap
             or (

@@ -6,7 +6,9 @@ holds the :class:`SaleFacts` of one credited conversion (the engine passes its
 conditions fires only when all of them match.
 
 Item conditions (:class:`SkuIn`, :class:`CategoryIn`) match an order that
-contains at least one matching line; the rule then prices the whole order.
+contains at least one matching line; the rule then prices the whole order, or,
+with ``scope=RateScope.MATCHING_ITEMS`` on a percent or tiered rate, only the
+lines that every item condition of the rule matches (``matches_item``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hybridroi.domain.partners import Content, ContentFormat, Platform
 
 __all__ = [
     "CONDITION_TYPES",
+    "ITEM_CONDITION_TYPES",
     "CategoryIn",
     "Condition",
     "ContentFormatIn",
@@ -167,6 +170,10 @@ class SkuIn:
         """Whether one of the order's lines is one of the skus."""
         return any(item.sku in self.skus for item in sale.conversion.items)
 
+    def matches_item(self, item: OrderLine) -> bool:
+        """Whether one order line is one of the skus."""
+        return item.sku in self.skus
+
     def describe(self) -> str:
         """The condition in words."""
         return f"sku in {_listing(self.skus)}"
@@ -188,6 +195,10 @@ class CategoryIn:
     def matches(self, sale: SaleFacts) -> bool:
         """Whether one of the order's lines is in one of the categories."""
         return any(item.category in self.categories for item in sale.conversion.items)
+
+    def matches_item(self, item: OrderLine) -> bool:
+        """Whether one order line is in one of the categories."""
+        return item.category in self.categories
 
     def describe(self) -> str:
         """The condition in words."""
@@ -362,3 +373,6 @@ CONDITION_TYPES: tuple[type, ...] = (
     ContentFormatIn,
 )
 """Every concrete condition class, for a converter's tagged union by class name."""
+
+ITEM_CONDITION_TYPES: tuple[type, ...] = (SkuIn, CategoryIn)
+"""The conditions that select line items (each has ``matches_item(item)``)."""

@@ -10,7 +10,14 @@ from hybridroi.core.checks import as_tuple, currency_code, enum_member, identifi
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money, Rounding, UnroundedMoney
 from hybridroi.core.periods import PeriodKind
-from hybridroi.domain.rules import RATE_RULE_TYPES, RULE_TYPES, CommissionBase, Precedence, Rule
+from hybridroi.domain.rules import (
+    RATE_RULE_TYPES,
+    RULE_TYPES,
+    CommissionBase,
+    Precedence,
+    Rule,
+    SubAffiliateOverride,
+)
 
 __all__ = ["AffiliateDeal"]
 
@@ -131,6 +138,7 @@ class AffiliateDeal:
                     "AffiliateDeal.rules", rule.id, "unique rule ids within the deal"
                 )
             seen.add(rule.id)
+        self._check_overrides()
         if self.currency is None:
             return
         for rule in (*self.rules, *self.program_rules):
@@ -141,3 +149,24 @@ class AffiliateDeal:
                         amount,
                         f"an amount in the deal's currency {self.currency}",
                     )
+
+    def _check_overrides(self) -> None:
+        """A partner overrides others, never itself, and each child once per deal."""
+        overridden: dict[str, str] = {}
+        for rule in self.rules:
+            if not isinstance(rule, SubAffiliateOverride):
+                continue
+            for child in rule.children:
+                if child == self.partner_id:
+                    raise InvalidValueError(
+                        f"AffiliateDeal.rules[{rule.id}].children",
+                        child,
+                        f"partners recruited by {self.partner_id}, not {self.partner_id} itself",
+                    )
+                if child in overridden:
+                    raise InvalidValueError(
+                        f"AffiliateDeal.rules[{rule.id}].children",
+                        child,
+                        f"a partner not already overridden by rule {overridden[child]}",
+                    )
+                overridden[child] = rule.id

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from hybridroi.core.checks import (
     as_tuple,
@@ -19,6 +21,7 @@ from hybridroi.core.checks import (
     tuple_of,
 )
 from hybridroi.core.errors import InvalidValueError
+from hybridroi.domain.policy import TouchKind, attribution_windows
 
 __all__ = [
     "Account",
@@ -97,6 +100,42 @@ def _promo_codes(instance: object, attribute: attrs.Attribute[Any], value: tuple
         folded.add(code.casefold())
 
 
+def _customer_keys(
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]
+) -> None:
+    field = f"{type(instance).__name__}.{attribute.name}"
+    seen: set[str] = set()
+    for key in value:
+        if not isinstance(key, str) or not key or key != key.strip():
+            raise InvalidValueError(
+                field, key, "a non-empty customer key without surrounding spaces"
+            )
+        if key in seen:
+            raise InvalidValueError(field, key, "each customer key once")
+        seen.add(key)
+
+
+def _influencer_windows(
+    value: Mapping[Any, str | relativedelta] | Iterable[tuple[Any, str | relativedelta]],
+) -> tuple[tuple[TouchKind, relativedelta], ...]:
+    return attribution_windows(value, "Influencer.windows")
+
+
+def _affiliate_windows(
+    value: Mapping[Any, str | relativedelta] | Iterable[tuple[Any, str | relativedelta]],
+) -> tuple[tuple[TouchKind, relativedelta], ...]:
+    return attribution_windows(value, "Affiliate.windows")
+
+
+def _window_of(
+    windows: tuple[tuple[TouchKind, relativedelta], ...], kind: TouchKind
+) -> relativedelta | None:
+    for window_kind, duration in windows:
+        if window_kind is kind:
+            return duration
+    return None
+
+
 @attrs.frozen(kw_only=True)
 class Account:
     """An influencer's account on one platform.
@@ -126,6 +165,14 @@ class Influencer:
             with one of them is attributed to the influencer by itself (see
             ``AttributionPolicy.promo_code_precedence``). Letter case is ignored;
             no code belongs to two partners of a campaign.
+        windows: The partner's own attribution windows (its cookie durations), by
+            kind of touch (``{"click": "7 days"}``): each replaces the policy's
+            window of that kind for this partner's touches, also when the policy
+            gives that kind none. Kinds left out keep the policy's window. Read as
+            ``AttributionPolicy.windows`` reads windows.
+        customer_keys: The partner's own customer keys (its accounts as a
+            customer): a sale by one of them earns the partner nothing (a
+            self-referral); see docs/attribution.md.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -138,6 +185,14 @@ class Influencer:
         default=(),
         converter=as_tuple,  # type: ignore[misc]
         validator=_promo_codes,
+    )
+    windows: tuple[tuple[TouchKind, relativedelta], ...] = attrs.field(
+        default=(), converter=_influencer_windows
+    )
+    customer_keys: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=as_tuple,  # type: ignore[misc]
+        validator=_customer_keys,
     )
 
     @accounts.validator
@@ -157,6 +212,10 @@ class Influencer:
         """Total audience of this influencer's accounts on ``platform``."""
         return sum(a.audience for a in self.accounts if a.platform is platform)
 
+    def window(self, kind: TouchKind) -> relativedelta | None:
+        """The influencer's own window of touches of ``kind``, or None to keep the policy's."""
+        return _window_of(self.windows, kind)
+
 
 @attrs.frozen(kw_only=True)
 class Affiliate:
@@ -169,6 +228,8 @@ class Affiliate:
         website: The partner's site, if any.
         promo_codes: The promo codes the affiliate distributes; as for an
             :class:`Influencer`.
+        windows: The affiliate's own attribution windows; as for an :class:`Influencer`.
+        customer_keys: The affiliate's own customer keys; as for an :class:`Influencer`.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -183,6 +244,18 @@ class Affiliate:
         converter=as_tuple,  # type: ignore[misc]
         validator=_promo_codes,
     )
+    windows: tuple[tuple[TouchKind, relativedelta], ...] = attrs.field(
+        default=(), converter=_affiliate_windows
+    )
+    customer_keys: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=as_tuple,  # type: ignore[misc]
+        validator=_customer_keys,
+    )
+
+    def window(self, kind: TouchKind) -> relativedelta | None:
+        """The affiliate's own window of touches of ``kind``, or None to keep the policy's."""
+        return _window_of(self.windows, kind)
 
 
 Partner = Influencer | Affiliate

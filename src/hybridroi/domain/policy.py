@@ -54,6 +54,7 @@ __all__ = [
     "TimeDecay",
     "TouchKind",
     "Touchpoint",
+    "attribution_windows",
     "is_custom_model",
     "to_share",
     "weighted_split",
@@ -669,8 +670,10 @@ class TieBreak(enum.Enum):
     """At equal instants the larger touch id counts as later, whatever the kind."""
 
 
-def _window(kind: TouchKind, value: object) -> relativedelta:
-    field = f"AttributionPolicy.windows[{kind.value}]"
+def _window(
+    kind: TouchKind, value: object, name: str = "AttributionPolicy.windows"
+) -> relativedelta:
+    field = f"{name}[{kind.value}]"
     if not isinstance(value, str | relativedelta):
         raise InvalidValueError(field, value, "a duration such as '30 days'")
     duration = parse_duration(value, field)
@@ -682,14 +685,14 @@ def _window(kind: TouchKind, value: object) -> relativedelta:
     return duration
 
 
-def _kind(value: object) -> TouchKind:
+def _kind(value: object, name: str = "AttributionPolicy.windows") -> TouchKind:
     if isinstance(value, TouchKind):
         return value
     try:
         return TouchKind(value)
     except ValueError:
         raise InvalidValueError(
-            "AttributionPolicy.windows",
+            name,
             value,
             "a TouchKind or one of " + ", ".join(repr(k.value) for k in TouchKind),
         ) from None
@@ -697,8 +700,8 @@ def _kind(value: object) -> TouchKind:
 
 def _windows(
     value: Mapping[Any, str | relativedelta] | Iterable[tuple[Any, str | relativedelta]],
+    name: str = "AttributionPolicy.windows",
 ) -> tuple[tuple[TouchKind, relativedelta], ...]:
-    name = "AttributionPolicy.windows"
     pairs = (
         value.items()
         if isinstance(value, Mapping)
@@ -709,11 +712,31 @@ def _windows(
         if len(pair) != 2:
             raise InvalidTypeError(name, pair, "a (kind, window) pair")
         raw_kind, duration = pair
-        kind = _kind(raw_kind)
+        kind = _kind(raw_kind, name)
         if kind in result:
-            raise InvalidValueError("AttributionPolicy.windows", kind.value, "one window per kind")
-        result[kind] = _window(kind, duration)
+            raise InvalidValueError(name, kind.value, "one window per kind")
+        result[kind] = _window(kind, duration, name)
     return tuple((kind, result[kind]) for kind in TouchKind if kind in result)
+
+
+def attribution_windows(
+    value: Mapping[Any, str | relativedelta] | Iterable[tuple[Any, str | relativedelta]],
+    field: str,
+) -> tuple[tuple[TouchKind, relativedelta], ...]:
+    """Windows by kind of touch, read as :attr:`AttributionPolicy.windows` reads them.
+
+    Args:
+        value: A table (``{"click": "7 days"}``) or ``(kind, window)`` pairs.
+        field: The field named in errors (``"Influencer.windows"``).
+
+    Returns:
+        ``(kind, window)`` pairs in the order of :class:`TouchKind`.
+
+    Raises:
+        InvalidValueError: For an unknown kind, a kind given twice or a window that
+            is not a positive relative duration.
+    """
+    return _windows(value, field)
 
 
 def _channels(value: Iterable[str]) -> tuple[str, ...]:

@@ -18,6 +18,14 @@ Rules fall into four families:
 * **Period rules** (:class:`ThresholdBonus`, :class:`GuaranteedMinimum`,
   :class:`RecoverableDraw`, :class:`NetworkFee`) add one line per statement
   period.
+* **Overrides** (:class:`SubAffiliateOverride`) pay a parent partner a share of
+  the commission lines of the partners it recruited.
+
+A rate rule may be scheduled (``effective_from`` / ``effective_until``): it prices
+only the sales of its half-open window ``[from, until)``. A percent or tiered rate
+whose conditions select line items (:class:`~hybridroi.domain.conditions.SkuIn`,
+:class:`~hybridroi.domain.conditions.CategoryIn`) may apply to those items only
+(:attr:`RateScope.MATCHING_ITEMS`).
 
 A developer can add a rate rule in Python by implementing the
 :class:`~hybridroi.statements.context.CustomRule` protocol and listing it in
@@ -27,12 +35,15 @@ A developer can add a rate rule in Python by implementing the
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeAlias
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from hybridroi.core.checks import (
+    aware,
     collection,
     enum_member,
     identifier,
@@ -40,10 +51,11 @@ from hybridroi.core.checks import (
     optional,
     tuple_of,
 )
+from hybridroi.core.durations import fixed_length, parse_duration
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money, UnroundedMoney, to_decimal
 from hybridroi.core.periods import PeriodKind
-from hybridroi.domain.conditions import CONDITION_TYPES, Condition
+from hybridroi.domain.conditions import CONDITION_TYPES, ITEM_CONDITION_TYPES, Condition
 from hybridroi.domain.tiers import Band, TierBasis, TierMode, check_bands
 
 __all__ = [
@@ -54,6 +66,7 @@ __all__ = [
     "Cap",
     "CapScope",
     "CommissionBase",
+    "CpmAccrual",
     "CpmViews",
     "FlatPerItem",
     "FlatPerSale",
@@ -64,10 +77,12 @@ __all__ = [
     "PercentRate",
     "Precedence",
     "RateRule",
+    "RateScope",
     "RecoverableDraw",
     "RecurringRate",
     "Rule",
     "RuleOutcome",
+    "SubAffiliateOverride",
     "ThresholdBonus",
     "TieredRate",
 ]
@@ -96,6 +111,26 @@ class CommissionBase(enum.Enum):
     """What the customer paid, tax and shipping included."""
     GROSS_LESS_TAX = "gross_less_tax"
     """What the customer paid, without tax (shipping included)."""
+
+
+class RateScope(enum.Enum):
+    """Which part of an order a percent or tiered rate applies to."""
+
+    ORDER = "order"
+    """The whole order's commissionable base (as the deal declares it)."""
+    MATCHING_ITEMS = "matching_items"
+    """Only the line items that the rule's item conditions (``SkuIn``, ``CategoryIn``)
+    select: their net revenue, quantity x unit price, exact."""
+
+
+class CpmAccrual(enum.Enum):
+    """When a CPM rule pays a content's views."""
+
+    PUBLICATION = "publication"
+    """All the views known as of the run, in the statement period of the publication."""
+    PERIOD = "period"
+    """The views that accrued in each statement period, in that period: the growth of
+    the cumulative views between the latest statistics at its start and at its end."""
 
 
 class CapScope(enum.Enum):
@@ -157,7 +192,31 @@ def _money_above_zero(instance: object, attribute: attrs.Attribute[Any], value: 
         raise InvalidValueError(f"{type(instance).__name__}.{attribute.name}", value, "Money > 0")
 
 
+def _unique_within(value: object) -> relativedelta | None:
+    if value is None:
+        return None
+    field = "PerClick.unique_within"
+    if not isinstance(value, str | relativedelta):
+        raise InvalidTypeError(field, value, "a duration such as '1 hour', or None")
+    duration = parse_duration(value, field)
+    length = fixed_length(duration)
+    if length is None or duration != relativedelta(
+        days=length.days, seconds=length.seconds, microseconds=length.microseconds
+    ):
+        raise InvalidValueError(field, value, "a fixed-length duration (no months or years)")
+    if length <= timedelta(0):
+        raise InvalidValueError(field, value, "a positive duration")
+    return duration
+
+
 _CONDITIONS = tuple_of(CONDITION_TYPES, "a condition record (CustomerIs, SkuIn, CountryIn, ...)")
+
+
+def _non_empty_children(
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]
+) -> None:
+    if not value:
+        raise InvalidValueError("SubAffiliateOverride.children", value, "at least one partner id")
 
 
 def _threshold(value: object) -> Decimal:
@@ -171,6 +230,32 @@ def _period_kind(instance: object, attribute: attrs.Attribute[Any], value: objec
         )
 
 
+_INSTANT = optional(aware)
+
+
+def _check_schedule(rule: Any) -> None:
+    """A scheduled rule's window is a non-empty half-open interval ``[from, until)``."""
+    start, end = rule.effective_from, rule.effective_until
+    if start is not None and end is not None and end <= start:
+        raise InvalidValueError(
+            f"{type(rule).__name__}.effective_until",
+            end,
+            f"an instant after effective_from ({start.isoformat()})",
+        )
+
+
+def _check_scope(rule: Any) -> None:
+    """A rate on the matching items needs a condition that selects items."""
+    if rule.scope is RateScope.MATCHING_ITEMS and not any(
+        isinstance(condition, ITEM_CONDITION_TYPES) for condition in rule.conditions
+    ):
+        raise InvalidValueError(
+            f"{type(rule).__name__}.scope",
+            rule.scope,
+            "ORDER, or a condition that selects line items (SkuIn, CategoryIn) for MATCHING_ITEMS",
+        )
+
+
 @attrs.frozen(kw_only=True)
 class PercentRate:
     """A percent of the sale's commissionable base.
@@ -179,6 +264,13 @@ class PercentRate:
         id: Rule id, unique within the deal.
         rate: The fraction paid, for example ``Decimal("0.12")`` for 12%.
         conditions: All must match for the rule to fire.
+        scope: The whole order (the default) or only the line items its item
+            conditions select (:attr:`RateScope.MATCHING_ITEMS`): 20% of a EUR 10.00
+            serum in a EUR 1,010.00 order is EUR 2.00.
+        effective_from: The first instant of the rule's schedule (timezone-aware),
+            if any: a sale before it is not priced by this rule.
+        effective_until: The first instant after the schedule, if any: the rule
+            prices sales in ``[effective_from, effective_until)``.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -190,6 +282,16 @@ class PercentRate:
         default=(),
         converter=_CONDITIONS,  # type: ignore[misc]
     )
+    scope: RateScope = attrs.field(
+        default=RateScope.ORDER,
+        converter=enum_member(RateScope),  # type: ignore[misc]
+    )
+    effective_from: datetime | None = attrs.field(default=None, validator=_INSTANT)
+    effective_until: datetime | None = attrs.field(default=None, validator=_INSTANT)
+
+    def __attrs_post_init__(self) -> None:
+        _check_scope(self)
+        _check_schedule(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -201,6 +303,10 @@ class FlatPerSale:
         amount: Paid once per order (in the deal's currency), exact (``Money`` is
             accepted): a share or a partial refund of it is rounded once, per line.
         conditions: All must match for the rule to fire.
+        effective_from: The first instant of the rule's schedule (timezone-aware),
+            if any: a sale before it is not priced by this rule.
+        effective_until: The first instant after the schedule, if any: the rule
+            prices sales in ``[effective_from, effective_until)``.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -209,6 +315,11 @@ class FlatPerSale:
         default=(),
         converter=_CONDITIONS,  # type: ignore[misc]
     )
+    effective_from: datetime | None = attrs.field(default=None, validator=_INSTANT)
+    effective_until: datetime | None = attrs.field(default=None, validator=_INSTANT)
+
+    def __attrs_post_init__(self) -> None:
+        _check_schedule(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -221,6 +332,10 @@ class FlatPerItem:
             the minor unit (``UnroundedMoney("4.4556", "EUR")``; ``Money`` is accepted).
             The line, amount x quantity, is rounded once.
         conditions: All must match for the rule to fire.
+        effective_from: The first instant of the rule's schedule (timezone-aware),
+            if any: a sale before it is not priced by this rule.
+        effective_until: The first instant after the schedule, if any: the rule
+            prices sales in ``[effective_from, effective_until)``.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -229,6 +344,11 @@ class FlatPerItem:
         default=(),
         converter=_CONDITIONS,  # type: ignore[misc]
     )
+    effective_from: datetime | None = attrs.field(default=None, validator=_INSTANT)
+    effective_until: datetime | None = attrs.field(default=None, validator=_INSTANT)
+
+    def __attrs_post_init__(self) -> None:
+        _check_schedule(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -239,6 +359,10 @@ class PerLead:
         id: Rule id, unique within the deal.
         amount: Paid per lead (in the deal's currency), exact (``Money`` is accepted).
         conditions: All must match for the rule to fire.
+        effective_from: The first instant of the rule's schedule (timezone-aware),
+            if any: a sale before it is not priced by this rule.
+        effective_until: The first instant after the schedule, if any: the rule
+            prices sales in ``[effective_from, effective_until)``.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -247,6 +371,11 @@ class PerLead:
         default=(),
         converter=_CONDITIONS,  # type: ignore[misc]
     )
+    effective_from: datetime | None = attrs.field(default=None, validator=_INSTANT)
+    effective_until: datetime | None = attrs.field(default=None, validator=_INSTANT)
+
+    def __attrs_post_init__(self) -> None:
+        _check_schedule(self)
 
 
 def _bands(value: Any) -> tuple[Band, ...]:
@@ -275,6 +404,13 @@ class TieredRate:
             local midnight (a day of a change of daylight saving time lasts 23
             or 25 hours, and the window with it).
         conditions: All must match for the rule to fire.
+        scope: The whole order (the default) or only the line items its item
+            conditions select (:attr:`RateScope.MATCHING_ITEMS`); a revenue tier then
+            counts the matching items' revenue.
+        effective_from: The first instant of the rule's schedule (timezone-aware),
+            if any: a sale before it is not priced by this rule.
+        effective_until: The first instant after the schedule, if any: the rule
+            prices sales in ``[effective_from, effective_until)``.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -297,8 +433,16 @@ class TieredRate:
         default=(),
         converter=_CONDITIONS,  # type: ignore[misc]
     )
+    scope: RateScope = attrs.field(
+        default=RateScope.ORDER,
+        converter=enum_member(RateScope),  # type: ignore[misc]
+    )
+    effective_from: datetime | None = attrs.field(default=None, validator=_INSTANT)
+    effective_until: datetime | None = attrs.field(default=None, validator=_INSTANT)
 
     def __attrs_post_init__(self) -> None:
+        _check_scope(self)
+        _check_schedule(self)
         if self.basis is TierBasis.COMMISSION:
             raise InvalidValueError(
                 "TieredRate.basis",
@@ -364,10 +508,19 @@ class PerClick:
             the minor unit (``UnroundedMoney("0.0005", "USD")``; ``Money`` is accepted).
             The period's line, clicks x amount, is rounded once: 30 clicks at USD 0.0005
             are USD 0.015, paid as USD 0.02 (half up).
+        unique_within: If set, only unique clicks are paid (a click-flood rule): a
+            customer's click is counted, and each later click of the same customer
+            less than this long after the counted one is a duplicate, not paid; the
+            first click at or after that length is counted again. A fixed-length
+            duration (``"1 hour"``, ``"24 hours"``, ``"1 day"``), elapsed time.
+            Duplicates are found over the partner's whole click history, so a click
+            late in one period can make the next period's first clicks duplicates.
+            None (the default) pays every click.
     """
 
     id: str = attrs.field(validator=identifier)
     amount: UnroundedMoney = attrs.field(converter=_exact_amount, validator=_exact_at_least_zero)
+    unique_within: relativedelta | None = attrs.field(default=None, converter=_unique_within)
 
 
 @attrs.frozen(kw_only=True)
@@ -379,6 +532,12 @@ class CpmViews:
         amount: Paid per 1,000 views (in the deal's currency), exact (``Money`` is
             accepted); each content's line is rounded once.
         content_ids: The content it pays for; empty means all of the partner's.
+        accrual: When views are paid: ``"publication"`` (the default) pays all the
+            views known as of the run in the publication period, one line per content
+            (``cpm:<rule id>:<content id>``); ``"period"`` pays in each statement period
+            the views that accrued in it, the growth of the content's cumulative views
+            over the period, one line per content and period
+            (``cpm:<rule id>:<content id>:<period>``), each under that period's caps.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -386,6 +545,10 @@ class CpmViews:
     content_ids: tuple[str, ...] = attrs.field(
         default=(),
         converter=tuple_of(str, "a content id"),  # type: ignore[misc]
+    )
+    accrual: CpmAccrual = attrs.field(
+        default=CpmAccrual.PUBLICATION,
+        converter=enum_member(CpmAccrual),  # type: ignore[misc]
     )
 
 
@@ -502,6 +665,60 @@ class NetworkFee:
     )
 
 
+def _children(value: Any) -> tuple[str, ...]:
+    # Kept sorted without repeats, like the collections of conditions.
+    children: tuple[str, ...] = collection(
+        value, "SubAffiliateOverride.children", str, "a partner id", key=str
+    )
+    for child in children:
+        if not child or child != child.strip():
+            raise InvalidValueError(
+                "SubAffiliateOverride.children", child, "a partner id without surrounding spaces"
+            )
+    return children
+
+
+def _share_above_zero(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    if not 0 < value <= 1:
+        raise InvalidValueError(
+            "SubAffiliateOverride.share", value, "a fraction above 0 and at most 1, such as 0.10"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class SubAffiliateOverride:
+    """A parent partner's share of the commissions of the partners it recruited.
+
+    It goes in the parent's deal (``AffiliateDeal.rules``). Each commission line of
+    a child (a sale, a lead, clicks, views, a repeat purchase; after the child's caps)
+    gives the parent one line of its own, key
+    ``override:<rule id>:<child id>:<child line key>``, earned at the child line's
+    instant, for ``share`` of what the child line pays, converted into the parent
+    deal's currency and rounded once by the parent deal's rounding. An override
+    line follows its child line: a refund that lowers the child's commission lowers
+    the override, and the ledger posts (or claws back) the difference. An override
+    never pays on another override: a chain is written explicitly, by listing the
+    grandchild among a rule's children.
+
+    The child's bonuses, fees, guarantee top-ups, advances and recoveries are not
+    commissions and give no override. The override lines are paid on top of the
+    parent's own terms: the parent's caps and period rules count the parent's own
+    lines only.
+
+    Attributes:
+        id: Rule id, unique within the deal.
+        children: The partner ids of the recruited partners.
+        share: The fraction of each child commission line paid (0.10 for 10%).
+    """
+
+    id: str = attrs.field(validator=identifier)
+    children: tuple[str, ...] = attrs.field(converter=_children, validator=_non_empty_children)
+    share: Decimal = attrs.field(
+        converter=_RATE,  # type: ignore[misc]
+        validator=_share_above_zero,
+    )
+
+
 @attrs.frozen(kw_only=True)
 class RuleOutcome:
     """What a custom rule returns for a sale it prices.
@@ -535,6 +752,7 @@ Rule: TypeAlias = (
     | GuaranteedMinimum
     | RecoverableDraw
     | NetworkFee
+    | SubAffiliateOverride
 )
 """Any rule record."""
 
@@ -549,5 +767,11 @@ PERIOD_RULE_TYPES: tuple[type, ...] = (
     NetworkFee,
 )
 """The rules that add one line per statement period."""
-RULE_TYPES: tuple[type, ...] = (*RATE_RULE_TYPES, *ACTIVITY_RULE_TYPES, Cap, *PERIOD_RULE_TYPES)
+RULE_TYPES: tuple[type, ...] = (
+    *RATE_RULE_TYPES,
+    *ACTIVITY_RULE_TYPES,
+    Cap,
+    *PERIOD_RULE_TYPES,
+    SubAffiliateOverride,
+)
 """Every concrete rule class, for a converter's tagged union by class name."""

@@ -7,11 +7,20 @@ bands on a common denominator, and the texts its lines are explained with.
 
 from __future__ import annotations
 
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from hybridroi.core.periods import PeriodKind
-from hybridroi.domain.rules import FlatPerItem, FlatPerSale, PercentRate, PerLead, TieredRate
+from hybridroi.domain.conditions import ITEM_CONDITION_TYPES
+from hybridroi.domain.rules import (
+    FlatPerItem,
+    FlatPerSale,
+    PercentRate,
+    PerLead,
+    RateScope,
+    TieredRate,
+)
 from hybridroi.domain.tiers import TierBasis, TierMode
 from hybridroi.statements.drafts import Exact, _exact_units, _rate_pair, _to_exact
 from hybridroi.statements.explain import format_band_range, format_exact, format_rate, period_phrase
@@ -28,6 +37,10 @@ class _Compiled:
         "conditions",
         "default",
         "describe",
+        "effective_from",
+        "effective_until",
+        "item_conditions",
+        "item_scope",
         "kind",
         "notes",
         "numerators",
@@ -39,6 +52,7 @@ class _Compiled:
         "rolling",
         "rule",
         "rule_id",
+        "scheduled",
         "starts",
         "units",
         "volume_mode",
@@ -52,9 +66,22 @@ class _Compiled:
         self.default = default
         self.conditions: tuple[Any, ...] = getattr(rule, "conditions", ())
         self.describe = "; ".join(condition.describe() for condition in self.conditions)
+        # A scheduled rule prices the sales of [effective_from, effective_until) only.
+        self.effective_from = getattr(rule, "effective_from", None)
+        self.effective_until = getattr(rule, "effective_until", None)
+        self.scheduled = self.effective_from is not None or self.effective_until is not None
+        # A rate on the matching items prices the lines its item conditions all match.
+        self.item_scope = getattr(rule, "scope", None) is RateScope.MATCHING_ITEMS
+        self.item_conditions: tuple[Any, ...] = tuple(
+            condition
+            for condition in self.conditions
+            if self.item_scope and isinstance(condition, ITEM_CONDITION_TYPES)
+        )
         # The notes every line of this rule ends with; a sale's conversion may add one.
         self.notes = "; ".join(
-            note for note in (self.describe, "program default" if default else "") if note
+            note
+            for note in (self.describe, self._schedule_text(), "program default" if default else "")
+            if note
         )
         self.price_text = ""
         self.rate = (0, 1)
@@ -109,6 +136,22 @@ class _Compiled:
                 self.band_prefix.append(f"{self.rate_text[-1]} ({self.band_text[-1]}) of ")
         else:
             self.kind = "custom"
+
+    def _schedule_text(self) -> str:
+        """The rule's schedule in words, or nothing for a rule always in force."""
+        start, end = self.effective_from, self.effective_until
+        if start is not None and end is not None:
+            return f"effective from {start.isoformat()} until {end.isoformat()}"
+        if start is not None:
+            return f"effective from {start.isoformat()}"
+        if end is not None:
+            return f"effective until {end.isoformat()}"
+        return ""
+
+    def in_force(self, instant: datetime) -> bool:
+        """Whether a sale at ``instant`` lies in the rule's schedule ``[from, until)``."""
+        start, end = self.effective_from, self.effective_until
+        return (start is None or start <= instant) and (end is None or instant < end)
 
 
 def _gcd(left: int, right: int) -> int:

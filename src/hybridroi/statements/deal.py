@@ -23,6 +23,7 @@ from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content
 from hybridroi.domain.rules import Precedence
 from hybridroi.events.customers import NewCustomers
+from hybridroi.events.records import LineItem
 from hybridroi.statements.compiled import _Compiled, _is_rate_rule
 from hybridroi.statements.context import CustomRule, SaleContext
 from hybridroi.statements.drafts import (
@@ -39,6 +40,16 @@ from hybridroi.statements.drafts import (
 )
 from hybridroi.statements.explain import format_minor
 from hybridroi.statements.tiered import _TierPricer
+
+_SALE_SLOTS = _Sale.__slots__
+
+
+def _revenue_of(items: tuple[LineItem, ...], lines: list[int]) -> Fraction:
+    """The exact net revenue (quantity x unit price) of some lines, in major units."""
+    return sum(
+        (Fraction(items[i].unit_price.amount) * Fraction(items[i].quantity) for i in lines),
+        Fraction(0),
+    )
 
 
 class _DealPricer:
@@ -91,6 +102,8 @@ class _DealPricer:
         )
         # New customers of the run's events, for the conditions: set by the run.
         self.customers: NewCustomers | None = None
+        # A rate on the matching items prices lines, and leaves the rest of the order.
+        self.item_rules = any(compiled.item_scope for compiled in every)
         self.tiers = _TierPricer(self)
 
     def usable(self, rule: Any) -> bool:
@@ -125,12 +138,19 @@ class _DealPricer:
         program_rules = self.program_rules
         single = (
             partner_rules[0]
-            if len(partner_rules) == 1 and not program_rules and not self.needs_context
+            if len(partner_rules) == 1
+            and not program_rules
+            and not self.needs_context
+            and not partner_rules[0].scheduled
             else None
         )
+        by_items = self.item_rules
         for sale in sales:
             if self.needs_context:
                 sale.context = self._context(sale)
+            if by_items and sale.conversion.items:
+                self._price_by_items(sale, highest)
+                continue
             if single is not None and (single.kind == "lead") == sale.lead:
                 winner: _Compiled | None = single
             else:
@@ -172,10 +192,108 @@ class _DealPricer:
     def _matching(self, sale: _Sale, compiled: _Compiled) -> bool:
         if (compiled.kind == "lead") != sale.lead and compiled.kind != "custom":
             return False
+        if compiled.scheduled and not compiled.in_force(sale.instant):
+            return False
         context = sale.context
         if context is None:
             return not compiled.conditions
-        return all(condition.matches(context) for condition in compiled.conditions)
+        if not all(condition.matches(context) for condition in compiled.conditions):
+            return False
+        # Each condition may match another line: the scope needs one line matching them all.
+        return not compiled.item_scope or any(
+            self._item_matches(item, compiled) for item in sale.conversion.items
+        )
+
+    def _price_by_items(self, sale: _Sale, highest: bool) -> None:
+        """Price an order line by line where rates on the matching items apply.
+
+        Rules are tried level by level (the partner's, then the program's). A rate on
+        the matching items claims the lines it matches that no earlier rule claimed and
+        prices them (a line is priced once); the first order rule that matches (under
+        ``HIGHEST``, the one paying most) prices the rest of the order and ends the sale.
+        A custom rule prices whole orders only, so it is not offered a rest.
+        """
+        items = sale.conversion.items
+        open_lines = list(range(len(items)))
+        claims: list[tuple[str, list[int]]] = []
+        for level in (self.partner_rules, self.program_rules):
+            candidates: list[_Compiled] = []
+            for compiled in level:
+                if compiled.item_scope:
+                    chosen = [i for i in open_lines if self._item_matches(items[i], compiled)]
+                    if not chosen or not self._matching(sale, compiled):
+                        continue
+                    open_lines = [i for i in open_lines if i not in chosen]
+                    claims.append((compiled.rule_id, chosen))
+                    self._price(self._scoped(sale, chosen, None), compiled)
+                    if not open_lines:
+                        return
+                elif compiled.kind == "custom" and claims:
+                    continue
+                elif highest:
+                    candidates.append(compiled)
+                elif self._choose(sale, [compiled], False) is not None:
+                    rest = self._scoped(sale, open_lines, claims) if claims else sale
+                    self._price(rest, compiled)
+                    return
+            if candidates:
+                rest = self._scoped(sale, open_lines, claims) if claims else sale
+                winner = self._choose(rest, candidates, True)
+                if winner is not None:
+                    self._price(rest, winner)
+                    return
+        if not claims and (self.prices_leads if sale.lead else self.prices_sales):
+            self._unpriced(sale)
+
+    def _price(self, sale: _Sale, compiled: _Compiled) -> None:
+        if compiled.kind == "tier":
+            self.tiers.price(sale, compiled)
+        else:
+            self._flat_or_percent(sale, compiled)
+
+    @staticmethod
+    def _item_matches(item: LineItem, compiled: _Compiled) -> bool:
+        return all(condition.matches_item(item) for condition in compiled.item_conditions)
+
+    def _scoped(
+        self, sale: _Sale, lines: list[int], claims: list[tuple[str, list[int]]] | None
+    ) -> _Sale:
+        """The sale as seen by a rule that prices some of its lines only.
+
+        Without ``claims``, ``lines`` are a rate's matching items: their net revenue
+        (quantity x unit price, exact, in the deal's currency) is the base. With
+        ``claims`` (the lines that rates on the matching items priced), ``lines`` are the
+        rest of the order, whose base is the order's base less the claimed lines'
+        revenue. Refunds reduce either in the proportion of the order's net revenue they
+        return: a refund does not say which line it returns.
+        """
+        conversion = sale.conversion
+        items = conversion.items
+        own_places = minor_unit(conversion.currency)
+        factor = Fraction(10**own_places)
+        if sale.fx is not None:
+            factor *= Fraction(sale.fx.rate) * Fraction(10) ** (self.places - own_places)
+        scoped = _Sale()
+        for name in _SALE_SLOTS:
+            setattr(scoped, name, getattr(sale, name))
+        if claims is None:
+            matched = _revenue_of(items, lines) * factor
+            scoped.gross_base = _to_exact(matched)
+            scoped.base = _to_exact(matched * sale.remaining)
+            skus = ", ".join(sorted({items[i].sku for i in lines}))
+            scoped.scope = f"the matching items ({skus}) of a {conversion.revenue} order"
+        else:
+            claimed = _revenue_of(items, [i for _, chosen in claims for i in chosen]) * factor
+            gross = max(Fraction(sale.gross_base) - claimed, Fraction(0))
+            scoped.gross_base = _to_exact(gross)
+            scoped.base = _to_exact(gross * sale.remaining)
+            priced = "; ".join(
+                f"{', '.join(sorted({items[i].sku for i in chosen}))} priced by rule {rule_id}"
+                for rule_id, chosen in claims
+            )
+            scoped.scope = f"the rest of a {conversion.revenue} order ({priced})"
+        scoped.quantity = _to_exact(sum((Fraction(items[i].quantity) for i in lines), Fraction(0)))
+        return scoped
 
     def _choose(self, sale: _Sale, rules: list[_Compiled], highest: bool) -> _Compiled | None:
         best: _Compiled | None = None
@@ -248,7 +366,12 @@ class _DealPricer:
         flat = compiled.units
         if kind == "item":
             numerator = flat * sale.quantity * sale.remaining * share
-            count = sale.conversion.quantity.normalize() if sale.conversion.items else Decimal(1)
+            if sale.scope is not None:  # the rest of an order: its remaining lines
+                count = _as_decimal(sale.quantity, 0).normalize()
+            elif sale.conversion.items:
+                count = sale.conversion.quantity.normalize()
+            else:
+                count = Decimal(1)
             text = f"{compiled.price_text} x {count} item{'s' if count != 1 else ''}"
         elif kind == "lead":
             numerator = flat * share
@@ -272,6 +395,8 @@ class _DealPricer:
     def base_text(self, sale: _Sale) -> str:
         base = sale.base
         text = self.amount_text(base) if isinstance(base, int) else _exact_text(base, self.currency)
+        if sale.scope is not None:
+            text += f", {sale.scope}"
         if sale.refunded:
             refunded = format_minor(sale.refunded, sale.conversion.currency)
             text += f" (after {refunded} refunded of {sale.conversion.revenue})"

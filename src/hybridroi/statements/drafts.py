@@ -121,6 +121,7 @@ class _Sale:
         "quantity",
         "refunded",
         "remaining",
+        "scope",
         "share",
         "source_ids",
     )
@@ -138,6 +139,8 @@ class _Sale:
     quantity: Exact
     refunded: int
     remaining: Exact
+    # For a rate on the matching items: which items of which order, in words (else None).
+    scope: str | None
     share: Exact
     source_ids: tuple[str, ...]
     context: SaleContext | None

@@ -35,8 +35,13 @@ Line keys are stable: ``commission:<conversion id>:<rule id>`` for a sale,
 ``tier-bonus:<rule id>:<period>:<tier>``, ``bonus:<rule id>:<period>``,
 ``guarantee:<rule id>:<period>``, ``advance:<rule id>:<period>``,
 ``recovery:<rule id>:<period>``, ``network-fee:<rule id>:<period>``,
-``clicks:<rule id>:<period>``, ``cpm:<rule id>:<content id>`` and
+``clicks:<rule id>:<period>``, ``cpm:<rule id>:<content id>[:<period>]``,
+``override:<rule id>:<child partner id>:<child line key>`` and
 ``fee:<fee id>[:<occurrence>]``.
+
+Sub-affiliate overrides are priced last, once every deal's lines are final: each
+commission line of a recruited partner gives its parent a line for the override's
+share of it (:class:`~hybridroi.domain.rules.SubAffiliateOverride`).
 
 The work is split by seam: rule compilation (:mod:`~hybridroi.statements.compiled`),
 the events prepared once (:mod:`~hybridroi.statements.inputs`), a deal's choice of
@@ -63,17 +68,19 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content
 from hybridroi.domain.policy import AttributionPolicy
-from hybridroi.domain.rules import PerClick, RecurringRate
+from hybridroi.domain.rules import PerClick, RecurringRate, SubAffiliateOverride
 from hybridroi.events.customers import NewCustomers, new_customers
 from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Event
-from hybridroi.statements.activity import price_activity, price_recurring
+from hybridroi.events.stats import ContentStats
+from hybridroi.statements.activity import content_history, price_activity, price_recurring
 from hybridroi.statements.caps import apply_caps
 from hybridroi.statements.deal import _DealPricer
-from hybridroi.statements.drafts import _MEMO_LIMIT, _Memo
+from hybridroi.statements.drafts import _MEMO_LIMIT, _Memo, _Periods
 from hybridroi.statements.fees import price_fees
 from hybridroi.statements.inputs import _Inputs, _prepare_sales, _repeat_purchases
 from hybridroi.statements.lines import Statement, StatementLine, StatementRun
+from hybridroi.statements.overrides import override_lines
 from hybridroi.statements.settlements import price_periods
 
 __all__ = ["compute_statements", "price_credits"]
@@ -86,6 +93,7 @@ def price_credits(
     *,
     as_of: datetime,
     views: Mapping[str, int] | None = None,
+    stats: Iterable[ContentStats] | None = None,
 ) -> StatementRun:
     """Price credited conversions, clicks, views and fixed fees into statements.
 
@@ -100,6 +108,10 @@ def price_credits(
             touches, whose clicks of program partners feed per-click rules.
         as_of: Only events, fees and periods at or before this instant count.
         views: Views of each content id as of ``as_of``, for CPM rules.
+        stats: Content statistics (cumulative views as of instants), for CPM rules that
+            accrue by period (``CpmViews.accrual="period"``): each period pays the growth
+            of a content's views over it. CPM rules paid at publication read ``views``
+            and, for a content it lacks, the latest of these records.
 
     Returns:
         A :class:`StatementRun` with statements sorted by partner id, period
@@ -111,7 +123,7 @@ def price_credits(
     """
     require_aware(as_of, "as_of")
     with collector_paused():
-        return _price(campaign, attribution, batch, as_of, views)
+        return _price(campaign, attribution, batch, as_of, views, stats=stats)
 
 
 def compute_statements(
@@ -121,6 +133,7 @@ def compute_statements(
     as_of: datetime,
     policy: AttributionPolicy | None = None,
     views: Mapping[str, int] | None = None,
+    stats: Iterable[ContentStats] | None = None,
 ) -> StatementRun:
     """Check the events, attribute the conversions and price the statements.
 
@@ -133,6 +146,10 @@ def compute_statements(
         as_of: Only events at or before this instant count.
         policy: The attribution policy; the campaign's default when None.
         views: Views of each content id as of ``as_of``, for CPM rules.
+        stats: Content statistics (cumulative views as of instants), for CPM rules that
+            accrue by period (``CpmViews.accrual="period"``): each period pays the growth
+            of a content's views over it. CPM rules paid at publication read ``views``
+            and, for a content it lacks, the latest of these records.
 
     Returns:
         The statements, the attribution they were priced from, every problem
@@ -145,7 +162,7 @@ def compute_statements(
     with collector_paused():
         batch = check_events(campaign, events)
         attribution = attribute_batch(campaign, batch, policy, as_of=as_of)
-        return _price(campaign, attribution, batch, as_of, views)
+        return _price(campaign, attribution, batch, as_of, views, stats=stats)
 
 
 class _Run:
@@ -158,11 +175,14 @@ class _Run:
         batch: EventBatch,
         as_of: datetime,
         views: Mapping[str, int] | None,
+        *,
+        stats: Iterable[ContentStats] | None = None,
     ) -> None:
         self.campaign = campaign
         self.attribution = attribution
         self.as_of = as_of
         self.views = views or {}
+        self.history = content_history(stats or (), as_of)
         self.problems: list[Problem] = []
         want_clicks = any(
             isinstance(rule, PerClick) for deal in campaign.deals for rule in deal.rules
@@ -218,6 +238,7 @@ class _Run:
             inputs.clicks.get(deal.partner_id, ()),
             self.published.get(deal.partner_id, ()),
             self.views,
+            self.history,
         )
         if any(isinstance(rule, RecurringRate) for rule in deal.rules):
             if self.credited is None:
@@ -227,6 +248,18 @@ class _Run:
         apply_caps(pricer)
         price_periods(pricer, sales)
         _add_lines(pricer, self.groups)
+
+    def add_overrides(self) -> None:
+        """File the sub-affiliate overrides of parents, once every deal's lines are final."""
+        campaign = self.campaign
+        for deal in sorted(campaign.deals, key=lambda item: item.id):
+            if not any(isinstance(rule, SubAffiliateOverride) for rule in deal.rules):
+                continue
+            found = override_lines(campaign, deal, self.groups.lines_of, self.problems)
+            periods = _Periods(campaign, deal.statement_period)
+            for line in sorted(found, key=lambda item: item.earned_at):
+                period = periods.of(line.earned_at)
+                self.groups.add(deal.partner_id, period, line.amount.currency).append(line)
 
     def add_fees(self) -> None:
         """File the campaign's fixed fees in their partners' statement periods."""
@@ -248,11 +281,14 @@ def _price(
     batch: EventBatch,
     as_of: datetime,
     views: Mapping[str, int] | None,
+    *,
+    stats: Iterable[ContentStats] | None = None,
 ) -> StatementRun:
     """The body of :func:`price_credits`, with the collector already paused."""
-    run = _Run(campaign, attribution, batch, as_of, views)
+    run = _Run(campaign, attribution, batch, as_of, views, stats=stats)
     for deal in sorted(campaign.deals, key=lambda item: item.id):
         run.price_deal(deal)
+    run.add_overrides()
     run.add_fees()
     return StatementRun(
         as_of=as_of,
@@ -319,6 +355,15 @@ class _Groups:
         if group is None:
             group = self._groups[key] = (period, [])
         return group[1]
+
+    def lines_of(self, partner_id: str) -> list[StatementLine]:
+        """Every line of a partner so far, in all periods and currencies."""
+        return [
+            line
+            for key, (_, lines) in self._groups.items()
+            if key[0] == partner_id
+            for line in lines
+        ]
 
     def statements(self) -> tuple[Statement, ...]:
         groups = self._groups

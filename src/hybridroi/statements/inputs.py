@@ -161,6 +161,7 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
         refunded = refunded_by_sale.get(sale_id, 0)
         sale = _Sale()
         sale.context = None
+        sale.scope = None
         sale.conversion = conversion
         sale.credit = credit
         sale.id = sale_id
