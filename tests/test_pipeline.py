@@ -223,3 +223,30 @@ def test_the_result_is_frozen(demo: DemoData) -> None:
     assert isinstance(result, RunResult)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         result.problems = ()  # type: ignore[misc]
+
+
+def test_the_report_counts_adjustments_and_not_declined_sales_from_the_ledger() -> None:
+    campaign = cpm_campaign()
+    sales = [
+        Conversion(
+            id=f"S{n}",
+            instant=at(3, 15),
+            customer_key=f"c{n}",
+            revenue=eur("50.00"),
+            promo_code="MIA",
+        )
+        for n in (1, 2)
+    ]
+    ledger = Ledger(MemoryLedgerStore(), campaign)
+    first = run(campaign, sales, as_of=at(4, 1, 0))
+    posting = ledger.post(first.statements, at=at(3, 20))
+    # Two sales at 10%: EUR 5.00 each.
+    assert run(campaign, sales, as_of=at(4, 1, 0), ledger=ledger).report.total.figures.cost == eur(
+        "10.00"
+    )
+    declined = next(e for e in posting.entries if "S2" in e.line_key)
+    ledger.decline(declined.id, actor="ops", reason="fraudulent order", at=at(3, 21))
+    ledger.adjust("mia", eur("2.50"), kind="bonus", reason="launch", actor="ops", at=at(3, 22))
+    booked = run(campaign, sales, as_of=at(4, 1, 0), ledger=ledger)
+    # S2 is never paid (no cost); the bonus is paid: 5.00 + 2.50.
+    assert booked.report.total.figures.cost == eur("7.50")

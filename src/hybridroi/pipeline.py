@@ -164,7 +164,7 @@ def run(
         holdout=holdout,
         ltv=ltv,
         period=period,
-        ledger_entries=None if ledger is None else ledger.store.entries(),
+        ledger_entries=None if ledger is None else ledger.cost_entries(as_of),
     )
     problems = _problems(report.problems, loaded)
     return RunResult(

@@ -214,7 +214,7 @@ def test_a_version_5_ledger_is_upgraded_in_place_and_reads_back_equal(tmp_path: 
     kinds = {e.entry_type for _, entries in runs for e in entries}
     assert kinds >= {EntryType.EARNED, EntryType.REVERSAL, EntryType.CLAWBACK}
     with SqliteLedgerStore(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 6
+        assert store.schema_version() == SCHEMA_VERSION == 7
         assert store.entries() == memory.store.entries()
         assert store.entries("aff-1") == memory.store.entries("aff-1")
         assert dict(store.posted_totals()) == dict(memory.store.posted_totals())

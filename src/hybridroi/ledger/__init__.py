@@ -14,10 +14,14 @@ and exports a partner's :class:`PartnerStatement` (``export.to_csv``, ``export.t
 """
 
 from hybridroi.ledger import export
+from hybridroi.ledger.adjustments import Adjustment, AdjustmentKind
+from hybridroi.ledger.audit import AuditAction, AuditRecord
+from hybridroi.ledger.decisions import Decision, DecisionKind, StatusChange
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import (
     LedgerBusyError,
     LedgerFileError,
+    PolicyMismatchError,
     StaleRunError,
     UnknownBatchError,
 )
@@ -31,6 +35,14 @@ from hybridroi.ledger.lifecycle import (
     LockRule,
     status_at,
 )
+from hybridroi.ledger.payout_files import (
+    PayoutAccount,
+    PayoutFile,
+    check_payout_file,
+    payout_csv,
+    read_payout_accounts,
+    sepa_credit_transfer,
+)
 from hybridroi.ledger.payouts import CarryOver, PayoutBatch, PayoutRun
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
 from hybridroi.ledger.schedule import PayoutSchedule
@@ -39,8 +51,14 @@ from hybridroi.ledger.stores.memory import MemoryLedgerStore
 from hybridroi.ledger.stores.sqlite import SqliteLedgerStore
 
 __all__ = [
+    "Adjustment",
+    "AdjustmentKind",
+    "AuditAction",
+    "AuditRecord",
     "Balance",
     "CarryOver",
+    "Decision",
+    "DecisionKind",
     "EntryStatus",
     "EntryType",
     "EventIntake",
@@ -58,14 +76,22 @@ __all__ = [
     "LockRule",
     "MemoryLedgerStore",
     "PartnerStatement",
+    "PayoutAccount",
     "PayoutBatch",
+    "PayoutFile",
     "PayoutRun",
     "PayoutSchedule",
+    "PolicyMismatchError",
     "PostingResult",
     "PostingRun",
     "SqliteLedgerStore",
     "StaleRunError",
+    "StatusChange",
     "UnknownBatchError",
+    "check_payout_file",
     "export",
+    "payout_csv",
+    "read_payout_accounts",
+    "sepa_credit_transfer",
     "status_at",
 ]

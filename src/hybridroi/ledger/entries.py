@@ -75,6 +75,13 @@ class EntryType(enum.Enum):
     A later increase of the same line first offsets a waived clawback, with a
     positive waived entry, so that the partner is not paid twice.
     """
+    ADJUSTMENT = "adjustment"
+    """A manual adjustment (bonus, correction, penalty, goodwill), made by a person.
+
+    Its key names no statement line (``"adjustment:<id>"``), and posting by
+    difference never sees it: later statement runs keep it as it is (see
+    :mod:`hybridroi.ledger.adjustments`).
+    """
 
 
 class EntryStatus(enum.Enum):
@@ -95,6 +102,10 @@ class EntryStatus(enum.Enum):
     """In a payout batch marked as paid."""
     WAIVED = "waived"
     """A waived clawback: visible, but never due by or to the partner."""
+    HELD = "held"
+    """Held by a decision: it does not lock until the hold is released."""
+    DECLINED = "declined"
+    """Declined by a decision: reversed from what the partner is owed, never paid."""
 
 
 _POSTED_STATUSES = (EntryStatus.PENDING, EntryStatus.LOCKED, EntryStatus.WAIVED)

@@ -12,7 +12,13 @@ from datetime import datetime
 
 from hybridroi.core.errors import HybridRoiError, InvalidValueError
 
-__all__ = ["LedgerBusyError", "LedgerFileError", "StaleRunError", "UnknownBatchError"]
+__all__ = [
+    "LedgerBusyError",
+    "LedgerFileError",
+    "PolicyMismatchError",
+    "StaleRunError",
+    "UnknownBatchError",
+]
 
 
 class StaleRunError(InvalidValueError):
@@ -91,4 +97,26 @@ class UnknownBatchError(HybridRoiError, KeyError):
         return (
             f"no payout batch {self.batch_id!r} in this ledger: use the id of a batch of "
             "Ledger.run_payouts (see store.batches())"
+        )
+
+
+class PolicyMismatchError(HybridRoiError, ValueError):
+    """A ledger opened with policies other than those stored with it.
+
+    The policies (lock rules, minimum payouts, clawback rule, payout schedule)
+    are stored with the ledger on first use: a process with other policies
+    would lock, pay or claw back the same entries differently.
+
+    Attributes:
+        stored: The stored policies, as JSON text.
+        given: The policies given, as JSON text.
+    """
+
+    def __init__(self, stored: str, given: str) -> None:
+        self.stored = stored
+        self.given = given
+        super().__init__(
+            "this ledger was written under other policies, and entries would lock or be paid "
+            "differently under these; nothing was written. Open it with the stored policies. "
+            f"Stored: {stored}. Given: {given}"
         )

@@ -39,13 +39,19 @@ import attrs
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.text import csv_text, escape_cell, unescape_cell
 from hybridroi.core.timezones import UTC, require_aware
+from hybridroi.ledger.audit import AuditRecord
+from hybridroi.ledger.decisions import DecisionIndex
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry
 from hybridroi.ledger.lifecycle import status_at
 from hybridroi.ledger.payouts import PayoutBatch
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "COLUMNS",
     "PartnerStatement",
+    "audit_csv",
+    "audit_jsonl",
+    "audit_rows",
     "escape_cell",
     "read_csv",
     "source_ids_cell",
@@ -148,6 +154,8 @@ class PartnerStatement:
         at: datetime,
         *,
         period: str | None = None,
+        decisions: DecisionIndex | None = None,
+        timezone: str = "UTC",
     ) -> PartnerStatement:
         """Gather a partner's entries and their statuses at ``at``.
 
@@ -159,15 +167,20 @@ class PartnerStatement:
             period: The label of one statement period: only the entries whose
                 ``statement_period`` it is (a clawback on the statement of the
                 period it was posted in). None lists every entry.
+            decisions: The ledger's decisions (held, declined, extended entries).
+            timezone: The campaign's IANA time zone, for extended locks.
 
         Returns:
             The statement.
         """
         require_aware(at, "at")
+        # A batch voided by ``at`` no longer holds its entries.
         batch_of = {
             entry_id: batch.id
             for batch in batches
-            if batch.partner_id == partner_id and batch.created_at <= at
+            if batch.partner_id == partner_id
+            and batch.created_at <= at
+            and (batch.voided_at is None or batch.voided_at > at)
             for entry_id in batch.entry_ids
         }
         by_batch = {batch.id: batch for batch in batches}
@@ -190,7 +203,12 @@ class PartnerStatement:
             period=period,
             at=at,
             entries=mine,
-            statuses={entry.id: status_at(entry, at, payout_status) for entry in mine},
+            statuses={
+                entry.id: status_at(
+                    entry, at, payout_status, decisions=decisions, timezone=timezone
+                )
+                for entry in mine
+            },
             batch_of=batch_of,
         )
 
@@ -280,3 +298,47 @@ def to_json(statement: PartnerStatement) -> str:
         "entries": entries,
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+AUDIT_COLUMNS = ("number", "at", "actor", "action", "subject", "reason", "details")
+"""The columns of an audit export, in order."""
+
+
+def audit_rows(records: Sequence[AuditRecord]) -> list[dict[str, str]]:
+    """One dict per audit record, keyed by :data:`AUDIT_COLUMNS`, every value as text."""
+    return [
+        {
+            "number": str(record.number),
+            "at": _instant(record.at),
+            "actor": record.actor,
+            "action": record.action.value,
+            "subject": record.subject,
+            "reason": record.reason,
+            "details": record.details,
+        }
+        for record in records
+    ]
+
+
+def audit_csv(records: Sequence[AuditRecord]) -> str:
+    r"""The audit trail as CSV: a header of :data:`AUDIT_COLUMNS`, then one row per record.
+
+    Cells are escaped as in :func:`to_csv` (an actor or reason beginning with
+    ``=`` reads as text in a spreadsheet) and rows end in ``\n``.
+    """
+    return csv_text(
+        AUDIT_COLUMNS,
+        ([escape_cell(row[column]) for column in AUDIT_COLUMNS] for row in audit_rows(records)),
+    )
+
+
+def audit_jsonl(records: Sequence[AuditRecord]) -> str:
+    """The audit trail as JSON Lines: one JSON object per record and line, in order.
+
+    The number is an integer, every other value text; each line reads back
+    with :func:`json.loads`.
+    """
+    return "".join(
+        json.dumps({**row, "number": int(row["number"])}, ensure_ascii=False) + "\n"
+        for row in audit_rows(records)
+    )

@@ -40,6 +40,7 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.periods import local_midnight
 from hybridroi.core.timezones import UTC, require_aware, zone
+from hybridroi.ledger.decisions import DecisionIndex, decided_status
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry
 
 __all__ = [
@@ -211,21 +212,35 @@ LockRule = LockAfterSale | LockAfterMonthEnd | LockOnDayOfMonth
 
 
 def status_at(
-    entry: LedgerEntry, at: datetime, batches: Mapping[str, EntryStatus] | None = None
+    entry: LedgerEntry,
+    at: datetime,
+    batches: Mapping[str, EntryStatus] | None = None,
+    *,
+    decisions: DecisionIndex | None = None,
+    timezone: str = "UTC",
 ) -> EntryStatus:
     """The status of ``entry`` at instant ``at``.
 
     Args:
         entry: The entry.
         at: The instant asked about (timezone-aware).
-        batches: For entries in a payout batch, entry id to
+        batches: For entries in a live payout batch, entry id to
             :attr:`EntryStatus.PAYABLE` (batch open) or :attr:`EntryStatus.PAID`.
+        decisions: The ledger's decisions on single transactions (see
+            :mod:`hybridroi.ledger.decisions`); those made after ``at`` do not
+            apply yet.
+        timezone: The campaign's IANA time zone, for extended locks.
 
     Returns:
         Waived entries stay waived; an entry in a batch is payable or paid;
-        otherwise it is pending before its lock instant and locked from it on.
+        a declined entry is declined and a held one held; otherwise it is
+        pending before its (decided) lock instant and locked from it on.
     """
     require_aware(at, "at")
+    if decisions:
+        return decided_status(
+            entry, at, decisions.of(entry), timezone, (batches or {}).get(entry.id)
+        )
     if entry.status is EntryStatus.WAIVED:
         return EntryStatus.WAIVED
     in_batch = (batches or {}).get(entry.id)
@@ -246,6 +261,8 @@ class Balance:
         payable: In an open payout batch.
         paid: In a payout batch marked paid.
         waived: Clawbacks not recovered from the partner (kept visible).
+        held: Held by a decision: not locking until released.
+        declined: Declined by a decision: never paid, not owed.
     """
 
     partner_id: str
@@ -255,17 +272,31 @@ class Balance:
     payable: Money
     paid: Money
     waived: Money
+    held: Money = attrs.field(
+        default=attrs.Factory(lambda b: Money.from_minor(0, b.currency), takes_self=True)
+    )
+    declined: Money = attrs.field(
+        default=attrs.Factory(lambda b: Money.from_minor(0, b.currency), takes_self=True)
+    )
 
     @property
     def owed(self) -> Money:
-        """Everything credited to the partner, whatever its status, waived clawbacks excluded."""
-        return self.pending + self.locked + self.payable + self.paid
+        """Everything credited to the partner: waived clawbacks and declined entries excluded."""
+        return self.pending + self.locked + self.payable + self.paid + self.held
+
+    @property
+    def total(self) -> Money:
+        """The sum of every entry, whatever its status: what was posted, plus adjustments."""
+        return self.owed + self.waived + self.declined
 
 
 def balances(
     entries: Iterable[LedgerEntry],
     at: datetime,
     batches: Mapping[str, EntryStatus] | None = None,
+    *,
+    decisions: DecisionIndex | None = None,
+    timezone: str = "UTC",
 ) -> tuple[Balance, ...]:
     """Sum entries by partner, currency and status at ``at``.
 
@@ -273,13 +304,15 @@ def balances(
         entries: Ledger entries.
         at: The instant (timezone-aware).
         batches: Entry id to payout status, as for :func:`status_at`.
+        decisions: The ledger's decisions, as for :func:`status_at`.
+        timezone: The campaign's IANA time zone, as for :func:`status_at`.
 
     Returns:
         One balance per partner and currency, sorted by partner then currency.
     """
     sums: dict[tuple[str, str], dict[EntryStatus, int]] = {}
     for entry in entries:
-        status = status_at(entry, at, batches)
+        status = status_at(entry, at, batches, decisions=decisions, timezone=timezone)
         by_status = sums.setdefault((entry.partner_id, entry.currency), {})
         by_status[status] = by_status.get(status, 0) + entry.amount.minor_units
 
@@ -295,6 +328,8 @@ def balances(
             payable=money(values, EntryStatus.PAYABLE, currency),
             paid=money(values, EntryStatus.PAID, currency),
             waived=money(values, EntryStatus.WAIVED, currency),
+            held=money(values, EntryStatus.HELD, currency),
+            declined=money(values, EntryStatus.DECLINED, currency),
         )
         for (partner, currency), values in sorted(sums.items())
     )

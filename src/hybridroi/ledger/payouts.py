@@ -10,6 +10,12 @@ and join the next run. A batch is *payable* until it is marked paid.
 Batch ids are ``"<payout run id>:<partner id>:<currency>"``. When the ledger's
 policies have a :class:`~hybridroi.ledger.schedule.PayoutSchedule` (re-exported
 here), a payout run must be dated at one of its payout instants.
+
+A batch is marked paid with the payment's reference and method. A batch that
+failed (the transfer was rejected) or is voided (a bank return, even after it
+was marked paid) gives its entries back: they are locked again, in no batch,
+and the next payout run pays them once, in a new batch. The voided batch is
+kept, with its entries, for the record.
 """
 
 from __future__ import annotations
@@ -19,16 +25,24 @@ from datetime import datetime
 
 import attrs
 
-from hybridroi.core.checks import aware, identifier, optional, tuple_of
+from hybridroi.core.checks import aware, identifier, optional, text, tuple_of
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.timezones import require_aware
+from hybridroi.ledger.decisions import DecisionIndex
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry
 from hybridroi.ledger.lifecycle import status_at
 from hybridroi.ledger.policy import LedgerPolicies
 from hybridroi.ledger.schedule import PayoutSchedule
 
-__all__ = ["CarryOver", "PayoutBatch", "PayoutRun", "PayoutSchedule", "plan_payouts"]
+__all__ = [
+    "VOID_KINDS",
+    "CarryOver",
+    "PayoutBatch",
+    "PayoutRun",
+    "PayoutSchedule",
+    "plan_payouts",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -44,6 +58,11 @@ class PayoutBatch:
         entry_ids: The entries paid, clawbacks included.
         created_at: When the payout run made the batch.
         paid_at: When the batch was marked paid; None while it is payable.
+        reference: The payment's reference (a bank transfer id), once paid.
+        method: How it was paid (``"sepa"``, ``"paypal"``...), once paid.
+        voided_at: When the batch failed or was voided; None while it holds its entries.
+        void_kind: ``"failed"`` or ``"void"`` once voided; None before.
+        void_reason: Why it failed or was voided.
     """
 
     id: str = attrs.field(validator=identifier)
@@ -56,6 +75,16 @@ class PayoutBatch:
     )
     created_at: datetime = attrs.field(validator=aware)
     paid_at: datetime | None = attrs.field(default=None, validator=optional(aware))
+    reference: str | None = attrs.field(default=None, validator=optional(text))
+    method: str | None = attrs.field(default=None, validator=optional(text))
+    voided_at: datetime | None = attrs.field(default=None, validator=optional(aware))
+    void_kind: str | None = attrs.field(default=None)
+    void_reason: str | None = attrs.field(default=None, validator=optional(text))
+
+    @void_kind.validator
+    def _check_void_kind(self, _attribute: object, value: object) -> None:
+        if value not in (None, *VOID_KINDS):
+            raise InvalidValueError("PayoutBatch.void_kind", value, "'failed', 'void' or None")
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.amount, Money) or self.amount.currency != self.currency:
@@ -65,8 +94,24 @@ class PayoutBatch:
 
     @property
     def status(self) -> EntryStatus:
-        """Payable until marked paid, then paid."""
+        """Payable until marked paid, then paid (what a voided batch was before it was voided)."""
         return EntryStatus.PAYABLE if self.paid_at is None else EntryStatus.PAID
+
+    @property
+    def live(self) -> bool:
+        """Whether the batch still holds its entries (it has not failed or been voided)."""
+        return self.voided_at is None
+
+    @property
+    def state(self) -> str:
+        """``"payable"``, ``"paid"``, ``"failed"`` or ``"void"``."""
+        if self.void_kind is not None:
+            return self.void_kind
+        return self.status.value
+
+
+VOID_KINDS = ("failed", "void")
+"""How a batch stops holding its entries: the transfer failed, or it was voided (returned)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -112,6 +157,8 @@ def plan_payouts(
     *,
     at: datetime,
     run_id: str,
+    decisions: DecisionIndex | None = None,
+    timezone: str = "UTC",
 ) -> PayoutRun:
     """Group the locked, unbatched entries into payout batches.
 
@@ -122,6 +169,9 @@ def plan_payouts(
         policies: The partners' policies (minimum payouts).
         at: The instant of the payout run.
         run_id: The payout run id.
+        decisions: The ledger's decisions (held and declined entries are not
+            paid; extended ones wait for their new lock instant).
+        timezone: The campaign's IANA time zone, for extended locks.
 
     Returns:
         The batches to create and the amounts carried over.
@@ -129,7 +179,8 @@ def plan_payouts(
     require_aware(at, "at")
     groups: dict[tuple[str, str], list[LedgerEntry]] = {}
     for entry in entries:
-        if status_at(entry, at, payout_status) is EntryStatus.LOCKED:
+        status = status_at(entry, at, payout_status, decisions=decisions, timezone=timezone)
+        if status is EntryStatus.LOCKED:
             groups.setdefault((entry.partner_id, entry.currency), []).append(entry)
     batches = []
     carried = []

@@ -14,12 +14,14 @@ partner, so there is one schedule per ledger).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from hybridroi.core.checks import instance_of, tuple_of
+from hybridroi.core.durations import format_duration
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.domain.campaign import Campaign
@@ -73,6 +75,27 @@ class LedgerPolicy:
                 )
             seen.add(amount.currency)
 
+    def plain(self) -> dict[str, object]:
+        """The policy as plain data: equal for equal policies (see :meth:`LedgerPolicies.text`)."""
+        lock: dict[str, object]
+        if isinstance(self.lock, LockAfterSale):
+            lock = {"rule": "after_sale", "after": format_duration(self.lock.after)}
+        elif isinstance(self.lock, LockAfterMonthEnd):
+            lock = {"rule": "after_month_end", "months": self.lock.months, "days": self.lock.days}
+        else:
+            lock = {
+                "rule": "day_of_month",
+                "day": self.lock.day,
+                "months_after": self.lock.months_after,
+            }
+        return {
+            "lock": lock,
+            "minimum_payouts": sorted(
+                [amount.currency, str(amount.amount)] for amount in self.minimum_payouts
+            ),
+            "claw_back_paid": self.claw_back_paid,
+        }
+
     def minimum_payout(self, currency: str) -> Money | None:
         """The minimum payout in ``currency``, or None when there is none."""
         for amount in self.minimum_payouts:
@@ -123,6 +146,26 @@ class LedgerPolicies:
                 raise InvalidValueError(
                     f"LedgerPolicies.by_partner[{partner_id!r}]", policy, "a LedgerPolicy"
                 )
+
+    def text(self) -> str:
+        """The policies as canonical JSON text, as a store keeps them.
+
+        Equal policies give equal text; a ledger opened with policies whose
+        text differs from the stored one is refused (see
+        :class:`~hybridroi.ledger.errors.PolicyMismatchError`).
+        """
+        return json.dumps(
+            {
+                "default": self.default.plain(),
+                "by_partner": {
+                    partner_id: self.by_partner[partner_id].plain()
+                    for partner_id in sorted(self.by_partner)
+                },
+                "schedule": None if self.schedule is None else {"day": self.schedule.day},
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     def for_partner(self, partner_id: str) -> LedgerPolicy:
         """The policy that applies to ``partner_id``."""

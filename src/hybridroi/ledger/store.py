@@ -35,10 +35,14 @@ from hybridroi.core.problems import Problem
 from hybridroi.core.timezones import UTC, require_aware
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.records import Event
+from hybridroi.ledger.adjustments import ADJUSTMENT_PREFIX, Adjustment
+from hybridroi.ledger.audit import AuditAction, AuditRecord
+from hybridroi.ledger.decisions import Decision, DecisionIndex, decided_lock
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
-from hybridroi.ledger.errors import StaleRunError
+from hybridroi.ledger.errors import PolicyMismatchError, StaleRunError
 from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.lifecycle import Balance, balances
+from hybridroi.ledger.operations import LedgerOperations, check_actor
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun, plan_payouts
 from hybridroi.ledger.periods import statement_kinds, statement_period_label
 from hybridroi.ledger.policy import LedgerPolicies
@@ -111,7 +115,7 @@ class LedgerStore(Protocol):
         """
 
     def last_instant(self) -> datetime | None:
-        """The instant of the latest posting or payout run."""
+        """The instant of the latest run, adjustment, decision, failed or voided payout."""
 
     def last_posting(self) -> PostingRun | None:
         """The latest posting run, or None before the first."""
@@ -175,12 +179,67 @@ class LedgerStore(Protocol):
     def write_payouts(self, run: PayoutRun) -> None:
         """Store a payout run's batches in one transaction."""
 
-    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
-        """Mark a payable batch as paid.
+    def mark_paid(
+        self,
+        batch_id: str,
+        at: datetime,
+        *,
+        reference: str | None = None,
+        method: str | None = None,
+    ) -> PayoutBatch:
+        """Mark a payable batch as paid, with the payment's reference and method.
 
         Raises:
             UnknownBatchError: If there is no such batch (a ``KeyError``).
-            InvalidValueError: If it is already paid.
+            InvalidValueError: If it is already paid, failed or voided.
+        """
+
+    def void_batch(self, batch_id: str, at: datetime, *, kind: str, reason: str) -> PayoutBatch:
+        """Mark a batch failed or voided: its entries leave it, to be paid by a later run.
+
+        Raises:
+            UnknownBatchError: If there is no such batch (a ``KeyError``).
+            InvalidValueError: If it is already failed or voided.
+        """
+
+    def adjustments(self, partner_id: str | None = None) -> tuple[Adjustment, ...]:
+        """The manual adjustments (of one partner), in the order they were made."""
+
+    def write_adjustment(self, adjustment: Adjustment) -> None:
+        """Store an adjustment.
+
+        Raises:
+            InvalidValueError: If its id is used.
+        """
+
+    def decisions(self) -> tuple[Decision, ...]:
+        """Every decision, in the order it was made."""
+
+    def write_decision(self, decision: Decision) -> None:
+        """Store a decision.
+
+        Raises:
+            InvalidValueError: If its id is used.
+        """
+
+    def audit(self) -> tuple[AuditRecord, ...]:
+        """The audit trail, in order."""
+
+    def write_audit(self, record: AuditRecord) -> None:
+        """Append a record to the audit trail (its number must be the next one).
+
+        Raises:
+            InvalidValueError: If its number is not the next one.
+        """
+
+    def stored_policies(self) -> str | None:
+        """The ledger's policies as stored (see :meth:`LedgerPolicies.text`), or None."""
+
+    def store_policies(self, text: str) -> None:
+        """Store the ledger's policies, once.
+
+        Raises:
+            InvalidValueError: If other policies are stored.
         """
 
     def record_events(self, events: Iterable[Event]) -> EventIntake:
@@ -195,6 +254,9 @@ def _check_run_id(run_id: object) -> None:
         not isinstance(run_id, str) or not run_id or run_id != run_id.strip() or ":" in run_id
     ):
         raise InvalidValueError("run_id", run_id, "a non-empty id without spaces around or ':'")
+    # Adjustment entries are "adjustment:<id>": a run of that name could reuse their ids.
+    if run_id == ADJUSTMENT_PREFIX:
+        raise InvalidValueError("run_id", run_id, f"an id other than {ADJUSTMENT_PREFIX!r}")
 
 
 def _check_campaign(store: LedgerStore, campaign: Campaign) -> str | None:
@@ -211,8 +273,14 @@ def _check_partner_id(partner_id: object) -> None:
         raise InvalidTypeError("partner_id", partner_id, "a partner id (text) or None")
 
 
-class Ledger:
+class Ledger(LedgerOperations):
     """A campaign's ledger: post statement runs, read balances, run payouts.
+
+    Beside the statements, a partner team adjusts balances by hand
+    (:meth:`adjust`), decides about single transactions (:meth:`hold`,
+    :meth:`release`, :meth:`extend`, :meth:`approve`, :meth:`decline`), marks
+    payout batches paid, failed or void, and reads the audit trail
+    (:meth:`audit`). The policies are stored with the ledger on its first write.
 
     Args:
         store: Where the ledger lives (:class:`~hybridroi.ledger.stores.memory.MemoryLedgerStore`
@@ -229,6 +297,7 @@ class Ledger:
     Raises:
         InvalidTypeError: If an argument is not of its type.
         InvalidValueError: If the store already holds another campaign's ledger.
+        PolicyMismatchError: If the store holds a ledger written under other policies.
     """
 
     def __init__(
@@ -249,8 +318,52 @@ class Ledger:
         self.campaign = campaign
         self.policies = policies if policies is not None else LedgerPolicies()
         self._statement_kinds = statement_kinds(campaign)
+        self._check_policies()
         if bound is not None:
             store.fill_statement_periods(self.statement_period)
+
+    def _check_policies(self) -> str | None:
+        """The stored policies' text; raises if they are not this ledger's."""
+        stored = self.store.stored_policies()
+        if stored is not None and stored != self.policies.text():
+            raise PolicyMismatchError(stored, self.policies.text())
+        return stored
+
+    def _bind_policies(self, at: datetime, actor: str) -> None:
+        """Store these policies after the ledger's first write (checked before it)."""
+        if self._check_policies() is None:
+            text = self.policies.text()
+            self.store.store_policies(text)
+            self._record(
+                AuditAction.POLICIES,
+                at=at,
+                actor=actor,
+                subject=self.campaign.id,
+                reason="the ledger's policies, stored with it on first use",
+                details=text,
+            )
+
+    def _record(
+        self,
+        action: AuditAction,
+        *,
+        at: datetime,
+        actor: str,
+        subject: str,
+        reason: str,
+        details: str = "",
+    ) -> AuditRecord:
+        record = AuditRecord(
+            number=len(self.store.audit()) + 1,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            reason=reason,
+            details=details,
+        )
+        self.store.write_audit(record)
+        return record
 
     def statement_period(self, entry: LedgerEntry) -> str:
         """The label of the partner statement ``entry`` belongs on, by the campaign's rules.
@@ -283,15 +396,25 @@ class Ledger:
         return at.astimezone(UTC)
 
     def post(
-        self, run: StatementRun, *, at: datetime | None = None, run_id: str | None = None
+        self,
+        run: StatementRun,
+        *,
+        at: datetime | None = None,
+        run_id: str | None = None,
+        actor: str = "system",
+        reason: str | None = None,
     ) -> PostingResult:
         """Post the difference between ``run`` and what is already posted.
+
+        Manual adjustments are not statement lines: posting never reverses them.
 
         Args:
             run: The campaign's statements: the complete state as of ``run.as_of``.
             at: The posting instant (default ``run.as_of``); it decides which
                 posted entries are still pending.
             run_id: The run id (default ``"posting-<number>"``).
+            actor: Who runs the posting, for the audit trail.
+            reason: Why, for the audit trail (default: the statement run's as-of).
 
         Returns:
             The run record, the entries added and the lines not posted.
@@ -309,6 +432,7 @@ class Ledger:
             raise InvalidTypeError("run", run, "a StatementRun")
         require_aware(run.as_of, "StatementRun.as_of")
         _check_run_id(run_id)
+        check_actor(actor, reason)
         if at is not None:
             require_aware(at, "at")
         with self.store.writing():
@@ -316,8 +440,21 @@ class Ledger:
             last = self.store.last_posting()
             if last is not None and run.as_of < last.as_of:
                 raise StaleRunError(run.as_of, last.as_of, last.id)
+            self._check_policies()
             with collector_paused():
-                return self._post(run, posted_at, run_id)
+                result = self._post(run, posted_at, run_id)
+            self._bind_policies(posted_at, actor)
+            self._record(
+                AuditAction.POST,
+                at=posted_at,
+                actor=actor,
+                subject=result.run.id,
+                reason=reason or f"statement run as of {run.as_of.astimezone(UTC).isoformat()}",
+                details=(
+                    f"{result.run.entry_count} entries posted, {len(result.problems)} lines held"
+                ),
+            )
+            return result
 
     def _post(self, run: StatementRun, posted_at: datetime, run_id: str | None) -> PostingResult:
         number = self.store.run_count() + 1
@@ -364,6 +501,8 @@ class Ledger:
         }
         # A key absent from the totals has no entries at all, so no history to read.
         history = self.store.history(d.key for d in found if d.key in totals) if found else {}
+        if history:
+            history = self._decided_history(history, posted_at)
         status = self.store.payout_status() if found else {}
         paid = {entry_id for entry_id, state in status.items() if state is EntryStatus.PAID}
         entries = plan_entries(
@@ -390,6 +529,29 @@ class Ledger:
         self.store.write_posting(record, entries, new_digests)
         return PostingResult(run=record, entries=entries, problems=problems)
 
+    def _decided_history(
+        self, history: dict[LedgerKey, tuple[LedgerEntry, ...]], posted_at: datetime
+    ) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
+        """The history with each entry's lock instant as extensions and approvals left it.
+
+        A refund of an extended sale then reverses it at its extended lock
+        instant (the two lock together), and a refund of a sale approved early
+        is clawed back, as for any locked amount.
+        """
+        decisions = DecisionIndex(self.store.decisions())
+        if not decisions:
+            return history
+        timezone = self.campaign.timezone
+
+        def decided(entry: LedgerEntry) -> LedgerEntry:
+            found = decisions.of(entry)
+            if not found:
+                return entry
+            lock_at = decided_lock(entry, found, posted_at, timezone)
+            return entry if lock_at == entry.lock_at else attrs.evolve(entry, lock_at=lock_at)
+
+        return {key: tuple(map(decided, entries)) for key, entries in history.items()}
+
     @staticmethod
     def _fresh(run: StatementRun, groups: set[Group]) -> dict[Group, list[StatementLine]]:
         """The partner-periods of ``groups`` (nothing posted) to post in bulk, with their lines."""
@@ -415,9 +577,22 @@ class Ledger:
         """
         require_aware(at, "at")
         _check_partner_id(partner_id)
-        return balances(self.store.entries(partner_id), at, self.store.payout_status())
+        return balances(
+            self.entries(partner_id),
+            at,
+            self.store.payout_status(),
+            decisions=DecisionIndex(self.store.decisions()),
+            timezone=self.campaign.timezone,
+        )
 
-    def run_payouts(self, at: datetime, *, run_id: str | None = None) -> PayoutRun:
+    def run_payouts(
+        self,
+        at: datetime,
+        *,
+        run_id: str | None = None,
+        actor: str = "system",
+        reason: str | None = None,
+    ) -> PayoutRun:
         """Make payout batches of everything locked at ``at`` and store them.
 
         What is locked at ``at`` is paid; a partner's amount in a currency that
@@ -429,9 +604,12 @@ class Ledger:
                 it must be one of the schedule's payout instants (see
                 :meth:`next_payout`).
             run_id: The payout run id (default ``"payout-<number>"``).
+            actor: Who runs the payouts, for the audit trail.
+            reason: Why, for the audit trail (default: the payout instant).
 
         Returns:
-            The batches made and the amounts carried over.
+            The batches made and the amounts carried over. Adjustments are paid
+            like any locked entry; held, declined and extended entries wait.
 
         Raises:
             InvalidValueError: If ``at`` is before the ledger's last run, or is
@@ -439,8 +617,25 @@ class Ledger:
                 scheduled instants before and after it).
         """
         _check_run_id(run_id)
+        check_actor(actor, reason)
         with self.store.writing():
-            return self._run_payouts(self._check_forward(at, "at"), run_id)
+            at = self._check_forward(at, "at")
+            self._check_policies()
+            payout = self._run_payouts(at, run_id)
+            total = ", ".join(f"{b.partner_id} {b.amount}" for b in payout.batches)
+            self._bind_policies(at, actor)
+            self._record(
+                AuditAction.PAYOUT,
+                at=at,
+                actor=actor,
+                subject=payout.id,
+                reason=reason or f"payout run at {at.isoformat()}",
+                details=(
+                    f"{len(payout.batches)} batches ({total or 'none'}), "
+                    f"{len(payout.carried_over)} carried over"
+                ),
+            )
+            return payout
 
     def _run_payouts(self, at: datetime, run_id: str | None) -> PayoutRun:
         _check_campaign(self.store, self.campaign)
@@ -457,7 +652,13 @@ class Ledger:
             )
         run_id = run_id or f"payout-{self.store.payout_run_count() + 1:06d}"
         payout = plan_payouts(
-            self.store.entries(), self.store.payout_status(), self.policies, at=at, run_id=run_id
+            self.entries(),
+            self.store.payout_status(),
+            self.policies,
+            at=at,
+            run_id=run_id,
+            decisions=DecisionIndex(self.store.decisions()),
+            timezone=timezone,
         )
         self.store.write_payouts(payout)
         return payout
@@ -477,13 +678,52 @@ class Ledger:
             return None
         return schedule.next_payout(on_or_after, self.campaign.timezone)
 
-    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
+    def mark_paid(
+        self,
+        batch_id: str,
+        at: datetime,
+        *,
+        reference: str | None = None,
+        method: str | None = None,
+        actor: str = "system",
+        reason: str | None = None,
+    ) -> PayoutBatch:
         """Record that a payable batch was paid at ``at``.
+
+        Args:
+            batch_id: The batch.
+            at: When it was paid.
+            reference: The payment's reference (a bank transfer id), if any.
+            method: How it was paid (``"sepa"``, ``"paypal"``...), if known.
+            actor: Who records the payment, for the audit trail.
+            reason: Why, for the audit trail (default: the reference and method).
+
+        Returns:
+            The batch, paid.
 
         Raises:
             UnknownBatchError: If the ledger holds no such batch (a ``KeyError``).
-            InvalidValueError: If it is already paid, or ``at`` is before the
-                ledger's last run.
+            InvalidValueError: If it is already paid, failed or voided, ``at``
+                is before the ledger's last run, or a text is empty.
         """
+        for name, value in (("reference", reference), ("method", method)):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise InvalidValueError(name, value, "a non-empty text or None")
+        check_actor(actor, reason)
         with self.store.writing():
-            return self.store.mark_paid(batch_id, self._check_forward(at, "at"))
+            at = self._check_forward(at, "at")
+            self._check_policies()
+            paid = self.store.mark_paid(batch_id, at, reference=reference, method=method)
+            self._bind_policies(at, actor)
+            self._record(
+                AuditAction.PAID,
+                at=at,
+                actor=actor,
+                subject=batch_id,
+                reason=reason or "payment recorded",
+                details=(
+                    f"{paid.amount} to {paid.partner_id}; reference {reference or '-'}, "
+                    f"method {method or '-'}"
+                ),
+            )
+            return paid

@@ -15,6 +15,9 @@ import attrs
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.events.records import Event
+from hybridroi.ledger.adjustments import Adjustment
+from hybridroi.ledger.audit import AuditRecord
+from hybridroi.ledger.decisions import Decision
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import UnknownBatchError
 from hybridroi.ledger.intake import EventIntake
@@ -39,6 +42,10 @@ class MemoryLedgerStore:
         self._digests: dict[Group, str | None] = {}
         self._batches: dict[str, PayoutBatch] = {}
         self._events: dict[tuple[str, str], str] = {}
+        self._adjustments: list[Adjustment] = []
+        self._decisions: list[Decision] = []
+        self._audit: list[AuditRecord] = []
+        self._policies: str | None = None
         self._lock = threading.RLock()
 
     def campaign_id(self) -> str | None:
@@ -64,8 +71,10 @@ class MemoryLedgerStore:
         return self._runs[-1] if self._runs else None
 
     def last_instant(self) -> datetime | None:
-        """The instant of the latest posting or payout run."""
+        """The instant of the latest run, adjustment, decision, failed or voided payout."""
         instants = [run.posted_at for run in self._runs[-1:]] + self._payout_instants[-1:]
+        instants += [a.at for a in self._adjustments[-1:]] + [d.at for d in self._decisions[-1:]]
+        instants += [b.voided_at for b in self._batches.values() if b.voided_at is not None]
         return max(instants) if instants else None
 
     def run_count(self) -> int:
@@ -114,6 +123,7 @@ class MemoryLedgerStore:
         return {
             entry_id: batch.status
             for batch in self._batches.values()
+            if batch.live
             for entry_id in batch.entry_ids
         }
 
@@ -177,21 +187,104 @@ class MemoryLedgerStore:
         self._batches = {**self._batches, **{batch.id: batch for batch in run.batches}}
         self._payout_instants.append(run.at)
 
-    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
-        """Mark a payable batch as paid.
+    def mark_paid(
+        self,
+        batch_id: str,
+        at: datetime,
+        *,
+        reference: str | None = None,
+        method: str | None = None,
+    ) -> PayoutBatch:
+        """Mark a payable batch as paid, with the payment's reference and method.
 
         Raises:
             UnknownBatchError: If there is no such batch (a ``KeyError``).
-            InvalidValueError: If it is already paid.
+            InvalidValueError: If it is already paid, failed or voided.
         """
         batch = self._batches.get(batch_id)
         if batch is None:
             raise UnknownBatchError(batch_id)
+        if not batch.live:
+            raise InvalidValueError("batch_id", batch_id, f"a batch not {batch.void_kind}")
         if batch.paid_at is not None:
             raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
-        paid = attrs.evolve(batch, paid_at=at)
+        paid = attrs.evolve(batch, paid_at=at, reference=reference, method=method)
         self._batches = {**self._batches, batch_id: paid}
         return paid
+
+    def void_batch(self, batch_id: str, at: datetime, *, kind: str, reason: str) -> PayoutBatch:
+        """Mark a batch failed or voided: its entries leave it, to be paid by a later run.
+
+        Raises:
+            UnknownBatchError: If there is no such batch (a ``KeyError``).
+            InvalidValueError: If it is already failed or voided.
+        """
+        batch = self._batches.get(batch_id)
+        if batch is None:
+            raise UnknownBatchError(batch_id)
+        if not batch.live:
+            raise InvalidValueError("batch_id", batch_id, f"a batch not {batch.void_kind} already")
+        voided = attrs.evolve(batch, voided_at=at, void_kind=kind, void_reason=reason)
+        self._batches = {**self._batches, batch_id: voided}
+        return voided
+
+    def adjustments(self, partner_id: str | None = None) -> tuple[Adjustment, ...]:
+        """The manual adjustments (of one partner), in the order they were made."""
+        return tuple(a for a in self._adjustments if partner_id in (None, a.partner_id))
+
+    def write_adjustment(self, adjustment: Adjustment) -> None:
+        """Store an adjustment.
+
+        Raises:
+            InvalidValueError: If its id is used.
+        """
+        if any(known.id == adjustment.id for known in self._adjustments):
+            raise InvalidValueError("Adjustment.id", adjustment.id, "an id not used before")
+        self._adjustments = [*self._adjustments, adjustment]
+
+    def decisions(self) -> tuple[Decision, ...]:
+        """Every decision, in the order it was made."""
+        return tuple(self._decisions)
+
+    def write_decision(self, decision: Decision) -> None:
+        """Store a decision.
+
+        Raises:
+            InvalidValueError: If its id is used.
+        """
+        if any(known.id == decision.id for known in self._decisions):
+            raise InvalidValueError("Decision.id", decision.id, "an id not used before")
+        self._decisions = [*self._decisions, decision]
+
+    def audit(self) -> tuple[AuditRecord, ...]:
+        """The audit trail, in order."""
+        return tuple(self._audit)
+
+    def write_audit(self, record: AuditRecord) -> None:
+        """Append a record to the audit trail.
+
+        Raises:
+            InvalidValueError: If its number is not the next one.
+        """
+        if record.number != len(self._audit) + 1:
+            raise InvalidValueError(
+                "AuditRecord.number", record.number, f"the next number, {len(self._audit) + 1}"
+            )
+        self._audit = [*self._audit, record]
+
+    def stored_policies(self) -> str | None:
+        """The ledger's policies as stored, or None."""
+        return self._policies
+
+    def store_policies(self, text: str) -> None:
+        """Store the ledger's policies, once.
+
+        Raises:
+            InvalidValueError: If other policies are stored.
+        """
+        if self._policies not in (None, text):
+            raise InvalidValueError("policies", text, f"the stored policies {self._policies}")
+        self._policies = text
 
     def record_events(self, events: Iterable[Event]) -> EventIntake:
         """Store events keyed by id; repeats change nothing, conflicts are refused."""

@@ -35,10 +35,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
+from hybridroi.core.durations import format_duration
 from hybridroi.core.errors import HybridRoiError, InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.timezones import UTC
 from hybridroi.events.records import Event
+from hybridroi.ledger.adjustments import Adjustment
+from hybridroi.ledger.audit import AuditRecord
+from hybridroi.ledger.decisions import Decision
 from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import LedgerBusyError, LedgerFileError, UnknownBatchError
 from hybridroi.ledger.intake import EventIntake
@@ -85,6 +89,13 @@ _KEY_INDEX = (
 # The entries still without a statement period: clawbacks written before schema version 4
 # (in the partial index entries_without_statement_period).
 _UNFILLED = "statement_period IS NULL AND entry_type = 'clawback'"
+
+# The schema version that added adjustments, decisions, the audit trail and voided payouts.
+_OPERATIONS_VERSION = 7
+_BATCH_COLUMNS = (
+    "id, run_id, partner_id, currency, amount_minor, created_at, paid_at, reference, method, "
+    "voided_at, void_kind, void_reason"
+)
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -202,6 +213,7 @@ class SqliteLedgerStore:
         self.busy_timeout = _check_busy_timeout(busy_timeout)
         self.path = str(path)
         self._depth = 0
+        self._operations = False
         try:
             self._connection = sqlite3.connect(
                 self.path, isolation_level=None, timeout=self.busy_timeout
@@ -232,6 +244,7 @@ class SqliteLedgerStore:
         # A posting run of a million entries is one transaction: give it room in memory.
         self._connection.execute("PRAGMA cache_size=-131072")
         self._migrate(target_version)
+        self._operations = self.schema_version() >= _OPERATIONS_VERSION
 
     def _error(self, error: sqlite3.Error, doing: str) -> HybridRoiError:
         """The library error that says what ``error`` means for the ledger and what to do."""
@@ -340,6 +353,10 @@ class SqliteLedgerStore:
         """
         return _Transaction(self)
 
+    def _has_operations(self) -> bool:
+        """Whether the schema has the operations' tables (version 7 or later)."""
+        return self._operations
+
     # --- campaign and runs ---------------------------------------------
 
     @_translated("reading the ledger's campaign")
@@ -368,10 +385,16 @@ class SqliteLedgerStore:
 
     @_translated("reading the last run's instant")
     def last_instant(self) -> datetime | None:
-        """The instant of the latest posting or payout run."""
+        """The instant of the latest run, adjustment, decision, failed or voided payout."""
+        operations = (
+            " UNION ALL SELECT MAX(at) FROM adjustments UNION ALL SELECT MAX(at) FROM decisions "
+            "UNION ALL SELECT MAX(voided_at) FROM payout_batches"
+            if self._has_operations()
+            else ""
+        )
         row = self._connection.execute(
             "SELECT MAX(t) FROM (SELECT MAX(posted_at) AS t FROM posting_runs "
-            "UNION ALL SELECT MAX(at) FROM payout_runs)"
+            f"UNION ALL SELECT MAX(at) FROM payout_runs{operations})"
         ).fetchone()
         return None if row[0] is None else parse_instant(row[0])
 
@@ -608,11 +631,30 @@ class SqliteLedgerStore:
             "SELECT entry_id, batch_id FROM payout_items ORDER BY rowid"
         ):
             items.setdefault(batch_id, []).append(entry_id)
-        rows = self._connection.execute(
-            "SELECT id, run_id, partner_id, currency, amount_minor, created_at, paid_at "
-            "FROM payout_batches WHERE ? IS NULL OR partner_id = ? ORDER BY created_at, id",
-            (partner_id, partner_id),
-        ).fetchall()
+        if not self._has_operations():
+            rows = [
+                (*row, None, None, None, None, None)
+                for row in self._connection.execute(
+                    "SELECT id, run_id, partner_id, currency, amount_minor, created_at, paid_at "
+                    "FROM payout_batches WHERE ? IS NULL OR partner_id = ? "
+                    "ORDER BY created_at, id",
+                    (partner_id, partner_id),
+                )
+            ]
+        else:
+            for batch_id, entry_id in self._connection.execute(
+                "SELECT batch_id, entry_id FROM voided_payout_items ORDER BY batch_id, position"
+            ):
+                items.setdefault(batch_id, []).append(entry_id)
+            rows = self._connection.execute(
+                f"SELECT {_BATCH_COLUMNS} FROM payout_batches "
+                "WHERE ? IS NULL OR partner_id = ? ORDER BY created_at, id",
+                (partner_id, partner_id),
+            ).fetchall()
+
+        def instant(value: object) -> datetime | None:
+            return None if value is None else parse_instant(str(value))
+
         return tuple(
             PayoutBatch(
                 id=row[0],
@@ -622,7 +664,12 @@ class SqliteLedgerStore:
                 amount=Money.from_minor(row[4], row[3]),
                 entry_ids=tuple(items.get(row[0], ())),
                 created_at=parse_instant(row[5]),
-                paid_at=None if row[6] is None else parse_instant(row[6]),
+                paid_at=instant(row[6]),
+                reference=row[7],
+                method=row[8],
+                voided_at=instant(row[9]),
+                void_kind=row[10],
+                void_reason=row[11],
             )
             for row in rows
         )
@@ -651,7 +698,8 @@ class SqliteLedgerStore:
                 "INSERT INTO payout_runs VALUES (?, ?)", (run.id, instant_text(run.at))
             )
             self._connection.executemany(
-                "INSERT INTO payout_batches VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO payout_batches (id, run_id, partner_id, currency, amount_minor, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (
                         b.id,
@@ -675,25 +723,248 @@ class SqliteLedgerStore:
                 ) from None
 
     @_translated("marking the batch paid")
-    def mark_paid(self, batch_id: str, at: datetime) -> PayoutBatch:
-        """Mark a payable batch as paid.
+    def mark_paid(
+        self,
+        batch_id: str,
+        at: datetime,
+        *,
+        reference: str | None = None,
+        method: str | None = None,
+    ) -> PayoutBatch:
+        """Mark a payable batch as paid, with the payment's reference and method.
 
         Raises:
             UnknownBatchError: If there is no such batch (a ``KeyError``).
-            InvalidValueError: If it is already paid.
+            InvalidValueError: If it is already paid, failed or voided.
+        """
+        with self._transaction():
+            voided = ", void_kind" if self._has_operations() else ", NULL"
+            row = self._connection.execute(
+                f"SELECT paid_at{voided} FROM payout_batches WHERE id = ?", (batch_id,)
+            ).fetchone()
+            if row is None:
+                raise UnknownBatchError(batch_id)
+            if row[1] is not None:
+                raise InvalidValueError("batch_id", batch_id, f"a batch not {row[1]}")
+            if row[0] is not None:
+                raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
+            if self._has_operations():
+                self._connection.execute(
+                    "UPDATE payout_batches SET paid_at = ?, reference = ?, method = ? WHERE id = ?",
+                    (instant_text(at), reference, method, batch_id),
+                )
+            else:
+                self._connection.execute(
+                    "UPDATE payout_batches SET paid_at = ? WHERE id = ?",
+                    (instant_text(at), batch_id),
+                )
+        return next(b for b in self.batches() if b.id == batch_id)
+
+    @_translated("voiding the batch")
+    def void_batch(self, batch_id: str, at: datetime, *, kind: str, reason: str) -> PayoutBatch:
+        """Mark a batch failed or voided: its entries leave it, to be paid by a later run.
+
+        The batch's entries move from ``payout_items`` to ``voided_payout_items``
+        in one transaction.
+
+        Raises:
+            UnknownBatchError: If there is no such batch (a ``KeyError``).
+            InvalidValueError: If it is already failed or voided.
         """
         with self._transaction():
             row = self._connection.execute(
-                "SELECT paid_at FROM payout_batches WHERE id = ?", (batch_id,)
+                "SELECT void_kind FROM payout_batches WHERE id = ?", (batch_id,)
             ).fetchone()
             if row is None:
                 raise UnknownBatchError(batch_id)
             if row[0] is not None:
-                raise InvalidValueError("batch_id", batch_id, "a batch not yet paid")
+                raise InvalidValueError("batch_id", batch_id, f"a batch not {row[0]} already")
+            entry_ids = [
+                entry_id
+                for (entry_id,) in self._connection.execute(
+                    "SELECT entry_id FROM payout_items WHERE batch_id = ? ORDER BY rowid",
+                    (batch_id,),
+                )
+            ]
+            self._connection.executemany(
+                "INSERT INTO voided_payout_items VALUES (?, ?, ?)",
+                [(batch_id, n, entry_id) for n, entry_id in enumerate(entry_ids)],
+            )
+            self._connection.execute("DELETE FROM payout_items WHERE batch_id = ?", (batch_id,))
             self._connection.execute(
-                "UPDATE payout_batches SET paid_at = ? WHERE id = ?", (instant_text(at), batch_id)
+                "UPDATE payout_batches SET voided_at = ?, void_kind = ?, void_reason = ? "
+                "WHERE id = ?",
+                (instant_text(at), kind, reason, batch_id),
             )
         return next(b for b in self.batches() if b.id == batch_id)
+
+    # --- adjustments, decisions, audit, policies -------------------------
+
+    @_translated("reading the adjustments")
+    def adjustments(self, partner_id: str | None = None) -> tuple[Adjustment, ...]:
+        """The manual adjustments (of one partner), in the order they were made."""
+        rows = self._connection.execute(
+            "SELECT id, partner_id, period_label, currency, amount_minor, kind, reason, actor, at "
+            "FROM adjustments WHERE ? IS NULL OR partner_id = ? ORDER BY seq",
+            (partner_id, partner_id),
+        )
+        return tuple(
+            Adjustment(
+                id=row[0],
+                partner_id=row[1],
+                period=row[2],
+                amount=Money.from_minor(int(row[4]), str(row[3])),
+                kind=row[5],
+                reason=row[6],
+                actor=row[7],
+                at=parse_instant(row[8]),
+            )
+            for row in rows
+        )
+
+    @_translated("the adjustment")
+    def write_adjustment(self, adjustment: Adjustment) -> None:
+        """Store an adjustment.
+
+        Raises:
+            InvalidValueError: If its id is used.
+        """
+        with self._transaction():
+            try:
+                self._connection.execute(
+                    "INSERT INTO adjustments (id, partner_id, period_label, currency, "
+                    "amount_minor, kind, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        adjustment.id,
+                        adjustment.partner_id,
+                        adjustment.period,
+                        adjustment.amount.currency,
+                        adjustment.amount.minor_units,
+                        adjustment.kind.value,
+                        adjustment.reason,
+                        adjustment.actor,
+                        instant_text(adjustment.at),
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                raise InvalidValueError(
+                    "Adjustment.id", adjustment.id, "an id not used before"
+                ) from None
+
+    @_translated("reading the decisions")
+    def decisions(self) -> tuple[Decision, ...]:
+        """Every decision, in the order it was made."""
+        rows = self._connection.execute(
+            "SELECT id, kind, partner_id, period_label, line_key, currency, actor, reason, at, "
+            "extend_by FROM decisions ORDER BY seq"
+        )
+        return tuple(
+            Decision(
+                id=row[0],
+                kind=row[1],
+                key=LedgerKey(row[2], row[3], row[4], row[5]),
+                actor=row[6],
+                reason=row[7],
+                at=parse_instant(row[8]),
+                extend_by=row[9],
+            )
+            for row in rows
+        )
+
+    @_translated("the decision")
+    def write_decision(self, decision: Decision) -> None:
+        """Store a decision.
+
+        Raises:
+            InvalidValueError: If its id is used.
+        """
+        with self._transaction():
+            try:
+                self._connection.execute(
+                    "INSERT INTO decisions (id, kind, partner_id, period_label, line_key, "
+                    "currency, actor, reason, at, extend_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        decision.id,
+                        decision.kind.value,
+                        *decision.key,
+                        decision.actor,
+                        decision.reason,
+                        instant_text(decision.at),
+                        None if decision.extend_by is None else format_duration(decision.extend_by),
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                raise InvalidValueError(
+                    "Decision.id", decision.id, "an id not used before"
+                ) from None
+
+    @_translated("reading the audit trail")
+    def audit(self) -> tuple[AuditRecord, ...]:
+        """The audit trail, in order."""
+        rows = self._connection.execute(
+            "SELECT number, at, actor, action, subject, reason, details FROM audit ORDER BY number"
+        )
+        return tuple(
+            AuditRecord(
+                number=int(row[0]),
+                at=parse_instant(row[1]),
+                actor=row[2],
+                action=row[3],
+                subject=row[4],
+                reason=row[5],
+                details=row[6],
+            )
+            for row in rows
+        )
+
+    @_translated("the audit record")
+    def write_audit(self, record: AuditRecord) -> None:
+        """Append a record to the audit trail.
+
+        Raises:
+            InvalidValueError: If its number is not the next one.
+        """
+        with self._transaction():
+            count = int(self._connection.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+            if record.number != count + 1:
+                raise InvalidValueError(
+                    "AuditRecord.number", record.number, f"the next number, {count + 1}"
+                )
+            self._connection.execute(
+                "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.number,
+                    instant_text(record.at),
+                    record.actor,
+                    record.action.value,
+                    record.subject,
+                    record.reason,
+                    record.details,
+                ),
+            )
+
+    @_translated("reading the ledger's policies")
+    def stored_policies(self) -> str | None:
+        """The ledger's policies as stored, or None."""
+        row = self._connection.execute(
+            "SELECT value FROM ledger_meta WHERE name = 'policies'"
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    @_translated("storing the ledger's policies")
+    def store_policies(self, text: str) -> None:
+        """Store the ledger's policies, once.
+
+        Raises:
+            InvalidValueError: If other policies are stored.
+        """
+        with self._transaction():
+            stored = self.stored_policies()
+            if stored is None:
+                self._connection.execute("INSERT INTO ledger_meta VALUES ('policies', ?)", (text,))
+            elif stored != text:
+                raise InvalidValueError("policies", text, f"the stored policies {stored}")
 
     # --- events ---------------------------------------------------------
 

@@ -153,6 +153,62 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                 WHERE statement_period IS NULL AND entry_type = 'clawback'""",
         ),
     ),
+    (
+        7,
+        "adjustments, decisions, the audit trail, payout references and voided payouts",
+        (
+            # A manual adjustment: kept apart from the entries, so that posting by
+            # difference (which sums the entries table) never reverses it.
+            """CREATE TABLE adjustments (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                partner_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            # A decision on a transaction (a ledger key); extend_by is a duration as text.
+            """CREATE TABLE decisions (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                partner_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                line_key TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                at TEXT NOT NULL,
+                extend_by TEXT
+            )""",
+            """CREATE TABLE audit (
+                number INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                details TEXT NOT NULL
+            )""",
+            "ALTER TABLE payout_batches ADD COLUMN reference TEXT",
+            "ALTER TABLE payout_batches ADD COLUMN method TEXT",
+            "ALTER TABLE payout_batches ADD COLUMN voided_at TEXT",
+            "ALTER TABLE payout_batches ADD COLUMN void_kind TEXT",
+            "ALTER TABLE payout_batches ADD COLUMN void_reason TEXT",
+            # The entries of a failed or voided batch move here: payout_items keeps one row
+            # per entry in a live batch (its primary key), so no entry is paid twice.
+            """CREATE TABLE voided_payout_items (
+                batch_id TEXT NOT NULL REFERENCES payout_batches (id),
+                position INTEGER NOT NULL,
+                entry_id TEXT NOT NULL,
+                PRIMARY KEY (batch_id, position)
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 """The schema migrations, in order: ``(version, description, statements)``."""
 
