@@ -544,10 +544,19 @@ def _make_converter(*, cells: bool = False, detailed: bool = True) -> cattrs.Con
     conv.register_unstructure_hook(Rounding, lambda r: r.name.lower())
     # Windows read as a table ({"click": "30 days"}) or as pairs; the policy parses them.
     # Weights read as a table ({"tiktok": "0.39"}) or as pairs; the model parses them.
+    # An earlier version (``previous``) is a model of its own, read and written the same way.
     conv.register_structure_hook(
         DataDriven,
         _record_hook(
-            make_dict_structure_fn(DataDriven, conv, weights=override(struct_hook=lambda v, _t: v))
+            make_dict_structure_fn(
+                DataDriven,
+                conv,
+                weights=override(struct_hook=lambda v, _t: v),
+                method=override(struct_hook=lambda v, _t: v),
+                previous=override(
+                    struct_hook=lambda v, _t: None if v is None else conv.structure(v, _MODEL_TYPE)
+                ),
+            )
         ),
     )
     conv.register_unstructure_hook(
@@ -555,7 +564,10 @@ def _make_converter(*, cells: bool = False, detailed: bool = True) -> cattrs.Con
         make_dict_unstructure_fn(
             DataDriven,
             conv,
-            weights=override(unstruct_hook=lambda pairs: {c: str(w) for c, w in pairs}),
+            weights=override(unstruct_hook=lambda pairs: {c: format(w, "f") for c, w in pairs}),
+            previous=override(
+                unstruct_hook=lambda model: None if model is None else _model_to_data(conv, model)
+            ),
         ),
     )
     conv.register_structure_hook(

@@ -79,10 +79,12 @@ def test_a_sale_is_split_by_the_weights_of_its_partners_and_explained() -> None:
     ]
     assert credits[1].reason == (
         "markov model spring-v1: 75% of the sale as closer, 2 of 3 eligible touches; latest "
-        "click 2 days before the order, within the 30-day click window; removal effect 0.39 "
-        "of 0.52 on the sale's partners"
+        "click 2 days before the order, within the 30-day click window; weight 0.39 of 0.52 "
+        "on the sale's partners (normalised removal effects)"
     )
-    assert credits[0].reason.endswith("removal effect 0.13 of 0.52 on the sale's partners")
+    assert credits[0].reason.endswith(
+        "weight 0.13 of 0.52 on the sale's partners (normalised removal effects)"
+    )
 
 
 def test_a_sale_of_one_partner_goes_whole_to_it() -> None:
@@ -101,11 +103,17 @@ def test_partners_without_weight_share_equally_when_none_has_one() -> None:
         ("cashback", Fraction(1, 2)),
         ("coupons", Fraction(1, 2)),
     ]
-    assert credits[0].reason.endswith("no partner of the sale has a Shapley value: equal shares")
+    assert credits[0].reason.endswith(
+        "every partner of the sale weighs 0 in the model (normalised Shapley values): equal shares"
+    )
     # A partner with a weight against one without: the weighted one takes all.
     events = [_touch("T1", "lea", 3), _touch("T2", "coupons", 2), ORDER]
     credits = attribute(CAMPAIGN, events, AttributionPolicy(model=model)).credits
     assert [(c.partner_id, c.share) for c in credits] == [("lea", Fraction(1))]
+    # The whole-sale reason says why the other partner got nothing.
+    assert credits[0].reason.endswith(
+        "weight 1 of 1 on the sale's partners (normalised Shapley values)"
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -147,7 +155,7 @@ def test_model_values_are_checked() -> None:
         ("lea", Decimal("0.15")),
     )
     with pytest.raises(InvalidValueError, match="method"):
-        DataDriven(method="magic", version="v1", weights={"a": "1"}, fitted_as_of=T0)  # type: ignore[arg-type]
+        DataDriven(method="magic", version="v1", weights={"a": "1"}, fitted_as_of=T0)
     with pytest.raises(InvalidValueError, match="fitted_since"):
         DataDriven(weights={"a": "1"}, fitted_since=T0 + timedelta(days=1), **good)  # type: ignore[arg-type]
     with pytest.raises(InvalidTypeError):
@@ -251,3 +259,87 @@ weights = { coupons = "0.750000", lea = "0.250000" }
     exact = parse_campaign(text.replace('"0.750000"', "0.75"), format="toml").attribution.model
     assert isinstance(exact, DataDriven)
     assert exact.weights[0] == ("coupons", Decimal("0.75"))
+
+
+def test_a_refit_takes_over_from_its_instant_and_never_reprices_earlier_sales() -> None:
+    v1 = DataDriven(
+        method="markov", version="v1", weights={"lea": "0.5", "coupons": "0.5"}, fitted_as_of=T0
+    )
+    v2 = DataDriven(
+        method="markov",
+        version="v2",
+        weights={"lea": "0.9", "coupons": "0.1"},
+        fitted_as_of=T0 + timedelta(days=10),
+    ).after(v1)
+    assert v2.effective_from == T0 + timedelta(days=10)
+
+    def sale(ident: str, day: int, key: str) -> list[Event]:
+        at = T0 + timedelta(days=day)
+        return [
+            Touch(
+                id=f"{ident}-1",
+                kind="click",
+                instant=at - timedelta(days=2),
+                customer_key=key,
+                partner_id="lea",
+            ),
+            Touch(
+                id=f"{ident}-2",
+                kind="click",
+                instant=at - timedelta(days=1),
+                customer_key=key,
+                partner_id="coupons",
+            ),
+            Conversion(id=ident, instant=at, customer_key=key, revenue=Money("100.00", "EUR")),
+        ]
+
+    events = [*sale("OLD", 5, "ann"), *sale("NEW", 15, "bob")]
+    credits = attribute(CAMPAIGN, events, AttributionPolicy(model=v2)).credits
+    shares = {(c.conversion_id, c.partner_id): c.share for c in credits}
+    # Before v2 took over: v1's halves; after: v2's 9:1.
+    assert shares == {
+        ("NEW", "coupons"): Fraction(1, 10),
+        ("NEW", "lea"): Fraction(9, 10),
+        ("OLD", "coupons"): Fraction(1, 2),
+        ("OLD", "lea"): Fraction(1, 2),
+    }
+    reasons = {c.conversion_id: c.reason for c in credits}
+    assert reasons["OLD"].startswith("markov model v1:")
+    assert reasons["NEW"].startswith("markov model v2:")
+    # The v1 credits are exactly those of v1 alone.
+    alone = attribute(CAMPAIGN, sale("OLD", 5, "ann"), AttributionPolicy(model=v1)).credits
+    assert [c for c in credits if c.conversion_id == "OLD"] == list(alone)
+    # The chain is data: it round-trips, and a version cannot take over before its previous one.
+    policy = AttributionPolicy(model=v2)
+    assert structure(unstructure(policy), AttributionPolicy) == policy
+    with pytest.raises(InvalidValueError, match="effective_from"):
+        v1.after(v2, effective_from=T0)
+    with pytest.raises(InvalidValueError, match="effective_from"):
+        DataDriven(method="markov", version="v3", weights={"a": "1"}, fitted_as_of=T0, previous=v1)
+    with pytest.raises(InvalidValueError, match="previous"):
+        v1.after(_Halves())  # type: ignore[arg-type]
+    # The first version before its instant still prices (nothing precedes it).
+    first = DataDriven(
+        method="markov", version="v0", weights={"lea": "1"}, fitted_as_of=T0, effective_from=T0
+    )
+    assert first.model_at(T0 - timedelta(days=1)) is first
+
+
+def test_weights_are_bounded_and_the_split_checks_them() -> None:
+    good = {"method": "markov", "version": "v1", "fitted_as_of": T0}
+    with pytest.raises(InvalidValueError, match="at most"):
+        DataDriven(weights={"lea": "1e5000000"}, **good)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="decimal places"):
+        DataDriven(weights={"lea": "1e-40"}, **good)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="finite decimal"):
+        DataDriven(weights={"lea": Fraction(1, 2**200)}, **good)  # type: ignore[arg-type]
+    assert DataDriven(
+        method="MARKOV", version="v1", weights={"a": "1"}, fitted_as_of=T0
+    ).method == ("markov")
+    for bad in (Fraction(-1), 0.5, True, "1", None, Decimal("NaN")):
+        with pytest.raises(InvalidValueError):
+            weighted_split(["a", "b"], {"a": bad, "b": Fraction(1)})  # type: ignore[dict-item]
+    with pytest.raises(InvalidTypeError):
+        weighted_split("ab", {})
+    with pytest.raises(InvalidTypeError):
+        weighted_split(None, {})  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hybridroi.attribution.journeys import build_journeys
-from hybridroi.core.errors import InvalidValueError, NaiveDatetimeError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError, NaiveDatetimeError
 from hybridroi.core.fx import FxRates
 from hybridroi.core.money import Money
 from hybridroi.core.problems import ProblemKind
@@ -223,3 +223,28 @@ def test_every_touch_is_in_one_journey_and_order_does_not_matter(
     paths = found.paths()
     assert paths.conversions == len(converted)
     assert paths.non_conversions == len(found.journeys) - len(converted)
+
+
+def test_channels_a_path_cannot_hold_are_problems_and_arguments_are_checked() -> None:
+    events: list[Event] = [
+        _touch("T1", 1, channel="paid > search"),
+        _touch("T2", 2, channel="(null)"),
+        _touch("T3", 3, "lea"),
+        _sale("C1", 4),
+    ]
+    found = build_journeys(CAMPAIGN, events, as_of=_day(100))
+    assert [(j.channels, j.conversion_id) for j in found.journeys] == [(("lea",), "C1")]
+    assert [(p.subject, p.field) for p in found.problems] == [
+        ("touch:T1", "channel"),
+        ("touch:T2", "channel"),
+    ]
+    assert "separator" in found.problems[0].message
+    assert found.paths().rows[0].channels == ("lea",)
+    with pytest.raises(InvalidTypeError):
+        build_journeys(CAMPAIGN, None, as_of=_day(1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidTypeError):
+        build_journeys(CAMPAIGN, "abc", as_of=_day(1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidTypeError):
+        build_journeys(None, [], as_of=_day(1))  # type: ignore[arg-type]
+    # A timedelta is a lookback too.
+    assert build_journeys(CAMPAIGN, events, as_of=_day(100), lookback=timedelta(days=30)) == found

@@ -307,3 +307,9 @@ def test_the_trusted_row_equals_the_checked_one(
     assert trusted == checked
     assert hash(trusted) == hash(checked)
     assert repr(trusted) == repr(checked)
+
+
+def test_a_value_beyond_any_amount_is_refused_at_once() -> None:
+    for value in ("1e5000000", Decimal("1e-5000000")):
+        with pytest.raises(InvalidValueError, match="within"):
+            PathCount(channels=("a",), conversions=1, value=value)

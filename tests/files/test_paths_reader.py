@@ -343,3 +343,10 @@ def test_polars_text_and_dictionary_columns_are_read_by_columns_too() -> None:
     assert [(p.source, p.field) for p in expected.problems] == [("paths:4", "path")]
     for source in (table, frame, coded):
         assert read_paths(source) == expected
+
+
+def test_a_value_finer_than_a_decimal_column_is_written_as_text_and_reads_back() -> None:
+    tiny = Paths.of([PathCount(channels=("a",), conversions=1, non_conversions=0, value="1e-50")])
+    column = paths_table(tiny).column("total_conversion_value")
+    assert column.to_pylist() == ["1E-50"]
+    assert read_paths(paths_table(tiny)).paths == tiny

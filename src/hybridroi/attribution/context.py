@@ -103,6 +103,7 @@ class AttributionContext:
         self.policy = policy
         self.model = policy.model
         self.label = _model_label(policy.model)
+        self.labels: dict[int, str] = {}
         self.custom = is_custom_model(policy.model)
         self.zone: ZoneInfo = zone(campaign.timezone)
         self.influencers = frozenset(p.id for p in campaign.partners if isinstance(p, Influencer))
@@ -163,6 +164,13 @@ class AttributionContext:
         }
         # The touch standing for the order's own owned code, while that order is attributed.
         self.sale_touch: Touch | None = None
+
+    def label_of(self, model: AttributionModel) -> str:
+        """How reasons name ``model`` (a version of a chained data-driven model), cached."""
+        label = self.labels.get(id(model))
+        if label is None:
+            label = self.labels[id(model)] = _model_label(model)
+        return label
 
     def order_key(self, touch: Touch) -> tuple[datetime, int, str]:
         """The sort key of a touch: instant, then the tie-break rank of its kind, then id."""

@@ -177,7 +177,13 @@ def _split(
     context: AttributionContext, conversion: Conversion, touches: list[Touch], credits: list[Credit]
 ) -> None:
     """Credit ``touches`` (partner touches, oldest first) under the policy's model."""
-    shares = context.model.shares(touches, conversion.instant, context.influencers)
+    model = context.model
+    label = context.label
+    if isinstance(model, DataDriven):
+        # A refit takes over from an instant: the version in force prices the sale.
+        model = model.model_at(conversion.instant)
+        label = context.label_of(model)
+    shares = model.shares(touches, conversion.instant, context.influencers)
     if context.custom:
         shares = _checked(context, conversion, touches, shares)
     by_partner: dict[str, Fraction] = {}
@@ -193,7 +199,7 @@ def _split(
     if len(by_partner) == 1:
         ((partner, positions),) = credited.items()
         decisive = touches[positions[-1]]
-        if isinstance(context.model, LastTouch):
+        if isinstance(model, LastTouch):
             reason = (
                 f"last touch: {code_words(decisive)}"
                 if decisive is context.sale_touch
@@ -202,9 +208,11 @@ def _split(
                 )
             )
         else:
+            others = {str(touch.partner_id) for touch in touches} - {partner}
             reason = (
-                f"{context.label}: the whole sale, {_of(len(positions), count)}; latest "
+                f"{label}: the whole sale, {_of(len(positions), count)}; latest "
                 f"{context.touch_text(decisive, instant)}"
+                f"{_weight_words(model, partner, others | {partner}) if others else ''}"
             )
         credits.append(
             _credit(
@@ -240,27 +248,28 @@ def _split(
                 decisive.id,
                 decisive.content_id,
                 revenues[partner],
-                f"{context.label}: {context.share_text(share)} of the sale as {role.value}, "
+                f"{label}: {context.share_text(share)} of the sale as {role.value}, "
                 f"{_of(len(positions), count)}; {which} {context.touch_text(decisive, instant)}"
-                f"{_weight_words(context.model, partner, by_partner)}",
+                f"{_weight_words(model, partner, set(by_partner))}",
             )
         )
 
 
-def _weight_words(model: object, partner: str, by_partner: dict[str, Fraction]) -> str:
+def _weight_words(model: object, partner: str, partners: set[str]) -> str:
     """For fitted weights: the partner's weight against the sum over the sale's partners."""
     if not isinstance(model, DataDriven):
         return ""
     weights = dict(model.weights)
-    present = [weights[other] for other in by_partner if other in weights]
+    present = [weights[other] for other in sorted(partners) if other in weights]
     total = sum(map(Fraction, present), Fraction(0))
     if not total:
-        return f"; no partner of the sale has a {model.noun}: equal shares"
+        return f"; every partner of the sale weighs 0 in the model ({model.noun}s): equal shares"
     # The sum, exactly, with as many places as the weights are written with.
-    places = max(-int(weight.as_tuple().exponent) for weight in present)
-    places = max(places, 0)
-    shown = scaled(int(total * 10**places), -places)
-    return f"; {model.noun} {model.weight_text(partner)} of {shown} on the sale's partners"
+    places = max(0, *(-int(weight.as_tuple().exponent) for weight in present))
+    shown = format(scaled(int(total * 10**places), -places), "f")
+    return (
+        f"; weight {model.weight_text(partner)} of {shown} on the sale's partners ({model.noun}s)"
+    )
 
 
 def _checked(

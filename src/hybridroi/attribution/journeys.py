@@ -51,10 +51,10 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from hybridroi.attribution.context import KIND_RANK
-from hybridroi.attribution.paths import PathCount, Paths
+from hybridroi.attribution.paths import PATH_SEPARATOR, PathCount, Paths
 from hybridroi.core.collector import collector_paused
 from hybridroi.core.durations import fixed_length, format_duration, parse_duration
-from hybridroi.core.errors import InvalidValueError, MissingRateError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError, MissingRateError
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware, zone
 from hybridroi.domain.campaign import Campaign
@@ -149,9 +149,15 @@ class Journeys:
         return f"{len(self.journeys):,} journeys{since} up to {self.as_of.isoformat()}, {window}"
 
 
-def _lookback(value: str | relativedelta | None) -> relativedelta | None:
+def _lookback(value: str | relativedelta | timedelta | None) -> relativedelta | None:
     if value is None:
         return None
+    if isinstance(value, timedelta):
+        if value <= timedelta(0):
+            raise InvalidValueError("lookback", value, "a positive duration such as '30 days'")
+        return relativedelta(
+            days=value.days, seconds=value.seconds, microseconds=value.microseconds
+        )
     duration = parse_duration(value, "lookback")
     length = fixed_length(duration)
     if length is None:
@@ -165,6 +171,21 @@ def _lookback(value: str | relativedelta | None) -> relativedelta | None:
     return duration
 
 
+_RESERVED = ("(start)", "(conversion)", "(null)")
+
+
+def _unusable_channel(channel: str) -> str | None:
+    """Why a channel name cannot be a channel of a journey, or None when it can."""
+    if PATH_SEPARATOR in channel:
+        return (
+            f"channel {channel!r} holds the path separator {PATH_SEPARATOR!r}: its journeys "
+            "could not be written as paths (rename it)"
+        )
+    if channel in _RESERVED:
+        return f"channel {channel!r} is the name of a state of the Markov chain (rename it)"
+    return None
+
+
 def _channel(touch: Touch) -> str:
     return touch.partner_id if touch.partner_id is not None else str(touch.channel)
 
@@ -176,7 +197,7 @@ def build_journeys(
     *,
     as_of: datetime,
     since: datetime | None = None,
-    lookback: str | relativedelta | None = DEFAULT_LOOKBACK,
+    lookback: str | relativedelta | timedelta | None = DEFAULT_LOOKBACK,
 ) -> Journeys:
     """Cut a campaign's events into journeys, as of an instant.
 
@@ -189,18 +210,30 @@ def build_journeys(
         since: Keep only the journeys ending at or after this instant, if given.
             Earlier conversions still split their customers' histories.
         lookback: How long before a conversion its touches may be (default 30
-            days; months follow the campaign's calendar); None for no limit.
+            days; a duration text, a ``relativedelta`` or a ``timedelta``; months
+            follow the campaign's calendar); None for no limit.
 
     Returns:
         The journeys, the direct conversions and the problems of the events
-        (plus one for each outside-channel touch whose channel bears the id of a
-        partner of the campaign: it could not be told apart, and is left out).
+        (plus one for each touch left out because its channel could not be a
+        channel of a path: an outside channel bearing a partner's id, a name holding
+        ``" > "``, or the name of a state of the chain such as ``"(null)"``).
 
     Raises:
+        InvalidTypeError: If ``campaign`` or ``events`` is not one.
         NaiveDatetimeError: If ``as_of`` or ``since`` has no time zone.
         InvalidValueError: If ``lookback`` is not a positive duration, or ``since``
             is after ``as_of``.
     """
+    if not isinstance(campaign, Campaign):
+        raise InvalidTypeError("campaign", campaign, "a Campaign")
+    given: object = events
+    if not isinstance(given, EventBatch) and (
+        isinstance(given, str | bytes) or not isinstance(given, Iterable)
+    ):
+        raise InvalidTypeError(
+            "events", events, "a collection of Touch, Conversion and Refund, or an EventBatch"
+        )
     require_aware(as_of, "as_of")
     if since is not None:
         require_aware(since, "since")
@@ -214,6 +247,17 @@ def build_journeys(
     partner_ids = {partner.id for partner in campaign.partners}
     for touch in batch.touches:
         if touch.instant > as_of:
+            continue
+        unusable = _unusable_channel(_channel(touch))
+        if unusable is not None:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.INVALID,
+                    subject=f"touch:{touch.id}",
+                    field="partner_id" if touch.partner_id is not None else "channel",
+                    message=unusable,
+                )
+            )
             continue
         if touch.channel is not None and touch.channel in partner_ids:
             problems.append(

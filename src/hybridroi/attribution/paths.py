@@ -53,6 +53,8 @@ PATH_SEPARATOR = " > "
 """The separator of a path's channels in text, as ChannelAttribution and MAM write it."""
 
 _ZERO = Fraction(0)
+# Values beyond this power of ten (either way) are no amount of money.
+_MAX_EXPONENT = 60
 
 
 def _channels(value: Any) -> tuple[str, ...]:
@@ -83,9 +85,18 @@ def _value(value: Any) -> Fraction:
         raise InvalidTypeError(
             field, value, "an exact amount: Fraction, Decimal, int or a string such as '12.50'"
         )
+    if isinstance(value, str | Decimal):
+        # Bound the exponent before any exact arithmetic: "1e5000000" is a valid
+        # decimal whose exact fraction would take seconds to build.
+        try:
+            number = Decimal(value.strip()) if isinstance(value, str) else value
+        except ArithmeticError:
+            number = None
+        if number is not None and number.is_finite() and abs(number.adjusted()) > _MAX_EXPONENT:
+            raise InvalidValueError(field, value, f"an amount within 10**±{_MAX_EXPONENT}")
     try:
         result = Fraction(value.strip() if isinstance(value, str) else value)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, ArithmeticError):
         raise InvalidValueError(field, value, "a finite amount such as '12.50'") from None
     if result < 0:
         raise InvalidValueError(field, value, "an amount >= 0")

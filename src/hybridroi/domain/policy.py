@@ -451,18 +451,23 @@ def weighted_split(channels: Iterable[str], weights: Mapping[str, Fraction]) -> 
 
     Args:
         channels: The journey's channels, repeats allowed (at least one).
-        weights: The weight of each channel, >= 0.
+        weights: The weight of each channel: an exact number (``Fraction``,
+            ``Decimal`` or ``int``) >= 0.
 
     Returns:
         The share of each distinct channel, by channel name, summing to exactly 1.
 
     Raises:
-        InvalidValueError: If ``channels`` is empty.
+        InvalidTypeError: If ``channels`` is not a collection of names, or a weight
+            is not an exact number (a float or a bool is refused).
+        InvalidValueError: If ``channels`` is empty or a weight is negative or not finite.
     """
+    if isinstance(channels, str | bytes) or not isinstance(channels, Iterable):
+        raise InvalidTypeError("channels", channels, "a collection of channel names")
     distinct = sorted(set(channels))
     if not distinct:
         raise InvalidValueError("channels", (), "at least one channel")
-    parts = [Fraction(weights.get(channel, _ZERO)) for channel in distinct]
+    parts = [_exact_weight(channel, weights.get(channel, _ZERO)) for channel in distinct]
     total = sum(parts, _ZERO)
     if not total:
         equal = Fraction(1, len(distinct))
@@ -470,8 +475,51 @@ def weighted_split(channels: Iterable[str], weights: Mapping[str, Fraction]) -> 
     return {channel: part / total for channel, part in zip(distinct, parts, strict=True)}
 
 
+def _exact_weight(channel: object, value: object) -> Fraction:
+    field = f"weights[{channel!r}]"
+    if isinstance(value, bool) or not isinstance(value, Fraction | Decimal | int):
+        raise InvalidTypeError(field, value, "an exact weight (Fraction, Decimal or int) >= 0")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise InvalidValueError(field, value, "a finite weight >= 0")
+    weight = Fraction(value)
+    if weight < 0:
+        raise InvalidValueError(field, value, "a weight >= 0")
+    return weight
+
+
 _METHODS = ("markov", "shapley")
+_MAX_WEIGHT = 1_000_000
+_WEIGHT_PLACES = 28
 _METHOD_NOUN = {"markov": "removal effect", "shapley": "Shapley value"}
+
+
+def _weight_value(field: str, raw: object) -> Decimal:
+    if isinstance(raw, bool | float) or not isinstance(raw, Decimal | int | str | Fraction):
+        raise InvalidValueError(field, raw, "an exact weight >= 0 such as '0.39' (no float)")
+    if isinstance(raw, Fraction):
+        try:
+            exact = finite_decimal(raw)
+        except InvalidValueError:
+            exact = None
+        if exact is None:
+            raise InvalidValueError(field, raw, "a weight with a finite decimal expansion")
+        weight = exact
+    else:
+        try:
+            weight = Decimal(raw.strip() if isinstance(raw, str) else raw)
+        except decimal.InvalidOperation:
+            raise InvalidValueError(field, raw, "a weight such as '0.39'") from None
+    if not weight.is_finite() or weight < 0:
+        raise InvalidValueError(field, raw, "a finite weight >= 0")
+    exponent = weight.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if weight > _MAX_WEIGHT or exponent < -_WEIGHT_PLACES:
+        raise InvalidValueError(
+            field,
+            raw,
+            f"a weight of at most {_MAX_WEIGHT:,} with at most {_WEIGHT_PLACES} decimal places",
+        )
+    return weight
 
 
 def _weights(
@@ -492,30 +540,27 @@ def _weights(
             raise InvalidValueError(name, channel, "a non-empty channel name")
         if channel in result:
             raise InvalidValueError(name, channel, "one weight per channel")
-        if isinstance(raw, bool | float) or not isinstance(raw, Decimal | int | str | Fraction):
-            raise InvalidValueError(
-                f"{name}[{channel}]", raw, "an exact weight >= 0 such as '0.39' (no float)"
-            )
-        if isinstance(raw, Fraction):
-            exact = finite_decimal(raw)
-            if exact is None:
-                raise InvalidValueError(
-                    f"{name}[{channel}]", raw, "a weight with a finite decimal expansion"
-                )
-            weight = exact
-        else:
-            try:
-                weight = Decimal(raw.strip() if isinstance(raw, str) else raw)
-            except decimal.InvalidOperation:
-                raise InvalidValueError(
-                    f"{name}[{channel}]", raw, "a weight such as '0.39'"
-                ) from None
-        if not weight.is_finite() or weight < 0:
-            raise InvalidValueError(f"{name}[{channel}]", raw, "a finite weight >= 0")
+        weight = _weight_value(f"{name}[{channel}]", raw)
         result[channel] = weight
     if not result:
         raise InvalidValueError(name, value, "at least one channel weight")
     return tuple(sorted(result.items()))
+
+
+def _method(value: object) -> str:
+    if isinstance(value, str) and value.strip().lower() in _METHODS:
+        return value.strip().lower()
+    raise InvalidValueError("DataDriven.method", value, '"markov" or "shapley"')
+
+
+def _previous(value: object) -> object:
+    if value is None or isinstance(value, _BUILT_IN):
+        return value
+    raise InvalidValueError(
+        "DataDriven.previous",
+        value,
+        "None or a built-in model (a data-driven version, or a model such as LastTouch)",
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -525,22 +570,34 @@ class DataDriven:
     The weights are frozen data: a model version, fitted once on the journeys
     up to ``fitted_as_of`` (see :mod:`hybridroi.attribution.markov` and
     :mod:`hybridroi.attribution.shapley`, whose results make one with
-    ``to_model``). A later refit is a new version; it never silently reprices a
-    sale. A sale's partners share it in proportion to their weights
+    ``to_model``). A sale's partners share it in proportion to their weights
     (:func:`weighted_split`), spread evenly over that partner's eligible
     touches. A partner without a weight weighs 0; when every partner of the sale
     weighs 0, they share equally. Weights of outside channels are kept (they
     were part of the fit) but only partners are paid: see docs/attribution.md.
 
+    A refit is a new version that takes over from an instant: ``v2 =
+    fit.to_model("v2", as_of=...).after(v1)`` prices the conversions from
+    ``v2.effective_from`` on, and leaves those before it to ``v1`` (and, through
+    ``v1.previous``, to the versions before), so a refit never reprices a sale
+    an earlier version priced.
+
     Attributes:
         kind: Always ``"data_driven"``; names the model in plain data.
-        method: ``"markov"`` (weights are removal effects) or ``"shapley"``
-            (weights are Shapley values).
+        method: ``"markov"`` (weights are normalised removal effects) or
+            ``"shapley"`` (normalised Shapley values).
         version: The model version, an identifier (``"spring-2026-11"``).
         weights: Each channel's weight (a partner id or an outside channel),
-            an exact decimal >= 0, sorted by channel.
+            an exact decimal from 0 to 1,000,000 with at most 28 places, sorted
+            by channel.
         fitted_as_of: The instant of the fit: journeys up to it were read.
         fitted_since: The start of the journeys read, if bounded.
+        effective_from: The first instant of the conversions this version prices;
+            None: every conversion (the first version).
+        previous: The model that prices the conversions before
+            ``effective_from``: an earlier version, or a built-in model such as
+            ``LastTouch()``; None when there is none (then this version prices
+            everything).
     """
 
     label: ClassVar[str] = "data-driven"
@@ -548,39 +605,108 @@ class DataDriven:
     kind: Literal["data_driven"] = attrs.field(
         default="data_driven", validator=one_of(("data_driven",), '"data_driven"')
     )
-    method: Literal["markov", "shapley"] = attrs.field(
-        validator=one_of(_METHODS, '"markov" or "shapley"')
-    )
+    method: str = attrs.field(converter=_method)
     version: str = attrs.field(validator=identifier)
     weights: tuple[tuple[str, Decimal], ...] = attrs.field(converter=_weights)
     fitted_as_of: datetime = attrs.field(validator=aware)
     fitted_since: datetime | None = attrs.field(default=None)
+    effective_from: datetime | None = attrs.field(default=None)
+    previous: AttributionModel | None = attrs.field(default=None, converter=_previous)
+    _fractions: dict[str, Fraction] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
+        fields = attrs.fields(DataDriven)
         if self.fitted_since is not None:
-            aware(self, attrs.fields(DataDriven).fitted_since, self.fitted_since)
+            aware(self, fields.fitted_since, self.fitted_since)
             if self.fitted_since > self.fitted_as_of:
                 raise InvalidValueError(
                     "DataDriven.fitted_since",
                     self.fitted_since,
                     f"an instant at or before fitted_as_of {self.fitted_as_of.isoformat()}",
                 )
+        if self.effective_from is not None:
+            aware(self, fields.effective_from, self.effective_from)
+        if self.previous is not None:
+            if self.effective_from is None:
+                raise InvalidValueError(
+                    "DataDriven.effective_from",
+                    None,
+                    "the instant this version takes over from its previous model",
+                )
+            earlier = self.previous
+            if (
+                isinstance(earlier, DataDriven)
+                and earlier.effective_from is not None
+                and earlier.effective_from >= self.effective_from
+            ):
+                raise InvalidValueError(
+                    "DataDriven.effective_from",
+                    self.effective_from,
+                    f"an instant after the previous version's {earlier.effective_from.isoformat()}",
+                )
+        object.__setattr__(
+            self, "_fractions", {channel: Fraction(weight) for channel, weight in self.weights}
+        )
+
+    def after(
+        self, previous: AttributionModel, effective_from: datetime | None = None
+    ) -> DataDriven:
+        """This version, taking over from ``previous`` at ``effective_from``.
+
+        Args:
+            previous: The model in force until now (an earlier version, or a
+                built-in model such as ``LastTouch()``).
+            effective_from: The first instant this version prices (default: its
+                ``fitted_as_of``, the instant it was fitted).
+
+        Returns:
+            The chained model: conversions before ``effective_from`` keep the
+            shares ``previous`` gives them.
+
+        Raises:
+            InvalidValueError: If ``previous`` is not a built-in model, or takes
+                over later than ``effective_from``.
+        """
+        return attrs.evolve(
+            self,
+            previous=previous,
+            effective_from=self.fitted_as_of if effective_from is None else effective_from,
+        )
+
+    def model_at(self, instant: datetime) -> AttributionModel:
+        """The model that prices a conversion at ``instant``: this version or an earlier one.
+
+        Args:
+            instant: The conversion's instant.
+
+        Returns:
+            The model in force at that instant.
+        """
+        model: AttributionModel = self
+        while (
+            isinstance(model, DataDriven)
+            and model.previous is not None
+            and model.effective_from is not None
+            and instant < model.effective_from
+        ):
+            model = model.previous
+        return model
 
     @property
     def weight_of(self) -> dict[str, Fraction]:
         """The weights as exact fractions, by channel."""
-        return {channel: Fraction(weight) for channel, weight in self.weights}
+        return self._fractions
 
     @property
     def noun(self) -> str:
-        """What a weight is: ``"removal effect"`` or ``"Shapley value"``."""
-        return _METHOD_NOUN[self.method]
+        """What a weight is: ``"normalised removal effect"`` or ``"normalised Shapley value"``."""
+        return f"normalised {_METHOD_NOUN[self.method]}"
 
     def weight_text(self, channel: str) -> str:
         """A channel's weight as written in the model (``"0.39"``), ``"0"`` without one."""
         for name, weight in self.weights:
             if name == channel:
-                return str(weight)
+                return format(weight, "f")
         return "0"
 
     def describe(self) -> str:
@@ -595,6 +721,9 @@ class DataDriven:
     ) -> tuple[Fraction, ...]:
         """One share per touch, oldest first: each partner's weighted share spread over its touches.
 
+        A conversion before ``effective_from`` gets the shares of the model in
+        force at its instant (see :meth:`model_at`).
+
         Args:
             touches: The eligible partner touches, oldest first (at least one).
             conversion_instant: When the conversion happened.
@@ -603,8 +732,11 @@ class DataDriven:
         Returns:
             The shares, summing to 1.
         """
+        model = self.model_at(conversion_instant)
+        if model is not self:
+            return tuple(model.shares(touches, conversion_instant, influencers))
         partners = [str(touch.partner_id) for touch in touches]
-        split = weighted_split(partners, self.weight_of)
+        split = weighted_split(partners, self._fractions)
         counts: dict[str, int] = {}
         for partner in partners:
             counts[partner] = counts.get(partner, 0) + 1
@@ -643,6 +775,7 @@ AttributionModel: TypeAlias = (
 """Any of the attribution models."""
 
 _MODELS = (LastTouch, FirstTouch, Linear, PositionBased, TimeDecay, IntroducerCloser, DataDriven)
+_BUILT_IN: tuple[type, ...] = _MODELS
 
 DEFAULT_WINDOWS: tuple[tuple[TouchKind, relativedelta], ...] = (
     (TouchKind.VIEW, relativedelta(days=1)),

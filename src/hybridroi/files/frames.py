@@ -190,6 +190,8 @@ def _exact_decimals(values: Sequence[Decimal | None], places: int | None = None)
     """``decimal128(38, places)`` (the column's largest places by default); text beyond."""
     if places is None:
         places = max((_places(value) for value in values if value is not None), default=0)
+    if places > _DECIMAL_DIGITS:
+        return pa.array([None if value is None else str(value) for value in values], _TEXT)
     try:
         return pa.array(values, pa.decimal128(_DECIMAL_DIGITS, places))
     except pa.ArrowInvalid:
