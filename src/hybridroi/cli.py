@@ -1,10 +1,22 @@
-"""The ``hybridroi`` command: report, validate and demo.
+"""The ``hybridroi`` command: report, validate, demo, and the ledger commands.
 
 ::
 
     hybridroi report CAMPAIGN --events FILE... [--format table|json|csv] [--as-of INSTANT]
     hybridroi validate CAMPAIGN --events FILE... [--as-of INSTANT]
     hybridroi demo [--format table|json|csv] [--seed N] [--size N] [--write DIR]
+    hybridroi post CAMPAIGN --ledger PATH --events FILE... [--as-of INSTANT] [--at INSTANT]
+    hybridroi statements CAMPAIGN --ledger PATH [--partner ID] [--at INSTANT]
+    hybridroi adjust CAMPAIGN --ledger PATH --partner ID --amount AMOUNT --kind KIND --reason TEXT
+    hybridroi hold CAMPAIGN --ledger PATH TARGET... --reason TEXT [--release|--extend D|...]
+    hybridroi payouts CAMPAIGN --ledger PATH [--run|--mark-paid B|--void B|--failed B|--file F]
+    hybridroi export CAMPAIGN --ledger PATH --what entries|statements|batches|audit
+
+The ledger commands open the SQLite ledger file ``--ledger`` (only ``post``
+creates one) with the policies stored in it (``--policies FILE`` for a new
+ledger), and record every write with ``--actor`` (default: the login name of the
+environment, else ``cli``) at ``--at`` (default: now). Like the clock, the
+environment is read here, never by the library.
 
 ``validate`` runs the intake checks and the statement computation, as
 ``report`` would, and lists every problem once, one per line; for a campaign
@@ -32,27 +44,57 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, NoReturn
 
 import attrs
 
+from hybridroi.core.durations import parse_duration
 from hybridroi.core.errors import HybridRoiError, InvalidValueError
 from hybridroi.core.money import Money, to_decimal
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem
-from hybridroi.core.text import printable
+from hybridroi.core.text import csv_text, escape_cell, printable
 from hybridroi.demo.cosmetics import DEMO_SEED, DEMO_SIZE, demo_data
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.records import Event
 from hybridroi.events.stats import ContentStats
 from hybridroi.files.campaign import campaign_to_json, load_campaign
 from hybridroi.files.events import LoadedEvents, format_events, read_event_files
+from hybridroi.ledger import (
+    AdjustmentKind,
+    Balance,
+    Decision,
+    EntryStatus,
+    Ledger,
+    LedgerEntry,
+    LedgerKey,
+    LedgerPolicies,
+    LedgerPolicy,
+    LockAfterMonthEnd,
+    LockAfterSale,
+    LockOnDayOfMonth,
+    LockRule,
+    PartnerStatement,
+    PayoutAccount,
+    PayoutBatch,
+    PayoutRun,
+    PayoutSchedule,
+    PolicyMismatchError,
+    SqliteLedgerStore,
+    StaleRunError,
+    StatusChange,
+    UnknownBatchError,
+    export,
+    read_payout_accounts,
+)
+from hybridroi.ledger.export import audit_csv, audit_jsonl
 from hybridroi.pipeline import RunResult, run
 from hybridroi.report.render import report_to_csv, report_to_dict, report_to_table
 from hybridroi.report.report import GrossMargin, Report
@@ -253,7 +295,190 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write campaign.json and events.csv to DIR, for hybridroi report",
     )
+    _ledger_parsers(commands.add_parser, debug_option)
     return parser
+
+
+_AddParser = Callable[..., argparse.ArgumentParser]
+
+
+def _ledger_options(
+    command: argparse.ArgumentParser,
+    debug_option: Callable[[argparse.ArgumentParser], None],
+    *,
+    writes: bool = True,
+) -> None:
+    command.add_argument("campaign", metavar="CAMPAIGN", help="campaign file (.toml or .json)")
+    command.add_argument("--ledger", required=True, metavar="PATH", help="the ledger file (SQLite)")
+    command.add_argument(
+        "--policies",
+        metavar="FILE",
+        help="the ledger's policies as JSON, for a new ledger (default: those stored "
+        "with the ledger, or a 30-day lock and no minimum for a new one)",
+    )
+    if writes:
+        command.add_argument(
+            "--actor",
+            default=_default_actor(),
+            metavar="NAME",
+            help="who does it, for the audit trail (default: the login name, or cli)",
+        )
+    debug_option(command)
+
+
+def _at_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--at", type=_instant, metavar="INSTANT", help=f"{what} (default: now)")
+
+
+def _format_option(command: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+    command.add_argument(
+        "--format",
+        choices=choices,
+        default=choices[0],
+        help=f"{' or '.join(choices)} (default: {choices[0]})",
+    )
+
+
+def _ledger_parsers(
+    add: _AddParser, debug_option: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    """The ledger commands: post, statements, adjust, hold, payouts, export."""
+    post = add(
+        "post",
+        help="post a campaign's statements to its ledger",
+        description="Compute the statements from the event files, as report does, and post "
+        "the difference with what the ledger holds. Input problems are listed and what "
+        "could be computed is posted (status 1).",
+    )
+    _ledger_options(post, debug_option)
+    post.add_argument(
+        "--events", nargs="+", required=True, metavar="FILE", help="event files (.csv, .jsonl)"
+    )
+    post.add_argument(
+        "--as-of",
+        type=_instant,
+        help="compute the statements as of this instant "
+        "(default: the campaign's end, or now if it has not ended)",
+    )
+    _at_option(post, "the posting instant, which decides what is still pending")
+    post.add_argument("--reason", metavar="TEXT", help="why, for the audit trail")
+    _format_option(post, ("table", "json"))
+
+    statements = add(
+        "statements",
+        help="partners' balances, or one partner's statement",
+        description="Each partner's balance by status; with --partner, the partner's "
+        "statement: every entry with its status and explanation.",
+    )
+    _ledger_options(statements, debug_option, writes=False)
+    statements.add_argument("--partner", metavar="ID", help="one partner's statement")
+    statements.add_argument(
+        "--period", metavar="LABEL", help="one statement period (with --partner)"
+    )
+    _at_option(statements, "the instant statuses are given at")
+    _format_option(statements, ("table", "json", "csv"))
+
+    adjust = add(
+        "adjust",
+        help="a manual adjustment of a partner's balance",
+        description="Record a signed adjustment (bonus, correction, penalty, goodwill): "
+        "locked at once, paid at the next payout run, kept by every later posting.",
+    )
+    _ledger_options(adjust, debug_option)
+    adjust.add_argument("--partner", required=True, metavar="ID", help="the partner")
+    adjust.add_argument(
+        "--amount",
+        required=True,
+        type=_signed_amount,
+        help="signed amount, such as 25.00 (bonus, goodwill) or -12.50 (penalty)",
+    )
+    adjust.add_argument("--currency", help="its currency (default: the campaign's)")
+    adjust.add_argument("--kind", required=True, choices=[kind.value for kind in AdjustmentKind])
+    adjust.add_argument("--reason", required=True, metavar="TEXT", help="why (on the statement)")
+    _at_option(adjust, "when it is made")
+    adjust.add_argument(
+        "--period", metavar="LABEL", help="statement period (default: the one holding --at)"
+    )
+    adjust.add_argument("--id", metavar="ID", help="its id (default: a digest of what it says)")
+    _format_option(adjust, ("table", "json"))
+    _hold_parser(add, debug_option)
+    _payouts_parser(add, debug_option)
+
+    export_ = add(
+        "export",
+        help="export entries, statements, payout batches or the audit trail",
+        description="Write the ledger's entries, partner statements (one row per partner, "
+        "statement period and currency), payout batches or audit trail as CSV or JSON Lines.",
+    )
+    _ledger_options(export_, debug_option, writes=False)
+    export_.add_argument("--what", required=True, choices=EXPORTS)
+    export_.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export_.add_argument("--output", metavar="FILE", help="write there (default: stdout)")
+    export_.add_argument("--partner", metavar="ID", help="one partner only (not for audit)")
+    _at_option(export_, "the instant statuses are given at")
+
+
+def _hold_parser(add: _AddParser, debug_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    hold = add(
+        "hold",
+        help="hold, release, extend, approve or decline transactions",
+        description="Decide about transactions: hold (the default), --release, --extend, "
+        "--approve or --decline. A target is an entry id (posting-000001:1) or a "
+        "transaction written partner/period/line key/currency. Prints each new status "
+        "history.",
+    )
+    _ledger_options(hold, debug_option)
+    hold.add_argument("targets", nargs="+", metavar="TARGET", help="entry id or ledger key")
+    hold.add_argument("--reason", required=True, metavar="TEXT", help="why")
+    _at_option(hold, "when it is decided")
+    decision = hold.add_mutually_exclusive_group()
+    decision.add_argument("--release", action="store_true", help="release a hold")
+    decision.add_argument(
+        "--extend",
+        type=_duration,
+        metavar="DURATION",
+        help="move the lock of a pending transaction, such as '1 month'",
+    )
+    decision.add_argument("--approve", action="store_true", help="lock it now")
+    decision.add_argument("--decline", action="store_true", help="never pay it (final)")
+    _format_option(hold, ("table", "json"))
+
+
+def _payouts_parser(
+    add: _AddParser, debug_option: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    payouts = add(
+        "payouts",
+        help="list, run, mark paid, void or fail payout batches; write payout files",
+        description="Without an action, list the payout batches. One action at a time: "
+        "--run, --mark-paid BATCH, --void BATCH, --failed BATCH or --file PATH.",
+    )
+    _ledger_options(payouts, debug_option)
+    action = payouts.add_mutually_exclusive_group()
+    action.add_argument("--run", action="store_true", help="batch everything locked")
+    action.add_argument("--mark-paid", metavar="BATCH", help="record a batch as paid")
+    action.add_argument("--void", metavar="BATCH", help="void a batch (the money came back)")
+    action.add_argument("--failed", metavar="BATCH", help="mark a batch failed")
+    action.add_argument("--file", metavar="PATH", help="write a payout file (- for stdout)")
+    _at_option(payouts, "when (for --run with a payout schedule: the last scheduled instant)")
+    payouts.add_argument("--reason", metavar="TEXT", help="why (required by --void, --failed)")
+    payouts.add_argument("--run-id", metavar="ID", help="id of the payout run (--run)")
+    payouts.add_argument("--reference", metavar="REF", help="payment reference (--mark-paid)")
+    payouts.add_argument("--method", metavar="METHOD", help="payment method (--mark-paid)")
+    payouts.add_argument(
+        "--payout-run", metavar="RUN", help="the payout run (--file: default the latest)"
+    )
+    payouts.add_argument("--file-format", choices=("csv", "sepa"), help="csv (default) or sepa")
+    payouts.add_argument(
+        "--accounts", metavar="CSV", help="partners' accounts: partner_id,name,iban,bic"
+    )
+    payouts.add_argument("--debtor-name", metavar="NAME", help="account holder paying (SEPA)")
+    payouts.add_argument("--debtor-iban", metavar="IBAN", help="IBAN paid from (SEPA)")
+    payouts.add_argument("--debtor-bic", metavar="BIC", help="BIC paid from (SEPA)")
+    payouts.add_argument(
+        "--execution-date", type=_local_date, metavar="DATE", help="requested date (SEPA)"
+    )
+    _format_option(payouts, ("table", "json", "csv"))
 
 
 def _load(path: str, listing: IO[str] | None = None) -> Campaign:
@@ -295,9 +520,9 @@ def _read(paths: Sequence[str], stderr: IO[str]) -> LoadedEvents:
             bar.close()
 
 
-def _default_as_of(campaign: Campaign) -> datetime:
+def _default_as_of(campaign: Campaign, now: datetime | None = None) -> datetime:
     # The command is the edge where reading the clock is allowed; the library never does.
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) if now is None else now
     return campaign.end if now >= campaign.end else now
 
 
@@ -359,7 +584,7 @@ _CAMPAIGN_SUBJECTS = (
 
 def _locate(problems: Sequence[Problem], args: argparse.Namespace) -> tuple[Problem, ...]:
     """Name where each problem without a source comes from: the campaign file or an option."""
-    margin_option = "--category-margin" if args.category_margin else "--margin"
+    margin_option = "--category-margin" if getattr(args, "category_margin", ()) else "--margin"
 
     def source(problem: Problem) -> str | None:
         if problem.source is not None:
@@ -466,10 +691,978 @@ def _demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     return EXIT_OK if not report.problems else EXIT_PROBLEMS
 
 
+# --- the ledger commands ----------------------------------------------------------------
+
+
+def _now() -> datetime:
+    # The command is the edge where reading the clock is allowed; the library never does.
+    return datetime.now(UTC)
+
+
+def _default_actor() -> str:
+    """Who runs a ledger command: the login name of the environment, else ``"cli"``.
+
+    Like the clock, the environment is read here, at the edge, never by the library.
+    """
+    for name in ("LOGNAME", "USER", "USERNAME"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return "cli"
+
+
+def _signed_amount(text: str) -> Decimal:
+    try:
+        return to_decimal(text, "amount")
+    except (InvalidValueError, TypeError):
+        raise argparse.ArgumentTypeError(
+            f"expected a signed amount such as 25.00 or -12.50, got {text!r}"
+        ) from None
+
+
+def _duration(text: str) -> str:
+    try:
+        parse_duration(text, "--extend")
+    except InvalidValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as '1 month' or '14 days', got {text!r}"
+        ) from None
+    return text
+
+
+def _local_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-04-15, got {text!r}"
+        ) from None
+
+
+_POLICY_KEYS = {"lock", "minimum_payouts", "claw_back_paid"}
+
+
+def _policy(data: object, where: str) -> LedgerPolicy:
+    """A ledger policy from the plain data of :meth:`LedgerPolicy.plain`; missing keys default."""
+    if not isinstance(data, dict):
+        raise InvalidValueError(where, data, "an object with lock, minimum_payouts, claw_back_paid")
+    unknown = sorted(set(data) - _POLICY_KEYS)
+    if unknown:
+        raise InvalidValueError(f"{where}.{unknown[0]}", data[unknown[0]], "no such key")
+    lock_data = data.get("lock", {"rule": "after_sale", "after": "30 days"})
+    if not isinstance(lock_data, dict):
+        raise InvalidValueError(f"{where}.lock", lock_data, "an object with a rule")
+    lock: LockRule
+    rule = lock_data.get("rule")
+    fields = {key: value for key, value in lock_data.items() if key != "rule"}
+    if rule == "after_sale" and set(fields) <= {"after"}:
+        lock = LockAfterSale(after=fields.get("after", "30 days"))
+    elif rule == "after_month_end" and set(fields) <= {"months", "days"}:
+        lock = LockAfterMonthEnd(months=fields.get("months", 0), days=fields.get("days", 0))
+    elif rule == "day_of_month" and set(fields) <= {"day", "months_after"}:
+        lock = LockOnDayOfMonth(
+            day=fields.get("day", 0), months_after=fields.get("months_after", 1)
+        )
+    else:
+        raise InvalidValueError(
+            f"{where}.lock",
+            lock_data,
+            "after_sale (after), after_month_end (months, days) or day_of_month "
+            "(day, months_after)",
+        )
+    minimums = data.get("minimum_payouts", [])
+    if not isinstance(minimums, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+        for pair in minimums
+    ):
+        raise InvalidValueError(
+            f"{where}.minimum_payouts",
+            minimums,
+            'a list of [currency, amount], e.g. [["EUR", "50.00"]]',
+        )
+    claw_back_paid = data.get("claw_back_paid", True)
+    return LedgerPolicy(
+        lock=lock,
+        minimum_payouts=tuple(Money(amount, currency) for currency, amount in minimums),
+        claw_back_paid=claw_back_paid,
+    )
+
+
+def _policies_from_text(text: str, source: str) -> LedgerPolicies:
+    """Ledger policies from JSON text in the shape of :meth:`LedgerPolicies.text`.
+
+    ``default``, ``by_partner`` and ``schedule`` may each be left out; a key
+    not known is refused.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise _UnusableInputError(f"{source}: not JSON ({error})") from None
+    try:
+        if not isinstance(data, dict):
+            raise InvalidValueError("policies", data, "an object: default, by_partner, schedule")
+        unknown = sorted(set(data) - {"default", "by_partner", "schedule"})
+        if unknown:
+            raise InvalidValueError(unknown[0], data[unknown[0]], "no such key")
+        by_partner = data.get("by_partner", {})
+        if not isinstance(by_partner, dict):
+            raise InvalidValueError("by_partner", by_partner, "an object of partner id to policy")
+        schedule = data.get("schedule")
+        if schedule is not None and (not isinstance(schedule, dict) or set(schedule) != {"day"}):
+            raise InvalidValueError("schedule", schedule, 'null or {"day": 15}')
+        return LedgerPolicies(
+            default=_policy(data.get("default", {}), "default"),
+            by_partner={
+                partner_id: _policy(policy, f"by_partner.{partner_id}")
+                for partner_id, policy in by_partner.items()
+            },
+            schedule=None if schedule is None else PayoutSchedule(day=schedule["day"]),
+        )
+    except (InvalidValueError, TypeError) as error:
+        raise _UnusableInputError(f"{source}: {error}") from None
+
+
+def _given_policies(args: argparse.Namespace) -> LedgerPolicies | None:
+    """The policies of ``--policies``, read before the ledger file is opened (or created)."""
+    if args.policies is None:
+        return None
+    path = Path(args.policies)
+    return _policies_from_text(path.read_text(encoding="utf-8"), str(path))
+
+
+@contextlib.contextmanager
+def _opened(
+    args: argparse.Namespace, campaign: Campaign, *, create: bool = False
+) -> Iterator[Ledger]:
+    """The campaign's ledger in the ``--ledger`` file, closed on leaving.
+
+    Only ``post`` creates the file; every other command needs an existing ledger.
+    The policies are those of ``--policies``, else those stored with the ledger,
+    else the defaults (for a new ledger).
+    """
+    path = Path(args.ledger)
+    if not create and not path.is_file():
+        raise _UnusableInputError(
+            f"{path}: no ledger file there (hybridroi post creates one with the first posting)"
+        )
+    given = _given_policies(args)
+    store = SqliteLedgerStore(path)
+    try:
+        stored = store.stored_policies()
+        policies = (
+            given
+            if given is not None
+            else LedgerPolicies()
+            if stored is None
+            else _policies_from_text(stored, f"{path}: the ledger's stored policies")
+        )
+        try:
+            ledger = Ledger(store, campaign, policies)
+        except PolicyMismatchError:
+            raise _UnusableInputError(
+                f"{path}: the ledger was written under other policies than --policies "
+                f"{args.policies}, and entries would lock or be paid differently; nothing was "
+                "written. Leave --policies out to use the policies stored with the ledger"
+            ) from None
+        except InvalidValueError as error:
+            raise _UnusableInputError(f"{path}: {error}") from None
+        yield ledger
+    finally:
+        store.close()
+
+
+def _partner(campaign: Campaign, partner_id: str) -> str:
+    known = [partner.id for partner in campaign.partners]
+    if partner_id not in known:
+        raise _UnusableInputError(
+            f"unknown partner {partner_id!r}: not a partner of campaign {campaign.id} "
+            f"(its partners: {', '.join(known)})"
+        )
+    return partner_id
+
+
+def _refused(what: str, error: InvalidValueError) -> _UnusableInputError:
+    """The one-line error of a ledger operation the library refused; ``--at`` named as such."""
+    if isinstance(error, StaleRunError):
+        return _UnusableInputError(f"{what} refused: {error} (--as-of)")
+    if error.field == "at" and isinstance(error.value, datetime):
+        return _UnusableInputError(
+            f"{what} refused: --at {_iso(error.value)}: expected {error.expected}"
+        )
+    return _UnusableInputError(f"{what} refused: {error}")
+
+
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).isoformat()
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right: Collection[int] = ()
+) -> str:
+    """Rows as aligned text columns, every cell through :func:`printable`."""
+    cells = [[printable(cell) for cell in row] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.rjust(width) if i in right else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in cells
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _json(document: object) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _csv(header: Sequence[str], rows: Iterable[Mapping[str, str]]) -> str:
+    return csv_text(header, ([escape_cell(row[column]) for column in header] for row in rows))
+
+
+def _jsonl(rows: Iterable[Mapping[str, object]]) -> str:
+    return "".join(json.dumps(dict(row), ensure_ascii=False) + "\n" for row in rows)
+
+
+BALANCE_COLUMNS = (
+    "partner_id",
+    "currency",
+    "pending",
+    "held",
+    "locked",
+    "payable",
+    "paid",
+    "declined",
+    "waived",
+    "owed",
+    "total",
+)
+"""The columns of a balance, in the ``statements`` command's output."""
+
+STATEMENT_COLUMNS = (
+    "partner_id",
+    "statement_period",
+    "currency",
+    "entry_count",
+    *BALANCE_COLUMNS[2:],
+)
+"""The columns of ``export --what statements``: one row per partner, statement period, currency."""
+
+BATCH_COLUMNS = (
+    "batch_id",
+    "run_id",
+    "partner_id",
+    "state",
+    "amount",
+    "currency",
+    "entry_count",
+    "created_at",
+    "paid_at",
+    "reference",
+    "method",
+    "voided_at",
+    "void_reason",
+)
+"""The columns of a payout batch, in the ``payouts`` and ``export --what batches`` outputs."""
+
+_STATUS_COLUMNS = {
+    "pending": EntryStatus.PENDING,
+    "held": EntryStatus.HELD,
+    "locked": EntryStatus.LOCKED,
+    "payable": EntryStatus.PAYABLE,
+    "paid": EntryStatus.PAID,
+    "declined": EntryStatus.DECLINED,
+    "waived": EntryStatus.WAIVED,
+}
+
+
+def _balance_row(balance: Balance) -> dict[str, str]:
+    return {
+        "partner_id": balance.partner_id,
+        "currency": balance.currency,
+        "pending": str(balance.pending.amount),
+        "held": str(balance.held.amount),
+        "locked": str(balance.locked.amount),
+        "payable": str(balance.payable.amount),
+        "paid": str(balance.paid.amount),
+        "declined": str(balance.declined.amount),
+        "waived": str(balance.waived.amount),
+        "owed": str(balance.owed.amount),
+        "total": str(balance.total.amount),
+    }
+
+
+def _statement_rows(statements: Iterable[PartnerStatement]) -> list[dict[str, str]]:
+    """One row per partner, statement period and currency: its entries' sums by status."""
+    rows = []
+    for statement in statements:
+        sums: dict[tuple[str, str], dict[EntryStatus, int]] = {}
+        counts: dict[tuple[str, str], int] = {}
+        for entry in statement.entries:
+            group = (entry.statement_period, entry.currency)
+            by_status = sums.setdefault(group, {})
+            status = statement.statuses[entry.id]
+            by_status[status] = by_status.get(status, 0) + entry.amount.minor_units
+            counts[group] = counts.get(group, 0) + 1
+        for (period, currency), by_status in sorted(sums.items()):
+
+            def money(units: int, currency: str = currency) -> str:
+                return str(Money.from_minor(units, currency).amount)
+
+            owed = sum(
+                units
+                for status, units in by_status.items()
+                if status not in {EntryStatus.DECLINED, EntryStatus.WAIVED}
+            )
+            rows.append(
+                {
+                    "partner_id": statement.partner_id,
+                    "statement_period": period,
+                    "currency": currency,
+                    "entry_count": str(counts[(period, currency)]),
+                    **{
+                        column: money(by_status.get(status, 0))
+                        for column, status in _STATUS_COLUMNS.items()
+                    },
+                    "owed": money(owed),
+                    "total": money(sum(by_status.values())),
+                }
+            )
+    return rows
+
+
+def _batch_row(batch: PayoutBatch) -> dict[str, str]:
+    return {
+        "batch_id": batch.id,
+        "run_id": batch.run_id,
+        "partner_id": batch.partner_id,
+        "state": batch.state,
+        "amount": str(batch.amount.amount),
+        "currency": batch.currency,
+        "entry_count": str(len(batch.entry_ids)),
+        "created_at": _iso(batch.created_at),
+        "paid_at": _iso(batch.paid_at),
+        "reference": batch.reference or "",
+        "method": batch.method or "",
+        "voided_at": _iso(batch.voided_at),
+        "void_reason": batch.void_reason or "",
+    }
+
+
+def _batches_out(batches: Sequence[PayoutBatch], fmt: str) -> str:
+    rows = [_batch_row(batch) for batch in batches]
+    if fmt == "csv":
+        return _csv(BATCH_COLUMNS, rows)
+    if fmt == "json":
+        return _json({"batches": rows})
+    if not rows:
+        return "no payout batches\n"
+    shown = ("batch_id", "partner_id", "state", "amount", "currency", "entry_count", "created_at")
+    extra = ("paid_at", "reference", "method", "voided_at", "void_reason")
+    columns = (*shown, *(c for c in extra if any(row[c] for row in rows)))
+    return _table(columns, [[row[c] for c in columns] for row in rows], right={3, 5})
+
+
+def _problem_line(problems: Sequence[Problem], what: str, stderr: IO[str]) -> int:
+    """Write the one-line summary of ``problems`` on stderr; the exit status they give."""
+    if not problems:
+        return EXIT_OK
+    first = printable(str(problems[0]))
+    stderr.write(f"hybridroi: {len(problems)} problem(s), first: {first}; {what}\n")
+    return EXIT_PROBLEMS
+
+
+def _post(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    now = _now()
+    campaign = _load(args.campaign)
+    loaded = _read(args.events, stderr)
+    as_of = args.as_of or _default_as_of(campaign, now)
+    try:
+        result = run(campaign, loaded, as_of=as_of)
+    except InvalidValueError as error:
+        raise _UnusableInputError(str(error)) from None
+    at = args.at or now
+    with _opened(args, campaign, create=True) as ledger:
+        try:
+            posted = ledger.post(result.statements, at=at, actor=args.actor, reason=args.reason)
+        except InvalidValueError as error:
+            raise _refused("posting", error) from None
+        balances = ledger.balances(posted.run.posted_at)
+    problems = (*_locate(result.problems, args), *posted.problems)
+    added: dict[tuple[str, str], list[LedgerEntry]] = {}
+    for entry in posted.entries:
+        added.setdefault((entry.partner_id, entry.currency), []).append(entry)
+    rows = [
+        {
+            "partner_id": balance.partner_id,
+            "currency": balance.currency,
+            "entries_added": str(len(added.get((balance.partner_id, balance.currency), []))),
+            "added": str(
+                Money.sum(
+                    (e.amount for e in added.get((balance.partner_id, balance.currency), [])),
+                    balance.currency,
+                ).amount
+            ),
+            "owed": str(balance.owed.amount),
+        }
+        for balance in balances
+    ]
+    record = posted.run
+    if args.format == "json":
+        stdout.write(
+            _json(
+                {
+                    "run": {
+                        "id": record.id,
+                        "number": record.number,
+                        "as_of": _iso(record.as_of),
+                        "posted_at": _iso(record.posted_at),
+                        "actor": args.actor,
+                        "entries_added": record.entry_count,
+                    },
+                    "by_partner": [
+                        {**row, "entries_added": int(row["entries_added"])} for row in rows
+                    ],
+                    "problems": [str(problem) for problem in problems],
+                }
+            )
+        )
+    else:
+        count = record.entry_count
+        change = (
+            f"{count} {'entry' if count == 1 else 'entries'} added"
+            if count
+            else "nothing changed since the last run, no entry added"
+        )
+        stdout.write(
+            printable(
+                f"{record.id} of {campaign.id} as of {_iso(record.as_of)}, posted at "
+                f"{_iso(record.posted_at)} by {args.actor}: {change}"
+            )
+            + "\n"
+        )
+        if rows:
+            columns = ("partner_id", "currency", "entries_added", "added", "owed")
+            stdout.write("\n" + _table(columns, [[r[c] for c in columns] for r in rows], {2, 3, 4}))
+        for problem in problems:
+            stdout.write(f"problem: {printable(str(problem))}\n")
+    return _problem_line(
+        problems,
+        "what could be computed was posted; fix the input and post again to post the "
+        "difference (hybridroi validate lists the input's problems)",
+        stderr,
+    )
+
+
+def _statements(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    campaign = _load(args.campaign)
+    at = args.at or _now()
+    if args.period is not None and args.partner is None:
+        raise _UnusableInputError("--period needs --partner (see hybridroi statements --help)")
+    partner_id = None if args.partner is None else _partner(campaign, args.partner)
+    with _opened(args, campaign) as ledger:
+        balances = ledger.balances(at, partner_id)
+        statement = (
+            None if partner_id is None else ledger.statement(partner_id, at, period=args.period)
+        )
+    if statement is None:
+        rows = [_balance_row(balance) for balance in balances]
+        if args.format == "csv":
+            stdout.write(_csv(BALANCE_COLUMNS, rows))
+        elif args.format == "json":
+            stdout.write(_json({"campaign_id": campaign.id, "at": _iso(at), "balances": rows}))
+        else:
+            stdout.write(printable(f"balances of {campaign.id} at {_iso(at)}") + "\n\n")
+            stdout.write(
+                _table(
+                    BALANCE_COLUMNS,
+                    [[r[c] for c in BALANCE_COLUMNS] for r in rows],
+                    right=set(range(2, len(BALANCE_COLUMNS))),
+                )
+                if rows
+                else "no entries\n"
+            )
+        return EXIT_OK
+    if args.format == "csv":
+        stdout.write(export.to_csv(statement))
+    elif args.format == "json":
+        stdout.write(export.to_json(statement) + "\n")
+    else:
+        period = "every period" if args.period is None else f"period {args.period}"
+        stdout.write(printable(f"statement of {partner_id}, {period}, at {_iso(at)}") + "\n\n")
+        rows = [_balance_row(balance) for balance in balances]
+        columns = BALANCE_COLUMNS[1:]
+        if rows:
+            stdout.write(
+                _table(columns, [[r[c] for c in columns] for r in rows], set(range(1, 10)))
+            )
+        entry_columns = (
+            "entry_id",
+            "statement_period",
+            "entry_type",
+            "status",
+            "amount",
+            "currency",
+            "payout_batch",
+            "explanation",
+        )
+        entries = statement.rows()
+        stdout.write(
+            "\n"
+            + (
+                _table(entry_columns, [[r[c] for c in entry_columns] for r in entries], {4})
+                if entries
+                else "no entries\n"
+            )
+        )
+    return EXIT_OK
+
+
+def _adjust(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    campaign = _load(args.campaign)
+    partner_id = _partner(campaign, args.partner)
+    currency = args.currency or campaign.currency
+    try:
+        amount = Money(args.amount, currency)
+    except InvalidValueError as error:
+        raise _UnusableInputError(f"--amount: {error}") from None
+    at = args.at or _now()
+    with _opened(args, campaign) as ledger:
+        before = {adjustment.id for adjustment in ledger.adjustments(partner_id)}
+        try:
+            made = ledger.adjust(
+                partner_id,
+                amount,
+                kind=args.kind,
+                reason=args.reason,
+                actor=args.actor,
+                at=at,
+                period=args.period,
+                adjustment_id=args.id,
+            )
+        except InvalidValueError as error:
+            raise _refused("adjustment", error) from None
+        balances = ledger.balances(max(at, made.at), partner_id)
+    known = made.id in before
+    row = {
+        "id": made.id,
+        "partner_id": made.partner_id,
+        "kind": made.kind.value,
+        "amount": str(made.amount.amount),
+        "currency": made.amount.currency,
+        "period": made.period,
+        "at": _iso(made.at),
+        "actor": made.actor,
+        "reason": made.reason,
+        "entry_id": made.entry().id,
+    }
+    if args.format == "json":
+        stdout.write(
+            _json(
+                {
+                    "adjustment": row,
+                    "already_recorded": known,
+                    "balances": [_balance_row(b) for b in balances],
+                }
+            )
+        )
+        return EXIT_OK
+    done = "already recorded, nothing changed" if known else "recorded"
+    stdout.write(
+        printable(
+            f"adjustment {made.id} {done}: {made.kind.value} of {made.amount} for "
+            f"{made.partner_id} on {made.period}, by {made.actor} at {row['at']}: "
+            f"{made.reason}"
+        )
+        + "\n"
+    )
+    rows = [_balance_row(balance) for balance in balances]
+    columns = BALANCE_COLUMNS
+    stdout.write("\n" + _table(columns, [[r[c] for c in columns] for r in rows], set(range(2, 11))))
+    return EXIT_OK
+
+
+def _target(ledger: Ledger, text: str, entry_ids: Collection[str]) -> LedgerKey:
+    """An entry id, or a ledger key written ``partner/period/line key/currency``."""
+    if text in entry_ids:
+        return next(entry.key for entry in ledger.entries() if entry.id == text)
+    parts = text.split("/", 2)
+    if len(parts) == 3:
+        line_key, _, currency = parts[2].rpartition("/")
+        key = LedgerKey(parts[0], parts[1], line_key, currency)
+        if line_key and any(entry.key == key for entry in ledger.entries(key.partner_id)):
+            return key
+    raise _UnusableInputError(
+        f"{text!r} names no entry of the ledger: give an entry id (such as posting-000001:1) "
+        "or a transaction as partner/period/line key/currency (hybridroi statements "
+        "--partner ID lists them); nothing was recorded"
+    )
+
+
+def _hold(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    campaign = _load(args.campaign)
+    at = args.at or _now()
+    kind = (
+        "release"
+        if args.release
+        else "extend"
+        if args.extend is not None
+        else "approve"
+        if args.approve
+        else "decline"
+        if args.decline
+        else "hold"
+    )
+    done: list[tuple[Decision, tuple[StatusChange, ...]]] = []
+    failure: str | None = None
+    with _opened(args, campaign) as ledger:
+        entry_ids = {entry.id for entry in ledger.entries()}
+        keys = [_target(ledger, text, entry_ids) for text in args.targets]
+        for text, key in zip(args.targets, keys, strict=True):
+            common = {"actor": args.actor, "reason": args.reason, "at": at}
+            try:
+                if kind == "extend":
+                    decision = ledger.extend(key, by=args.extend, **common)
+                else:
+                    decision = getattr(ledger, kind)(key, **common)
+            except InvalidValueError as error:
+                recorded = f"; the {len(done)} decision(s) before it were recorded" if done else ""
+                failure = f"{_refused(f'{kind} of {text}', error)}{recorded}"
+                break
+            done.append((decision, ledger.history(key, at=at)))
+    if args.format == "json":
+        stdout.write(
+            _json(
+                {
+                    "decisions": [
+                        {
+                            "id": decision.id,
+                            "kind": decision.kind.value,
+                            "target": decision.target,
+                            "decision": decision.describe(),
+                            "actor": decision.actor,
+                            "reason": decision.reason,
+                            "at": _iso(decision.at),
+                            "history": [_change_row(change) for change in history],
+                        }
+                        for decision, history in done
+                    ]
+                }
+            )
+        )
+    else:
+        for number, (decision, history) in enumerate(done):
+            stdout.write(
+                ("\n" if number else "")
+                + printable(
+                    f"{decision.id}: {decision.describe()} {decision.target}, by "
+                    f"{decision.actor} at {_iso(decision.at)}: {decision.reason}"
+                )
+                + "\n"
+            )
+            columns = ("at", "entry_id", "status", "actor", "source", "reason")
+            rows = [_change_row(change) for change in history]
+            stdout.write("\n" + _table(columns, [[r[c] for c in columns] for r in rows]))
+    if failure is not None:
+        raise _UnusableInputError(failure)
+    return EXIT_OK
+
+
+def _change_row(change: StatusChange) -> dict[str, str]:
+    return {
+        "at": _iso(change.at),
+        "entry_id": change.entry_id,
+        "status": change.status.value,
+        "actor": change.actor,
+        "source": change.source,
+        "reason": change.reason,
+    }
+
+
+def _payout_at(ledger: Ledger, given: datetime | None) -> datetime:
+    """The instant of a payout run: ``--at``, else the clock (the last scheduled instant)."""
+    if given is not None:
+        return given
+    now = _now()
+    schedule = ledger.policies.schedule
+    if schedule is None or schedule.is_payout(now, ledger.campaign.timezone):
+        return now
+    return schedule.previous_payout(now, ledger.campaign.timezone)
+
+
+def _check_payout_options(args: argparse.Namespace) -> str:
+    """The action of ``payouts``, after refusing options given without theirs."""
+    action = (
+        "run"
+        if args.run
+        else "paid"
+        if args.mark_paid is not None
+        else "void"
+        if args.void is not None
+        else "failed"
+        if args.failed is not None
+        else "file"
+        if args.file is not None
+        else "list"
+    )
+    belongs = {
+        "--reference": (args.reference, ("paid",)),
+        "--method": (args.method, ("paid",)),
+        "--run-id": (args.run_id, ("run",)),
+        "--file-format": (args.file_format, ("file",)),
+        "--accounts": (args.accounts, ("file",)),
+        "--debtor-name": (args.debtor_name, ("file",)),
+        "--debtor-iban": (args.debtor_iban, ("file",)),
+        "--debtor-bic": (args.debtor_bic, ("file",)),
+        "--execution-date": (args.execution_date, ("file",)),
+        "--payout-run": (args.payout_run, ("file", "list")),
+    }
+    for option, (value, actions) in belongs.items():
+        if value is not None and action not in actions:
+            wanted = " or ".join(
+                {"paid": "--mark-paid", "run": "--run", "file": "--file", "list": "no action"}[a]
+                for a in actions
+            )
+            raise _UnusableInputError(f"{option} goes with {wanted} (see hybridroi payouts --help)")
+    if action in {"void", "failed"} and args.reason is None:
+        raise _UnusableInputError(f"--{action} needs --reason: why the payout came back")
+    if action == "file" and (args.file_format or "csv") == "sepa":
+        missing = [
+            option
+            for option, value in (
+                ("--accounts", args.accounts),
+                ("--debtor-name", args.debtor_name),
+                ("--debtor-iban", args.debtor_iban),
+            )
+            if value is None
+        ]
+        if missing:
+            raise _UnusableInputError(
+                f"a SEPA payout file needs {', '.join(missing)}: the partners' accounts and the "
+                "account paid from"
+            )
+    return action
+
+
+def _payouts(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    action = _check_payout_options(args)
+    campaign = _load(args.campaign)
+    with _opened(args, campaign) as ledger:
+        try:
+            if action == "list":
+                stdout.write(_batches_out(ledger.payout_batches(args.payout_run), args.format))
+                return EXIT_OK
+            if action == "file":
+                return _payout_file(args, ledger, stdout, stderr)
+            at = args.at or _now()
+            if action == "run":
+                payout = ledger.run_payouts(
+                    _payout_at(ledger, args.at),
+                    run_id=args.run_id,
+                    actor=args.actor,
+                    reason=args.reason,
+                )
+                stdout.write(_payout_run_out(payout, args.format))
+                return EXIT_OK
+            if action == "paid":
+                batch = ledger.mark_paid(
+                    args.mark_paid,
+                    at,
+                    reference=args.reference,
+                    method=args.method,
+                    actor=args.actor,
+                    reason=args.reason,
+                )
+            else:
+                batch = ledger.void_batch(
+                    args.void if action == "void" else args.failed,
+                    at,
+                    actor=args.actor,
+                    reason=args.reason,
+                    kind=action,
+                )
+        except UnknownBatchError as error:
+            raise _UnusableInputError(
+                f"no payout batch or payout run {error.batch_id!r} in {args.ledger} "
+                f"(hybridroi payouts {args.campaign} --ledger {args.ledger} lists them)"
+            ) from None
+        except InvalidValueError as error:
+            option = {"paid": "--mark-paid"}.get(action, f"--{action}")
+            raise _refused(f"payouts {option}", error) from None
+    stdout.write(_batches_out([batch], args.format))
+    return EXIT_OK
+
+
+def _payout_run_out(payout: PayoutRun, fmt: str) -> str:
+    carried = [
+        {
+            "partner_id": carry.partner_id,
+            "currency": carry.currency,
+            "amount": str(carry.amount.amount),
+            "entry_count": str(len(carry.entry_ids)),
+            "reason": carry.reason,
+        }
+        for carry in payout.carried_over
+    ]
+    if fmt == "csv":
+        return _batches_out(payout.batches, fmt)
+    if fmt == "json":
+        return _json(
+            {
+                "run": payout.id,
+                "at": _iso(payout.at),
+                "batches": [_batch_row(batch) for batch in payout.batches],
+                "carried_over": carried,
+            }
+        )
+    text = (
+        printable(
+            f"{payout.id} at {_iso(payout.at)}: {len(payout.batches)} batch(es), "
+            f"{len(payout.carried_over)} carried over"
+        )
+        + "\n\n"
+    )
+    text += _batches_out(payout.batches, fmt) if payout.batches else ""
+    if carried:
+        columns = ("partner_id", "currency", "amount", "entry_count", "reason")
+        text += "\ncarried over:\n" + _table(
+            columns, [[r[c] for c in columns] for r in carried], {2, 3}
+        )
+    return text
+
+
+def _payout_file(args: argparse.Namespace, ledger: Ledger, stdout: IO[str], stderr: IO[str]) -> int:
+    run_id = args.payout_run
+    if run_id is None:
+        batches = ledger.payout_batches()
+        if not batches:
+            raise _UnusableInputError(
+                f"{args.ledger}: no payout batches yet (hybridroi payouts --run makes them)"
+            )
+        run_id = max(batches, key=lambda batch: (batch.created_at, batch.run_id)).run_id
+    problems: list[Problem] = []
+    accounts = None
+    if args.accounts is not None:
+        path = Path(args.accounts)
+        accounts, read = read_payout_accounts(path.read_text(encoding="utf-8"), str(path))
+        problems.extend(read)
+    debtor = None
+    if args.debtor_iban is not None or args.debtor_name is not None:
+        try:
+            debtor = PayoutAccount(
+                name=args.debtor_name or "", iban=args.debtor_iban or "", bic=args.debtor_bic
+            )
+        except InvalidValueError as error:
+            raise _UnusableInputError(
+                f"--debtor-name/--debtor-iban/--debtor-bic: {error}"
+            ) from None
+    fmt = args.file_format or "csv"
+    found = ledger.payout_file(
+        run_id,
+        format=fmt,
+        accounts=accounts,
+        debtor=debtor,
+        execution_date=args.execution_date,
+    )
+    problems.extend(found.problems)
+    if args.file == "-":
+        stdout.write(found.text)
+        report = stderr
+    else:
+        Path(args.file).write_text(found.text, encoding="utf-8", newline="")
+        report = stdout
+    totals = ", ".join(str(total) for total in found.totals) or "nothing"
+    if args.format == "json" and report is stdout:
+        stdout.write(
+            _json(
+                {
+                    "file": args.file,
+                    "format": fmt,
+                    "run": run_id,
+                    "batches": list(found.batch_ids),
+                    "totals": [
+                        {"amount": str(total.amount), "currency": total.currency}
+                        for total in found.totals
+                    ],
+                    "problems": [str(problem) for problem in problems],
+                }
+            )
+        )
+    else:
+        report.write(
+            printable(
+                f"wrote {args.file}: {fmt} payout file of {run_id}, "
+                f"{len(found.batch_ids)} batch(es), {totals}"
+            )
+            + "\n"
+        )
+    return _problem_line(problems, "the file was written without the batches named", stderr)
+
+
+EXPORTS = ("entries", "statements", "batches", "audit")
+
+
+def _export(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    campaign = _load(args.campaign)
+    at = args.at or _now()
+    if args.partner is not None and args.what == "audit":
+        raise _UnusableInputError("--partner does not go with --what audit: the trail is whole")
+    partner_id = None if args.partner is None else _partner(campaign, args.partner)
+    with _opened(args, campaign) as ledger:
+        if args.what == "audit":
+            records = ledger.audit()
+            text = audit_csv(records) if args.format == "csv" else audit_jsonl(records)
+            count = len(records)
+        elif args.what == "batches":
+            batches = [b for b in ledger.payout_batches() if partner_id in (None, b.partner_id)]
+            rows = [_batch_row(batch) for batch in batches]
+            text = (
+                _csv(BATCH_COLUMNS, rows)
+                if args.format == "csv"
+                else _jsonl([{**row, "entry_count": int(row["entry_count"])} for row in rows])
+            )
+            count = len(rows)
+        else:
+            partners = sorted({entry.partner_id for entry in ledger.entries(partner_id)})
+            statements = [ledger.statement(partner, at) for partner in partners]
+            if args.what == "statements":
+                rows = _statement_rows(statements)
+                text = (
+                    _csv(STATEMENT_COLUMNS, rows)
+                    if args.format == "csv"
+                    else _jsonl([{**row, "entry_count": int(row["entry_count"])} for row in rows])
+                )
+                count = len(rows)
+            else:
+                pairs = [
+                    (row, entry)
+                    for statement in statements
+                    for row, entry in zip(statement.rows(), statement.entries, strict=True)
+                ]
+                text = (
+                    _csv(export.COLUMNS, [row for row, _ in pairs])
+                    if args.format == "csv"
+                    else _jsonl([{**row, "source_ids": list(e.source_ids)} for row, e in pairs])
+                )
+                count = len(pairs)
+    if args.output is None:
+        stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        stderr.write(printable(f"wrote {args.output}: {count} row(s) of {args.what}") + "\n")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str], IO[str]], int]] = {
     "report": _report,
     "validate": _validate,
     "demo": _demo,
+    "post": _post,
+    "statements": _statements,
+    "adjust": _adjust,
+    "hold": _hold,
+    "payouts": _payouts,
+    "export": _export,
 }
 
 
