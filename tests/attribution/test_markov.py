@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from hybridroi.attribution.markov import (
     MarkovFit,
     Transition,
+    _all_by_lifting,
+    _conversion_probability,
     _count_numpy,
     _count_python,
     fit_markov,
@@ -376,3 +378,54 @@ def test_symmetric_channels_get_equal_removal_effects(rows: list[PathCount], ord
     fit = fit_markov(paths, order=order)
     if "a" in fit.channels:
         assert effects(fit)["a"] == effects(fit)["b"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(path_rows(), st.integers(1, 3))
+def test_lifting_matches_the_dense_oracle(rows: list[PathCount], order: int) -> None:
+    # The p-adic solve (used on large chains) on small ones, against the oracle.
+    paths = Paths.of(rows)
+    counts = _count_python(paths, order)
+    expected = [oracle_probability(rows, order, removed) for removed in (None, *paths.channels)]
+    assert _all_by_lifting(counts, paths.channels) == expected
+    exact = [_conversion_probability(counts, removed) for removed in (None, *paths.channels)]
+    assert exact == expected
+
+
+def random_rows(count: int, channels: int, longest: int, seed: int) -> list[PathCount]:
+    rng = random.Random(seed)
+    names = [f"c{number:02}" for number in range(channels)]
+    rows = []
+    for _ in range(count):
+        path = tuple(rng.choice(names) for _ in range(rng.randint(1, longest)))
+        conversions = rng.randint(0, 3)
+        rows.append(
+            PathCount(
+                channels=path,
+                conversions=conversions,
+                non_conversions=rng.randint(0 if conversions else 1, 5),
+            )
+        )
+    return rows
+
+
+def test_lifting_matches_elimination_on_a_sparse_third_order_chain() -> None:
+    rows = random_rows(150, 6, 6, seed=3)
+    paths = Paths.of(rows)
+    counts = _count_numpy(paths, 3, paths.channels)
+    assert len(counts.moves) > 100
+    expected = [_conversion_probability(counts, removed) for removed in (None, *paths.channels)]
+    assert _all_by_lifting(counts, paths.channels) == expected
+
+
+def test_second_order_chain_over_many_channels_is_solved_quickly() -> None:
+    # About 480 states: their exact elimination fills a dense block with integers
+    # of hundreds of digits (about ten seconds); by lifting it takes well under
+    # one. The flow of the journeys gives P exactly: every journey that enters a
+    # state leaves it, so P is the conversion rate.
+    paths = Paths.of(random_rows(800, 22, 6, seed=9))
+    fit = fit_markov(paths, order=2)
+    assert fit.conversion_probability == Fraction(paths.conversions, paths.journeys)
+    assert all(Z < effect < ONE for _, effect in fit.removal_effects)
+    assert len({effect for _, effect in fit.removal_effects}) == 22
+    assert max(effect.denominator for _, effect in fit.removal_effects) > 10**300

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
+from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.ledger import (
     AuditAction,
     EntryStatus,
@@ -214,6 +216,56 @@ class TestDecisions:
         (balance,) = ledger.balances(datetime(2026, 6, 1, tzinfo=UTC))
         assert balance.owed == eur("40.00")
         assert balance.locked == eur("40.00")
+
+    def test_a_sale_repriced_after_its_extension_waits_for_the_extended_lock_whole(
+        self, store: LedgerStore
+    ) -> None:
+        ledger = Ledger(store, make_campaign(), CJ)
+        first, second = _two_sales(ledger)
+        ledger.extend(second, actor="risk", reason="check", at=datetime(2026, 3, 20, tzinfo=UTC))
+        repriced = [
+            _line("commission:C-1:R", "40.00", datetime(2026, 3, 5, 9, tzinfo=UTC)),
+            _line("commission:C-2:R", "90.00", datetime(2026, 3, 12, 9, tzinfo=UTC)),
+        ]
+        (delta,) = ledger.post(
+            make_run(datetime(2026, 3, 25, tzinfo=UTC), {"aff-1": repriced})
+        ).entries
+        assert delta.amount == eur("30.00")
+        assert delta.lock_at > APRIL_10
+        # The April run pays the first sale only; all of C-2 (90.00) waits for May.
+        (april,) = ledger.run_payouts(datetime(2026, 4, 15, tzinfo=UTC)).batches
+        assert april.entry_ids == (first,)
+        (may,) = ledger.run_payouts(datetime(2026, 5, 15, tzinfo=UTC)).batches
+        assert set(may.entry_ids) == {second, delta.id}
+
+    def test_paid_money_stays_a_cost_when_the_rest_of_its_sale_is_declined(
+        self, store: LedgerStore
+    ) -> None:
+        ledger = Ledger(store, make_campaign(), CJ)
+        first, _second = _two_sales(ledger)
+        (batch,) = ledger.run_payouts(datetime(2026, 4, 15, tzinfo=UTC)).batches
+        ledger.mark_paid(batch.id, datetime(2026, 4, 16, tzinfo=UTC))
+        more = [
+            _line("commission:C-1:R", "50.00", datetime(2026, 3, 5, 9, tzinfo=UTC)),
+            _line("commission:C-2:R", "60.00", datetime(2026, 3, 12, 9, tzinfo=UTC)),
+        ]
+        (delta,) = ledger.post(make_run(datetime(2026, 4, 17, tzinfo=UTC), {"aff-1": more})).entries
+        ledger.decline(delta.id, actor="risk", reason="fraud", at=datetime(2026, 4, 18, tzinfo=UTC))
+        at = datetime(2026, 6, 1, tzinfo=UTC)
+        (balance,) = ledger.balances(at)
+        assert (balance.paid, balance.declined) == (eur("100.00"), eur("10.00"))
+        kept = {entry.id for entry in ledger.cost_entries(at)}
+        assert first in kept
+        assert delta.id not in kept
+
+    def test_a_default_decision_id_never_takes_one_given(self, store: LedgerStore) -> None:
+        ledger = Ledger(store, make_campaign(), CJ)
+        first, second = _two_sales(ledger)
+        at = datetime(2026, 3, 20, tzinfo=UTC)
+        given = ledger.hold(first, actor="a", reason="r", at=at, decision_id="decision-000002")
+        chosen = ledger.hold(second, actor="a", reason="r", at=at)
+        assert (given.id, chosen.id) == ("decision-000002", "decision-000003")
+        assert len(ledger.decisions()) == 2
 
     def test_a_hold_keeps_an_entry_from_payouts_until_released(self, store: LedgerStore) -> None:
         ledger = Ledger(store, make_campaign(), CJ)
@@ -425,10 +477,20 @@ def test_a_version_6_ledger_is_migrated_to_version_7(tmp_path: Path) -> None:
 
 
 def test_money_stays_exact_in_every_currency(store: LedgerStore) -> None:
-    ledger = Ledger(store, make_campaign())
+    # aff-3 is paid in yen and aff-2 in dinars by their deals.
+    campaign = attrs.evolve(
+        make_campaign(),
+        deals=(
+            AffiliateDeal(id="d-jpy", partner_id="aff-3", rules=(), currency="JPY"),
+            AffiliateDeal(id="d-bhd", partner_id="aff-2", rules=(), currency="BHD"),
+        ),
+    )
+    ledger = Ledger(store, campaign)
+    with pytest.raises(InvalidValueError, match="currency the partner is paid in"):
+        ledger.adjust("aff-1", Money("1500", "JPY"), kind="bonus", reason="r", actor="a", at=SALE)
     ledger.adjust("aff-3", Money("1500", "JPY"), kind="bonus", reason="r", actor="a", at=SALE)
-    ledger.adjust("aff-3", Money("0.125", "BHD"), kind="bonus", reason="r", actor="a", at=SALE)
-    assert [(b.currency, b.locked) for b in ledger.balances(SALE)] == [
+    ledger.adjust("aff-2", Money("0.125", "BHD"), kind="bonus", reason="r", actor="a", at=SALE)
+    assert sorted((b.currency, b.locked) for b in ledger.balances(SALE)) == [
         ("BHD", Money("0.125", "BHD")),
         ("JPY", Money("1500", "JPY")),
     ]

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import attrs
 import pytest
 
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import ProblemKind
 from hybridroi.core.text import unescape_cell
@@ -198,3 +198,32 @@ def test_accounts_read_from_csv_report_each_bad_row_with_its_line() -> None:
     ]
     _, (header,) = read_payout_accounts("id,name\n")
     assert header.field == "header"
+
+
+def test_ibans_names_and_rows_a_bank_would_refuse_are_refused() -> None:
+    # A German IBAN has 22 characters; XX is no SEPA country.
+    with pytest.raises(InvalidValueError, match="22 characters for DE"):
+        PayoutAccount(name="X", iban="DE41370400440532013")
+    with pytest.raises(InvalidValueError, match="SEPA area"):
+        PayoutAccount(name="X", iban="XX42ABCDEFGHIJKLMN")
+    with pytest.raises(InvalidValueError, match="Latin letters"):
+        PayoutAccount(name="北京 公司", iban="DE89370400440532013000")
+    accounts, problems = read_payout_accounts(
+        "partner_id,name,iban,bic\n,Ana,DE89370400440532013000,\n", "payees.csv"
+    )
+    assert accounts == {}
+    assert [(p.source, p.field) for p in problems] == [("payees.csv:2", "partner_id")]
+    with pytest.raises(InvalidTypeError):
+        read_payout_accounts(b"partner_id,name,iban,bic\n")  # type: ignore[arg-type]
+
+
+def test_a_run_id_that_is_no_sepa_id_still_gets_a_sepa_file() -> None:
+    ledger = Ledger(MemoryLedgerStore(), make_campaign())
+    ledger.post(make_run(SALE, {"aff-1": [make_line("c:1", eur("30.00"), SALE)]}))
+    ledger.run_payouts(PAYOUT, run_id="payout_april")
+    found = ledger.payout_file("payout_april", format="sepa", accounts=ACCOUNTS, debtor=BRAND)
+    assert found.batch_ids
+    message = ET.fromstring(found.text).find("p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId", NS)
+    assert message is not None
+    assert message.text is not None
+    assert message.text.startswith("ID-")

@@ -13,8 +13,12 @@ The conversion probability is the probability of reaching ``"(conversion)"``
 from ``"(start)"``. It is computed exactly by solving the absorbing chain: the
 equations ``D_s x_s = sum_t C(s, t) x_t + c_s`` over the transient states, with
 the integer counts of the data, are solved by eliminating states one at a time
-in integer arithmetic (no simulation, no float). Only the states reachable from
-``"(start)"`` that can still reach a conversion take part.
+in integer arithmetic (no simulation). Only the states reachable from
+``"(start)"`` that can still reach a conversion take part. On chains of more
+than a few dozen states (higher orders), where that elimination meets dense
+blocks of huge integers, every removal is solved at once by p-adic lifting
+modulo a prime and rational reconstruction, with enough digits (from
+Hadamard's bound) for the fractions to be exact: the same fractions.
 
 The removal effect of a channel is ``1 - P_without / P``, where ``P_without`` is
 the conversion probability once every transition into a state containing the
@@ -48,10 +52,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from fractions import Fraction
-from itertools import chain
+from itertools import chain, islice
 from operator import attrgetter
 from typing import Any
 
@@ -330,6 +334,206 @@ def _eliminated(counts: _Counts, live: set[State]) -> Fraction:
     return Fraction(c[_START_STATE], d[_START_STATE])
 
 
+# The exact elimination above is quick on sparse chains (order 1 always), but on a
+# higher-order chain the fill-in makes a dense block of hundreds of states whose
+# integers have thousands of digits. Beyond _MODULAR_FROM states, every removal
+# is solved at once by p-adic lifting (Dixon): the inverse of the whole matrix
+# modulo one prime, the inverse of each principal submatrix from it (the
+# removed states' block of the inverse), then the base-p digits of each
+# solution and a rational reconstruction. Whole numbers stay below 2**53 in
+# float64, so every product is exact, and the number of digits comes from
+# Hadamard's bound on the determinant: the fractions are exact, not estimates.
+_MODULAR_FROM = 64
+_MODULAR_UP_TO = 3000
+_EXACT_FLOATS = 2**52
+_PRIMES_TRIED = 3
+_LEAF = 48
+
+_Floats = np.ndarray[Any, np.dtype[np.float64]]
+_Indices = np.ndarray[Any, np.dtype[np.intp]]
+
+
+class _UnluckyPrimeError(ArithmeticError):
+    """A pivot vanished modulo the prime: another prime is needed."""
+
+
+def _product(left: _Floats, right: _Floats, prime: int) -> _Floats:
+    """``left @ right`` modulo ``prime`` (entries in [0, prime), exact in float64)."""
+    return np.mod(left @ right, prime)
+
+
+def _small_inverse(matrix: _Floats, prime: int) -> _Floats:
+    """The inverse modulo ``prime`` by Gauss-Jordan elimination."""
+    size = len(matrix)
+    work = np.concatenate([matrix, np.eye(size)], axis=1)
+    for column in range(size):
+        found = np.flatnonzero(work[column:, column])
+        if not found.size:
+            raise _UnluckyPrimeError
+        pivot = column + int(found[0])
+        if pivot != column:
+            work[[column, pivot]] = work[[pivot, column]]
+        scale = pow(int(work[column, column]), -1, prime)
+        work[column] = np.mod(work[column] * scale, prime)
+        factors = work[:, column].copy()
+        factors[column] = 0
+        work = np.mod(work - np.outer(factors, work[column]), prime)
+    return work[:, size:]
+
+
+def _inverse(matrix: _Floats, prime: int) -> _Floats:
+    """The inverse modulo ``prime``, by blocks (Schur complement) for the products."""
+    size = len(matrix)
+    if size <= _LEAF:
+        return _small_inverse(matrix, prime)
+    half = size // 2
+    top, right = matrix[:half, :half], matrix[:half, half:]
+    left, bottom = matrix[half:, :half], matrix[half:, half:]
+    top_inverse = _inverse(top, prime)
+    top_right = _product(top_inverse, right, prime)
+    left_top = _product(left, top_inverse, prime)
+    schur = _inverse(np.mod(bottom - _product(left, top_right, prime), prime), prime)
+    upper = np.mod(-_product(top_right, schur, prime), prime)
+    lower = np.mod(-_product(schur, left_top, prime), prime)
+    corner = np.mod(top_inverse - _product(upper, left_top, prime), prime)
+    return np.block([[corner, upper], [lower, schur]])
+
+
+def _primes_below(limit: int) -> Iterator[int]:
+    candidate = limit - 1 if limit % 2 == 0 else limit - 2
+    while candidate > 2:
+        if all(candidate % k for k in range(3, math.isqrt(candidate) + 1, 2)):
+            yield candidate
+        candidate -= 2
+
+
+def _reconstructed(residue: int, modulus: int, bound: int) -> Fraction:
+    """The fraction ``n / d`` with ``|n|, d <= bound`` equal to ``residue`` modulo ``modulus``.
+
+    ``modulus > 2 * bound**2`` makes it unique (Wang's rational reconstruction).
+    """
+    r0, r1, t0, t1 = modulus, residue % modulus, 0, 1
+    while r1 > bound:
+        quotient = r0 // r1
+        r0, r1, t0, t1 = r1, r0 - quotient * r1, t1, t0 - quotient * t1
+    if not 0 < abs(t1) <= bound:
+        raise _UnluckyPrimeError
+    return Fraction(r1, t1)
+
+
+def _all_by_lifting(counts: _Counts, channels: tuple[str, ...]) -> list[Fraction] | None:
+    """P and each channel's P without it, by p-adic lifting; None where it does not apply.
+
+    The matrix ``A`` of all the transient states has ``A[s][s] = D_s`` and
+    ``A[s][t] = -C(s, t)``; removing a channel keeps the rows and columns ``K`` of
+    the other states. Every principal submatrix ``A_KK`` is invertible: from each
+    state a journey ends, inside ``K`` or by leaving it.
+    """
+    if not counts.moves:
+        return [_ZERO] * (len(channels) + 1)
+    states = set(counts.moves) | set(counts.converted) | set(counts.lost) | {_START_STATE}
+    for targets in counts.moves.values():
+        states.update(targets)
+    size = len(states)
+    if size > _MODULAR_UP_TO:
+        return None
+    at = {state: number for number, state in enumerate(sorted(states))}
+    matrix = np.zeros((size, size))
+    free = np.zeros(size)
+    largest = 0
+    for state, number in at.items():
+        targets = counts.moves.get(state, {})
+        converted = counts.converted.get(state, 0)
+        out = sum(targets.values()) + converted + counts.lost.get(state, 0)
+        largest = max(largest, 2 * out)
+        matrix[number, number] = out
+        for target, count in targets.items():
+            matrix[number, at[target]] -= count
+        free[number] = converted
+    limit = math.isqrt(_EXACT_FLOATS // max(size, _LEAF))
+    if largest * limit >= _EXACT_FLOATS:
+        return None
+    keep = np.ones((size, len(channels) + 1))
+    removed: list[_Indices] = [np.zeros(0, dtype=np.intp)]
+    for column, channel in enumerate(channels, 1):
+        inside = np.array([n for state, n in at.items() if channel in state], dtype=np.intp)
+        keep[inside, column] = 0
+        removed.append(inside)
+    # Hadamard: |det A_KK| <= the product of the norms of its rows; it bounds the
+    # denominators, and the numerators too since every probability is <= 1.
+    squares = (matrix * matrix) @ keep
+    bounds = [
+        1 << math.ceil(0.5 * float(np.log2(squares[keep[:, column] > 0, column]).sum()) + 8)
+        for column in range(keep.shape[1])
+    ]
+    for prime in islice(_primes_below(limit), _PRIMES_TRIED):
+        try:
+            return _lifted(
+                matrix,
+                free,
+                keep,
+                removed=removed,
+                start=at[_START_STATE],
+                bounds=bounds,
+                prime=prime,
+            )
+        except _UnluckyPrimeError:
+            continue
+    return None  # pragma: no cover - three unlucky primes in a row
+
+
+def _lifted(
+    matrix: _Floats,
+    free: _Floats,
+    keep: _Floats,
+    *,
+    removed: list[_Indices],
+    start: int,
+    bounds: list[int],
+    prime: int,
+) -> list[Fraction]:
+    """Dixon's lifting of ``A_KK x = c_K`` for every column of ``keep``, modulo ``prime``."""
+    inverse = _inverse(np.mod(matrix, prime), prime)
+    # (A_KK)^-1 v = G_KK v - G_KR (G_RR)^-1 G_RK v, with G = A^-1 and R the removed states.
+    blocks = [_inverse(inverse[np.ix_(rows, rows)], prime) for rows in removed]
+    steps = [math.ceil((2 * bound.bit_length() + 2) / math.log2(prime)) for bound in bounds]
+    digits = np.zeros((max(steps), keep.shape[1]))
+    sources, targets = np.nonzero(matrix)
+    entries = matrix[sources, targets][:, None]
+    firsts = np.flatnonzero(np.r_[True, sources[1:] != sources[:-1]])
+    filled = sources[firsts]
+    residual = free[:, None] * keep
+    spread = np.zeros_like(residual)
+    for step in range(len(digits)):
+        solution = _product(inverse, np.mod(residual, prime), prime)
+        for column, rows in enumerate(removed):
+            if rows.size:
+                spread[rows, column] = _product(blocks[column], solution[rows, column], prime)
+        solution = np.mod(solution - _product(inverse, spread, prime), prime) * keep
+        digits[step] = solution[start]
+        # residual = (residual - A_KK solution) / prime, exactly (a sparse product).
+        product = np.zeros_like(residual)
+        product[filled] = np.add.reduceat(entries * solution[targets], firsts, axis=0)
+        residual = (residual - product) / prime * keep
+    result = []
+    for column, count in enumerate(steps):
+        value = 0
+        for digit in reversed(digits[:count, column].tolist()):
+            value = value * prime + int(digit)
+        result.append(_reconstructed(value, prime**count, bounds[column]))
+    return result
+
+
+def _probabilities(counts: _Counts, channels: tuple[str, ...]) -> list[Fraction]:
+    """P, then P without each channel in turn, exactly."""
+    states = set(counts.moves) | set(counts.converted) | set(counts.lost)
+    if len(states) >= _MODULAR_FROM:
+        lifted = _all_by_lifting(counts, channels)
+        if lifted is not None:
+            return lifted
+    return [_conversion_probability(counts, removed) for removed in (None, *channels)]
+
+
 def _state_text(state: State) -> str:
     return PATH_SEPARATOR.join(state) if state else START
 
@@ -454,14 +658,12 @@ def fit_markov(paths: Paths, *, order: int = 1) -> MarkovFit:
         raise InvalidValueError("paths", paths, "a Paths table (Paths.of(rows))")
     channels = paths.channels
     counts = _count(paths, order, channels)
-    probability = _conversion_probability(counts, None)
-    effects: list[tuple[str, Fraction]] = []
-    for channel in channels:
-        if probability:
-            effect = _ONE - _conversion_probability(counts, channel) / probability
-        else:
-            effect = _ZERO
-        effects.append((channel, effect))
+    solved = _probabilities(counts, channels)
+    probability = solved[0]
+    effects = [
+        (channel, _ONE - without / probability if probability else _ZERO)
+        for channel, without in zip(channels, solved[1:], strict=True)
+    ]
     transitions: list[Transition] = []
     sources = set(counts.moves) | set(counts.converted) | set(counts.lost)
     for source in sources:

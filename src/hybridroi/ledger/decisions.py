@@ -15,7 +15,9 @@ decline cover every entry of the key, including those posted after the
 decision (a later refund's reversal of a declined sale is declined too, so the
 two still net to zero); an extension and an early approval cover the entries
 posted up to the decision, and a later refund reverses them at their decided
-lock instant (see :meth:`hybridroi.ledger.store.Ledger.post`).
+lock instant. A sale repriced upward after its lock was extended locks the new
+amount with the transaction, at the extended instant (see
+:meth:`hybridroi.ledger.store.Ledger.post`).
 
 Effects, in the order the decisions were made:
 

@@ -42,6 +42,7 @@ from hybridroi.ledger.lifecycle import status_at
 from hybridroi.ledger.payout_files import (
     PayoutAccount,
     PayoutFile,
+    _sepa_id,
     payout_csv,
     sepa_credit_transfer,
 )
@@ -147,10 +148,14 @@ class LedgerOperations:
         if not index:
             return entries
         timezone = self.campaign.timezone
+        # An entry in a live payout batch keeps its batch's status (paid money is a cost
+        # even when the rest of its transaction was declined later).
+        batches = self.store.payout_status()
         return tuple(
             entry
             for entry in entries
-            if decided_status(entry, at, index.of(entry), timezone) is not EntryStatus.DECLINED
+            if decided_status(entry, at, index.of(entry), timezone, batches.get(entry.id))
+            is not EntryStatus.DECLINED
         )
 
     def adjust(
@@ -199,6 +204,19 @@ class LedgerOperations:
             partner.id for partner in self.campaign.partners
         }:
             raise InvalidValueError("partner_id", partner_id, "a partner of the campaign")
+        # A partner is paid in the campaign's currency or its deals' currencies: an
+        # adjustment in another would open a balance no payout run expects.
+        currencies = {self.campaign.currency} | {
+            self.campaign.deal_currency(deal)
+            for deal in self.campaign.deals
+            if deal.partner_id == partner_id
+        }
+        if amount.currency not in currencies:
+            raise InvalidValueError(
+                "amount",
+                amount,
+                "an amount in a currency the partner is paid in: " + ", ".join(sorted(currencies)),
+            )
         if period is not None and not isinstance(period, str):
             raise InvalidTypeError("period", period, "a statement period label or None")
         try:
@@ -398,7 +416,7 @@ class LedgerOperations:
             key = self._target_key(target)
             known = self.store.decisions()
             decision = Decision(
-                id=decision_id or f"decision-{len(known) + 1:06d}",
+                id=decision_id or _next_decision_id(known),
                 kind=kind,
                 key=key,
                 actor=actor,
@@ -611,7 +629,7 @@ class LedgerOperations:
             batches,
             debtor=debtor,
             accounts=accounts,
-            message_id=run_id,
+            message_id=_sepa_id(run_id),
             created_at=created_at,
             execution_date=execution_date or local,
         )
@@ -645,6 +663,15 @@ class LedgerOperations:
     def audit(self) -> tuple[AuditRecord, ...]:
         """The audit trail: every posting run, adjustment, decision and payout action, in order."""
         return self.store.audit()
+
+
+def _next_decision_id(known: Sequence[Decision]) -> str:
+    """The first ``decision-NNNNNN`` after the decisions made, not taken by an id given."""
+    taken = {decision.id for decision in known}
+    number = len(known) + 1
+    while f"decision-{number:06d}" in taken:
+        number += 1
+    return f"decision-{number:06d}"
 
 
 def _check_decision(kind: DecisionKind, target: str, statuses: Sequence[EntryStatus]) -> None:

@@ -41,7 +41,7 @@ from typing import Any
 import attrs
 
 from hybridroi.core.checks import text
-from hybridroi.core.errors import InvalidValueError
+from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.text import csv_text, escape_cell, unescape_cell
@@ -84,6 +84,15 @@ PAYOUT_COLUMNS = (
 ACCOUNT_COLUMNS = ("partner_id", "name", "iban", "bic")
 """The columns of a payout accounts CSV file (``bic`` may be empty)."""
 
+# IBAN lengths of the countries and territories of the SEPA area, from the SWIFT IBAN
+# registry (French overseas departments and Monaco's neighbours use FR, MC...).
+_SEPA_IBAN_LENGTHS = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
+    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27,
+    "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
+    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
+}  # fmt: skip
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _BIC = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
 _SEPA_TEXT = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
@@ -96,6 +105,15 @@ def _iban(value: object) -> str:
     iban = value.replace(" ", "").upper()
     if not _IBAN.fullmatch(iban):
         raise InvalidValueError("PayoutAccount.iban", value, "an IBAN: country, check digits, BBAN")
+    length = _SEPA_IBAN_LENGTHS.get(iban[:2])
+    if length is None:
+        raise InvalidValueError(
+            "PayoutAccount.iban", value, "the IBAN of a country of the SEPA area"
+        )
+    if len(iban) != length:
+        raise InvalidValueError(
+            "PayoutAccount.iban", value, f"an IBAN of {length} characters for {iban[:2]}"
+        )
     digits = "".join(str(int(char, 36)) for char in iban[4:] + iban[:4])
     if int(digits) % 97 != 1:
         raise InvalidValueError("PayoutAccount.iban", value, "an IBAN whose check digits match")
@@ -114,6 +132,12 @@ def _name(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
     text(instance, attribute, value)
     if len(str(value)) > 70:
         raise InvalidValueError("PayoutAccount.name", value, "a name of at most 70 characters")
+    if _sepa_text(str(value), 70) == "-":
+        raise InvalidValueError(
+            "PayoutAccount.name",
+            value,
+            "a name with Latin letters or digits (a bank transfer can carry no other)",
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -479,6 +503,8 @@ def read_payout_accounts(
     >>> list(accounts), [(p.source, p.field) for p in problems]
     (['aff-1'], [('accounts.csv:3', 'PayoutAccount.iban')])
     """
+    if not isinstance(file_text, str):
+        raise InvalidTypeError("file_text", file_text, "the text of a CSV file (str)")
     reader = csv.reader(io.StringIO(file_text, newline=""))
     header = next(reader, None)
     if header is None or tuple(cell.strip() for cell in header) != ACCOUNT_COLUMNS:
@@ -508,6 +534,17 @@ def read_payout_accounts(
             )
             continue
         partner_id, name, iban, bic = (unescape_cell(cell.strip()) for cell in cells)
+        if not partner_id:
+            problems.append(
+                Problem(
+                    kind=ProblemKind.INVALID,
+                    subject="payout_accounts",
+                    field="partner_id",
+                    message="a row without a partner id",
+                    source=where,
+                )
+            )
+            continue
         if partner_id in accounts:
             problems.append(
                 Problem(

@@ -37,7 +37,7 @@ from hybridroi.domain.campaign import Campaign
 from hybridroi.events.records import Event
 from hybridroi.ledger.adjustments import ADJUSTMENT_PREFIX, Adjustment
 from hybridroi.ledger.audit import AuditAction, AuditRecord
-from hybridroi.ledger.decisions import Decision, DecisionIndex, decided_lock
+from hybridroi.ledger.decisions import Decision, DecisionIndex, DecisionKind, decided_lock
 from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
 from hybridroi.ledger.errors import PolicyMismatchError, StaleRunError
 from hybridroi.ledger.intake import EventIntake
@@ -247,6 +247,35 @@ class LedgerStore(Protocol):
 
     def events(self) -> tuple[Event, ...]:
         """Every stored event, by kind then id."""
+
+
+def _extended(
+    entries: Sequence[LedgerEntry],
+    history: Mapping[LedgerKey, tuple[LedgerEntry, ...]],
+    posted_at: datetime,
+) -> tuple[LedgerEntry, ...]:
+    """New earned entries of a transaction whose lock was extended lock with it.
+
+    ``history`` holds each entry at its decided lock instant. A sale repriced
+    upward after its lock was extended must not have its delta paid on the
+    original date: the delta takes the transaction's latest decided lock when
+    that is later than its own (an early approval, which moves locks earlier,
+    covers only the amount that was reviewed).
+    """
+    result = list(entries)
+    for index, entry in enumerate(result):
+        if entry.entry_type is not EntryType.EARNED or entry.key not in history:
+            continue
+        locks = [
+            earlier.lock_at
+            for earlier in history[entry.key]
+            if earlier.entry_type is EntryType.EARNED
+        ]
+        if locks and max(locks) > entry.lock_at:
+            lock_at = max(locks)
+            status = EntryStatus.PENDING if lock_at > posted_at else EntryStatus.LOCKED
+            result[index] = attrs.evolve(entry, lock_at=lock_at, status=status)
+    return tuple(result)
 
 
 def _check_run_id(run_id: object) -> None:
@@ -516,6 +545,8 @@ class Ledger(LedgerOperations):
             statement_kinds=self._statement_kinds,
             fresh=fresh,
         )
+        if history and any(d.kind is DecisionKind.EXTEND for d in self.store.decisions()):
+            entries = _extended(entries, history, posted_at)
         record = PostingRun(
             id=run_id,
             number=number,
