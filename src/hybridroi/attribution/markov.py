@@ -66,8 +66,8 @@ from hybridroi.attribution.paths import (
     PATH_SEPARATOR,
     ChannelCredit,
     Paths,
-    credit_paths,
-    frozen_weights,
+    fitted_credits,
+    fitted_model,
     normalised_weights,
 )
 from hybridroi.core.collector import collector_paused
@@ -596,10 +596,7 @@ class MarkovFit:
         Raises:
             InvalidValueError: For a bad ``places``.
         """
-        if places is None:
-            return credit_paths(paths, dict(self.removal_effects))
-        frozen = frozen_weights(self.weights(), places, "places")
-        return credit_paths(paths, {channel: Fraction(w) for channel, w in frozen.items()})
+        return fitted_credits(paths, dict(self.removal_effects), self.weights(), places)
 
     def to_model(
         self,
@@ -627,12 +624,8 @@ class MarkovFit:
             InvalidValueError: For a bad ``places``, or (from the model) a bad
                 version or instant, or a fit without channels.
         """
-        return DataDriven(
-            method="markov",
-            version=version,
-            weights=frozen_weights(self.weights(), places, "places"),
-            fitted_as_of=as_of,
-            fitted_since=since,
+        return fitted_model(
+            "markov", version, self.weights(), as_of=as_of, since=since, places=places
         )
 
 

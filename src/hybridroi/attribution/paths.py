@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import chain
@@ -35,7 +36,7 @@ import attrs
 from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidTypeError, InvalidValueError
 from hybridroi.core.rounding import Rounding, round_ratio
-from hybridroi.domain.policy import weighted_split
+from hybridroi.domain.policy import DataDriven, weighted_split
 
 __all__ = [
     "PATH_SEPARATOR",
@@ -316,6 +317,60 @@ def frozen_weights(weights: dict[str, Fraction], places: int, field: str) -> dic
         channel: Decimal(round_ratio(weight * scale, 1, Rounding.HALF_EVEN)).scaleb(-places)
         for channel, weight in weights.items()
     }
+
+
+def fitted_credits(
+    paths: Paths,
+    exact: Mapping[str, Fraction],
+    normalised: dict[str, Fraction],
+    places: int | None,
+) -> tuple[ChannelCredit, ...]:
+    """A fit's credits: by its weights frozen to ``places``, or by its ``exact`` values.
+
+    Args:
+        paths: The paths to credit.
+        exact: The fit's exact effects (removal effects, Shapley values).
+        normalised: The same, scaled to add up to 1.
+        places: Decimal places of the frozen weights, or None for the exact values.
+
+    Returns:
+        One credit per channel of ``paths``, sorted by channel.
+    """
+    if places is None:
+        return credit_paths(paths, dict(exact))
+    frozen = frozen_weights(normalised, places, "places")
+    return credit_paths(paths, {channel: Fraction(w) for channel, w in frozen.items()})
+
+
+def fitted_model(
+    method: str,
+    version: str,
+    normalised: dict[str, Fraction],
+    *,
+    as_of: datetime,
+    since: datetime | None,
+    places: int,
+) -> DataDriven:
+    """A fit's normalised weights frozen to ``places`` as a model version.
+
+    Args:
+        method: ``"markov"`` or ``"shapley"``.
+        version: The model version.
+        normalised: The weights, adding up to 1.
+        as_of: The instant of the fit.
+        since: The start of the journeys read, if bounded.
+        places: Decimal places kept of each weight.
+
+    Returns:
+        The model.
+    """
+    return DataDriven(
+        method=method,
+        version=version,
+        weights=frozen_weights(normalised, places, "places"),
+        fitted_as_of=as_of,
+        fitted_since=since,
+    )
 
 
 def parse_path(text: str, separator: str = PATH_SEPARATOR) -> tuple[str, ...]:

@@ -52,8 +52,8 @@ import numpy as np
 from hybridroi.attribution.paths import (
     ChannelCredit,
     Paths,
-    credit_paths,
-    frozen_weights,
+    fitted_credits,
+    fitted_model,
     normalised_weights,
 )
 from hybridroi.core.collector import collector_paused
@@ -115,10 +115,7 @@ class ShapleyFit:
         Raises:
             InvalidValueError: For a bad ``places``.
         """
-        if places is None:
-            return credit_paths(paths, dict(self.values))
-        frozen = frozen_weights(self.weights(), places, "places")
-        return credit_paths(paths, {channel: Fraction(w) for channel, w in frozen.items()})
+        return fitted_credits(paths, dict(self.values), self.weights(), places)
 
     def to_model(
         self,
@@ -146,12 +143,8 @@ class ShapleyFit:
             InvalidValueError: For a bad ``places``, or (from the model) a bad
                 version or instant, or a fit without channels.
         """
-        return DataDriven(
-            method="shapley",
-            version=version,
-            weights=frozen_weights(self.weights(), places, "places"),
-            fitted_as_of=as_of,
-            fitted_since=since,
+        return fitted_model(
+            "shapley", version, self.weights(), as_of=as_of, since=since, places=places
         )
 
 
