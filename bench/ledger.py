@@ -18,6 +18,7 @@ difference costs row by row.
 
 from __future__ import annotations
 
+import argparse
 import resource
 import sqlite3
 import sys
@@ -117,8 +118,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     Returns:
         The measured seconds, keyed ``"first"`` and ``"again"``.
     """
-    args = sys.argv[1:] if argv is None else argv
-    sales = int(args[0]) if args else 1_000_000
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("sales", nargs="?", type=int, default=1_000_000, help="sale lines")
+    sales = parser.parse_args(sys.argv[1:] if argv is None else argv).sales
+    if sales < 1:
+        parser.error("sales must be at least 1")
     partners = min(1_000, max(1, sales // 10))
     build_start = time.perf_counter()
     campaign, run = build(sales, partners)
