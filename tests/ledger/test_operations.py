@@ -531,3 +531,10 @@ def test_concurrent_writers_on_one_file_take_turns(tmp_path: Path) -> None:
         assert [r.action for r in records].count(AuditAction.POLICIES) == 1
         (balance,) = ledger.balances(SALE)
         assert balance.locked == eur("16.00")
+
+
+def test_an_adjustment_beyond_what_a_ledger_can_hold_is_refused(store: LedgerStore) -> None:
+    ledger = Ledger(store, make_campaign(), CJ)
+    with pytest.raises(InvalidValueError, match="63 bits"):
+        ledger.adjust("aff-1", eur("1e30"), kind="bonus", reason="r", actor="a", at=SALE)
+    assert ledger.adjustments() == ()

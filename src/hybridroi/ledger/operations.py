@@ -200,6 +200,10 @@ class LedgerOperations:
         require_aware(at, "at")
         if not isinstance(amount, Money):
             raise InvalidTypeError("amount", amount, "a Money amount")
+        if not -_MINOR_BOUND < amount.minor_units < _MINOR_BOUND:
+            raise InvalidValueError(
+                "amount", amount, "an amount whose minor units fit in 63 bits (a ledger's bound)"
+            )
         if not isinstance(partner_id, str) or partner_id not in {
             partner.id for partner in self.campaign.partners
         }:
@@ -663,6 +667,10 @@ class LedgerOperations:
     def audit(self) -> tuple[AuditRecord, ...]:
         """The audit trail: every posting run, adjustment, decision and payout action, in order."""
         return self.store.audit()
+
+
+_MINOR_BOUND = 2**63
+"""Amounts are stored as signed 64-bit minor units (SQLite's INTEGER)."""
 
 
 def _next_decision_id(known: Sequence[Decision]) -> str:
