@@ -43,8 +43,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -57,10 +59,11 @@ import attrs
 
 from hybridroi.core.durations import parse_duration
 from hybridroi.core.errors import HybridRoiError, InvalidValueError
-from hybridroi.core.money import Money, to_decimal
+from hybridroi.core.money import Money, minor_unit, to_decimal
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem
 from hybridroi.core.text import csv_text, escape_cell, printable
+from hybridroi.core.timezones import in_range
 from hybridroi.demo.cosmetics import DEMO_SEED, DEMO_SIZE, demo_data
 from hybridroi.domain.campaign import Campaign
 from hybridroi.events.records import Event
@@ -68,6 +71,7 @@ from hybridroi.events.stats import ContentStats
 from hybridroi.files.campaign import campaign_to_json, load_campaign
 from hybridroi.files.events import LoadedEvents, format_events, read_event_files
 from hybridroi.ledger import (
+    Adjustment,
     AdjustmentKind,
     Balance,
     Decision,
@@ -95,6 +99,7 @@ from hybridroi.ledger import (
     read_payout_accounts,
 )
 from hybridroi.ledger.export import audit_csv, audit_jsonl
+from hybridroi.ledger.periods import statement_kinds, statement_period_label
 from hybridroi.pipeline import RunResult, run
 from hybridroi.report.render import report_to_csv, report_to_dict, report_to_table
 from hybridroi.report.report import GrossMargin, Report
@@ -164,6 +169,10 @@ def _instant(text: str) -> datetime:
     if value.utcoffset() is None:
         raise argparse.ArgumentTypeError(
             f"expected an instant with its offset (such as +02:00 or Z), got {text!r}"
+        )
+    if not in_range(value):
+        raise argparse.ArgumentTypeError(
+            f"expected an instant between 1900-01-01T00:00Z and 9000-01-01T00:00Z, got {text!r}"
         )
     return value
 
@@ -711,13 +720,29 @@ def _default_actor() -> str:
     return "cli"
 
 
+_MINOR_BOUND = 2**63
+"""A ledger stores amounts as signed 64-bit minor units (SQLite's INTEGER)."""
+
+
+def _amount_bound(exponent: int) -> str:
+    """The largest amount whose minor units (``exponent`` digits) fit in 63 bits."""
+    return str(Decimal(_MINOR_BOUND - 1).scaleb(-exponent))
+
+
 def _signed_amount(text: str) -> Decimal:
     try:
-        return to_decimal(text, "amount")
+        value = to_decimal(text, "amount")
     except (InvalidValueError, TypeError):
         raise argparse.ArgumentTypeError(
             f"expected a signed amount such as 25.00 or -12.50, got {text!r}"
         ) from None
+    # The currency is not known yet: the loosest bound (no minor digits) here, the
+    # currency's own in the command.
+    if abs(value) >= _MINOR_BOUND:
+        raise argparse.ArgumentTypeError(
+            f"expected an amount of at most {_amount_bound(0)} in absolute value, got {text!r}"
+        )
+    return value
 
 
 def _duration(text: str) -> str:
@@ -792,12 +817,15 @@ def _policies_from_text(text: str, source: str) -> LedgerPolicies:
     """Ledger policies from JSON text in the shape of :meth:`LedgerPolicies.text`.
 
     ``default``, ``by_partner`` and ``schedule`` may each be left out; a key
-    not known is refused.
+    not known is refused. A partner's policy takes what it leaves out from
+    ``default``.
     """
     try:
         data = json.loads(text)
     except ValueError as error:
         raise _UnusableInputError(f"{source}: not JSON ({error})") from None
+    except RecursionError:
+        raise _UnusableInputError(f"{source}: not JSON (nested too deeply)") from None
     try:
         if not isinstance(data, dict):
             raise InvalidValueError("policies", data, "an object: default, by_partner, schedule")
@@ -810,10 +838,14 @@ def _policies_from_text(text: str, source: str) -> LedgerPolicies:
         schedule = data.get("schedule")
         if schedule is not None and (not isinstance(schedule, dict) or set(schedule) != {"day"}):
             raise InvalidValueError("schedule", schedule, 'null or {"day": 15}')
+        default = data.get("default", {})
         return LedgerPolicies(
-            default=_policy(data.get("default", {}), "default"),
+            default=_policy(default, "default"),
             by_partner={
-                partner_id: _policy(policy, f"by_partner.{partner_id}")
+                partner_id: _policy(
+                    {**default, **policy} if isinstance(policy, dict) else policy,
+                    f"by_partner.{partner_id}",
+                )
                 for partner_id, policy in by_partner.items()
             },
             schedule=None if schedule is None else PayoutSchedule(day=schedule["day"]),
@@ -822,12 +854,56 @@ def _policies_from_text(text: str, source: str) -> LedgerPolicies:
         raise _UnusableInputError(f"{source}: {error}") from None
 
 
-def _given_policies(args: argparse.Namespace) -> LedgerPolicies | None:
+def _text(path: Path) -> str:
+    """The text of an input file, refused (status 2) unless it is UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _UnusableInputError(f"{path}: expected UTF-8 text") from None
+
+
+def _given_policies(args: argparse.Namespace, campaign: Campaign) -> LedgerPolicies | None:
     """The policies of ``--policies``, read before the ledger file is opened (or created)."""
     if args.policies is None:
         return None
     path = Path(args.policies)
-    return _policies_from_text(path.read_text(encoding="utf-8"), str(path))
+    policies = _policies_from_text(_text(path), str(path))
+    known = {partner.id for partner in campaign.partners}
+    for partner_id in policies.by_partner:
+        if partner_id not in known:
+            raise _UnusableInputError(
+                f"{path}: by_partner.{partner_id}: not a partner of campaign {campaign.id}"
+            )
+    return policies
+
+
+def _is_ledger_file(path: Path) -> bool:
+    # A 0-byte file is what an interrupted first command leaves: no ledger yet.
+    return path.is_file() and path.stat().st_size > 0
+
+
+def _remove_created(path: Path) -> None:
+    """Remove the ledger file a failed command created, with SQLite's side files."""
+    for created in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            created.unlink()
+
+
+def _check_outputs(args: argparse.Namespace, option: str, output: str | None) -> None:
+    """Refuse an output file that is one of the command's input files."""
+    if output is None or output == "-":
+        return
+    target = Path(output).resolve()
+    inputs = [
+        ("ledger", args.ledger),
+        ("campaign", args.campaign),
+        ("policies", getattr(args, "policies", None)),
+        ("accounts", getattr(args, "accounts", None)),
+        *(("events", path) for path in getattr(args, "events", None) or ()),
+    ]
+    for name, path in inputs:
+        if path is not None and Path(path).resolve() == target:
+            raise _UnusableInputError(f"{option} names the {name} file")
 
 
 @contextlib.contextmanager
@@ -841,12 +917,14 @@ def _opened(
     else the defaults (for a new ledger).
     """
     path = Path(args.ledger)
-    if not create and not path.is_file():
+    if not create and not _is_ledger_file(path):
         raise _UnusableInputError(
             f"{path}: no ledger file there (hybridroi post creates one with the first posting)"
         )
-    given = _given_policies(args)
+    given = _given_policies(args, campaign)
+    created = not path.exists()
     store = SqliteLedgerStore(path)
+    failed = True
     try:
         stored = store.stored_policies()
         policies = (
@@ -867,8 +945,11 @@ def _opened(
         except InvalidValueError as error:
             raise _UnusableInputError(f"{path}: {error}") from None
         yield ledger
+        failed = False
     finally:
         store.close()
+        if failed and created:
+            _remove_created(path)
 
 
 def _partner(campaign: Campaign, partner_id: str) -> str:
@@ -1160,6 +1241,8 @@ def _statements(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> i
     if args.period is not None and args.partner is None:
         raise _UnusableInputError("--period needs --partner (see hybridroi statements --help)")
     partner_id = None if args.partner is None else _partner(campaign, args.partner)
+    if partner_id is not None:
+        _statement_period(campaign, partner_id, args.period)
     with _opened(args, campaign) as ledger:
         balances = ledger.balances(at, partner_id)
         statement = (
@@ -1190,7 +1273,12 @@ def _statements(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> i
     else:
         period = "every period" if args.period is None else f"period {args.period}"
         stdout.write(printable(f"statement of {partner_id}, {period}, at {_iso(at)}") + "\n\n")
-        rows = [_balance_row(balance) for balance in balances]
+        # One period's balance is the sum of that period's entries, not the partner's.
+        rows = (
+            [_balance_row(balance) for balance in balances]
+            if args.period is None
+            else _statement_rows([statement])
+        )
         columns = BALANCE_COLUMNS[1:]
         if rows:
             stdout.write(
@@ -1226,24 +1314,48 @@ def _adjust(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         amount = Money(args.amount, currency)
     except InvalidValueError as error:
         raise _UnusableInputError(f"--amount: {error}") from None
+    if not -_MINOR_BOUND < amount.minor_units < _MINOR_BOUND:
+        raise _UnusableInputError(
+            f"argument --amount: expected an amount of at most "
+            f"{_amount_bound(minor_unit(currency))} {currency} in absolute value, "
+            f"got {args.amount}"
+        )
     at = args.at or _now()
+    kind = AdjustmentKind(args.kind)
+    period = _statement_period(campaign, partner_id, args.period) or statement_period_label(
+        at.astimezone(UTC), _statement_kind(campaign, partner_id), campaign.timezone
+    )
+    adjustment_id = args.id or _adjustment_id(
+        partner_id, amount, kind, reason=args.reason, actor=args.actor, period=period
+    )
     with _opened(args, campaign) as ledger:
-        before = {adjustment.id for adjustment in ledger.adjustments(partner_id)}
-        try:
-            made = ledger.adjust(
-                partner_id,
-                amount,
-                kind=args.kind,
-                reason=args.reason,
-                actor=args.actor,
-                at=at,
-                period=args.period,
-                adjustment_id=args.id,
-            )
-        except InvalidValueError as error:
-            raise _refused("adjustment", error) from None
+        made = next((a for a in ledger.adjustments() if a.id == adjustment_id), None)
+        known = made is not None
+        if made is not None and not _same_adjustment(
+            made,
+            partner_id=partner_id,
+            amount=amount,
+            kind=kind,
+            reason=args.reason,
+            actor=args.actor,
+            period=period,
+        ):
+            raise _UnusableInputError(f"a different adjustment already has id {adjustment_id}")
+        if made is None:
+            try:
+                made = ledger.adjust(
+                    partner_id,
+                    amount,
+                    kind=kind,
+                    reason=args.reason,
+                    actor=args.actor,
+                    at=at,
+                    period=period,
+                    adjustment_id=adjustment_id,
+                )
+            except InvalidValueError as error:
+                raise _refused("adjustment", error) from None
         balances = ledger.balances(max(at, made.at), partner_id)
-    known = made.id in before
     row = {
         "id": made.id,
         "partner_id": made.partner_id,
@@ -1280,6 +1392,83 @@ def _adjust(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     columns = BALANCE_COLUMNS
     stdout.write("\n" + _table(columns, [[r[c] for c in columns] for r in rows], set(range(2, 11))))
     return EXIT_OK
+
+
+def _adjustment_id(
+    partner_id: str, amount: Money, kind: AdjustmentKind, *, reason: str, actor: str, period: str
+) -> str:
+    """The default id of an adjustment: a digest of what it says, not of when it is run.
+
+    The same command run again (a retry, with the default ``--at`` of now) gets the
+    same id, so the adjustment is recorded once.
+    """
+    content = "\x1f".join(
+        (partner_id, str(amount.amount), amount.currency, kind.value, reason, actor, period)
+    )
+    digest = hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return f"adjustment-{digest}"
+
+
+def _same_adjustment(
+    made: Adjustment,
+    *,
+    partner_id: str,
+    amount: Money,
+    kind: AdjustmentKind,
+    reason: str,
+    actor: str,
+    period: str,
+) -> bool:
+    """Whether ``made`` says what the command says (its instant aside)."""
+    return (made.partner_id, made.amount, made.kind, made.reason, made.actor, made.period) == (
+        partner_id,
+        amount,
+        kind,
+        reason,
+        actor,
+        period,
+    )
+
+
+def _statement_kind(campaign: Campaign, partner_id: str) -> PeriodKind:
+    """The partner's statement period kind: its deal's, else monthly."""
+    return statement_kinds(campaign).get(partner_id, PeriodKind.MONTH)
+
+
+_LABELS = {
+    PeriodKind.DAY: re.compile(r"\d{4}-\d{2}-\d{2}"),
+    PeriodKind.WEEK: re.compile(r"(\d{4})-W(\d{2})"),
+    PeriodKind.MONTH: re.compile(r"\d{4}-(\d{2})"),
+    PeriodKind.QUARTER: re.compile(r"\d{4}-Q[1-4]"),
+    PeriodKind.CAMPAIGN: re.compile(r"campaign"),
+}
+
+
+def _is_label(label: str, kind: PeriodKind) -> bool:
+    match = _LABELS[kind].fullmatch(label)
+    if match is None:
+        return False
+    try:
+        if kind is PeriodKind.DAY:
+            date.fromisoformat(label)
+        elif kind is PeriodKind.WEEK:
+            date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        return False
+    return kind is not PeriodKind.MONTH or 1 <= int(match[1]) <= 12
+
+
+def _statement_period(campaign: Campaign, partner_id: str, label: str | None) -> str | None:
+    """``--period``, checked against the partner's statement period kind."""
+    if label is None:
+        return None
+    kind = _statement_kind(campaign, partner_id)
+    if not _is_label(label, kind):
+        example = statement_period_label(campaign.start, kind, campaign.timezone)
+        raise _UnusableInputError(
+            f"--period: expected a statement period such as {example}, got {label!r}"
+        )
+    return label
 
 
 def _target(ledger: Ledger, text: str, entry_ids: Collection[str]) -> LedgerKey:
@@ -1416,14 +1605,28 @@ def _check_payout_options(args: argparse.Namespace) -> str:
         "--debtor-bic": (args.debtor_bic, ("file",)),
         "--execution-date": (args.execution_date, ("file",)),
         "--payout-run": (args.payout_run, ("file", "list")),
+        "--reason": (args.reason, ("run", "paid", "void", "failed")),
+        "--at": (args.at, ("run", "paid", "void", "failed")),
     }
     for option, (value, actions) in belongs.items():
         if value is not None and action not in actions:
-            wanted = " or ".join(
-                {"paid": "--mark-paid", "run": "--run", "file": "--file", "list": "no action"}[a]
+            names = [
+                {
+                    "paid": "--mark-paid",
+                    "run": "--run",
+                    "file": "--file",
+                    "list": "no action",
+                    "void": "--void",
+                    "failed": "--failed",
+                }[a]
                 for a in actions
-            )
+            ]
+            wanted = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
             raise _UnusableInputError(f"{option} goes with {wanted} (see hybridroi payouts --help)")
+    if action == "file" and args.file == "-" and args.format == "json":
+        raise _UnusableInputError(
+            "--format json does not go with --file -: the payout file is written on stdout"
+        )
     if action in {"void", "failed"} and args.reason is None:
         raise _UnusableInputError(f"--{action} needs --reason: why the payout came back")
     if action == "file" and (args.file_format or "csv") == "sepa":
@@ -1446,6 +1649,7 @@ def _check_payout_options(args: argparse.Namespace) -> str:
 
 def _payouts(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     action = _check_payout_options(args)
+    _check_outputs(args, "--file", args.file)
     campaign = _load(args.campaign)
     with _opened(args, campaign) as ledger:
         try:
@@ -1523,6 +1727,8 @@ def _payout_run_out(payout: PayoutRun, fmt: str) -> str:
         + "\n\n"
     )
     text += _batches_out(payout.batches, fmt) if payout.batches else ""
+    if not payout.batches and not carried:
+        text += "nothing to pay\n"
     if carried:
         columns = ("partner_id", "currency", "amount", "entry_count", "reason")
         text += "\ncarried over:\n" + _table(
@@ -1544,7 +1750,7 @@ def _payout_file(args: argparse.Namespace, ledger: Ledger, stdout: IO[str], stde
     accounts = None
     if args.accounts is not None:
         path = Path(args.accounts)
-        accounts, read = read_payout_accounts(path.read_text(encoding="utf-8"), str(path))
+        accounts, read = read_payout_accounts(_text(path), str(path))
         problems.extend(read)
     debtor = None
     if args.debtor_iban is not None or args.debtor_name is not None:
@@ -1603,6 +1809,12 @@ EXPORTS = ("entries", "statements", "batches", "audit")
 
 
 def _export(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    _check_outputs(args, "--output", args.output)
+    if args.at is not None and args.what in {"audit", "batches"}:
+        raise _UnusableInputError(
+            f"--at does not go with --what {args.what}: it gives the statuses of entries "
+            "and statements"
+        )
     campaign = _load(args.campaign)
     at = args.at or _now()
     if args.partner is not None and args.what == "audit":

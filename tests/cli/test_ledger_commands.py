@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from hybridroi import Affiliate, AffiliateDeal, Campaign
 from hybridroi.cli import main
+from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.files.campaign import campaign_to_json
 from hybridroi.ledger import (
@@ -614,3 +615,183 @@ def test_any_sequence_of_commands_keeps_the_balances_equal_to_the_entries(
     for row in read_csv(out):
         sums[row["partner_id"]] = sums.get(row["partner_id"], Decimal(0)) + Decimal(row["amount"])
     assert {p: Decimal(t) for p, t in totals.items()} == sums
+
+
+# --- regressions of the review of the ledger commands ------------------------------------
+
+
+@pytest.mark.parametrize("which", ["ledger", "campaign", "policies"])
+def test_an_output_naming_an_input_file_is_refused_before_the_ledger_is_opened(
+    posted: Files, which: str
+) -> None:
+    policies = posted.folder / "policies.json"
+    policies.write_text("{}", encoding="utf-8")
+    target = {"ledger": posted.ledger, "campaign": posted.campaign, "policies": policies}[which]
+    assert posted("payouts", "--run", *at("2026-04-10"))[0] == 0
+    before = target.read_bytes()
+    # Named another way than the input: the resolved paths are compared.
+    other = posted.folder / "sub" / ".." / target.name
+    (posted.folder / "sub").mkdir()
+    extra: list[str | Path] = ["--policies", policies] if which == "policies" else []
+    line = error_line(posted("export", "--what", "entries", "--output", other, *extra))
+    assert line == f"--output names the {which} file"
+    line = error_line(posted("payouts", "--file", other, *extra))
+    assert line == f"--file names the {which} file"
+    assert target.read_bytes() == before
+
+
+def adjust(files: Files, *args: str) -> tuple[int, str, str]:
+    return files(
+        "adjust", "--partner", "aff-a", "--amount", "5.00", "--kind", "bonus",
+        "--reason", "launch", "--actor", "ops", *args,
+    )  # fmt: skip
+
+
+def test_an_adjustment_retried_later_with_the_default_at_is_recorded_once(
+    posted: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = iter([datetime(2026, 3, 11, 9, tzinfo=UTC), datetime(2026, 3, 11, 9, 5, tzinfo=UTC)])
+    monkeypatch.setattr("hybridroi.cli._now", lambda: next(clock))
+    status, out, err = adjust(posted)
+    assert (status, err) == (0, "")
+    assert " recorded: " in out
+    status, out, err = adjust(posted)
+    assert (status, err) == (0, "")
+    assert "already recorded, nothing changed" in out
+    assert balances(posted, "2026-03-12")["aff-a"]["locked"] == "5.00"
+    # The same id given to another adjustment.
+    (made,) = Ledger(SqliteLedgerStore(posted.ledger), campaign()).adjustments()
+    line = error_line(adjust(posted, "--id", made.id, "--reason", "other", *at("2026-03-12")))
+    assert line == f"a different adjustment already has id {made.id}"
+    assert error_line(
+        posted("adjust", "--partner", "aff-a", "--amount", "6.00", "--kind", "bonus",
+               "--reason", "launch", "--actor", "ops", "--id", made.id, *at("2026-03-12"))
+    ) == f"a different adjustment already has id {made.id}"  # fmt: skip
+
+
+def test_the_statement_of_one_period_shows_that_periods_balance(posted: Files) -> None:
+    assert adjust(posted, "--period", "2026-04", *at("2026-03-11"))[0] == 0
+    status, out, err = posted("statements", "--partner", "aff-a", "--period", "2026-04")
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("statement of aff-a, period 2026-04, at ")
+    # Only the adjustment's 5.00, not the 10.00 commission of 2026-03.
+    assert lines[3].split() == ["EUR", "0.00", "0.00", "5.00", *["0.00"] * 4, "5.00", "5.00"]
+    status, out, _ = posted(
+        "statements", "--partner", "aff-a", "--period", "2026-03", *at("2026-03-11")
+    )
+    assert out.splitlines()[3].split() == ["EUR", "10.00", *["0.00"] * 6, "10.00", "10.00"]
+
+
+@pytest.mark.parametrize("amount", ["1e30", "-1e30", "92233720368547758.08"])
+def test_an_amount_beyond_the_ledgers_bound_is_refused_as_an_argument(
+    posted: Files, amount: str
+) -> None:
+    line = error_line(
+        posted("adjust", "--partner", "aff-a", f"--amount={amount}", "--kind", "correction",
+               "--reason", "r", *at("2026-03-11"))
+    )  # fmt: skip
+    assert line.startswith("argument --amount: expected an amount of at most ")
+    assert "Traceback" not in line
+
+
+def test_unreadable_input_files_are_status_2(files: Files) -> None:
+    policies = files.folder / "policies.json"
+    policies.write_bytes(b'{"default": {"lock": "\xff"}}')
+    line = error_line(files.post("2026-03-10", "--policies", policies))
+    assert line == f"{policies}: expected UTF-8 text"
+    policies.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    line = error_line(files.post("2026-03-10", "--policies", policies))
+    assert line.startswith(f"{policies}: not JSON (")
+    assert not files.ledger.exists()
+    assert files.post("2026-03-10")[0] == 0
+    assert files("payouts", "--run", *at("2026-04-10"))[0] == 0
+    accounts = files.folder / "accounts.csv"
+    accounts.write_bytes(b"partner_id,name,iban,bic\naff-a,\xe9,DE89370400440532013000,\n")
+    line = error_line(files("payouts", "--file", "-", "--accounts", accounts))
+    assert line == f"{accounts}: expected UTF-8 text"
+
+
+def test_partner_policies_inherit_what_they_leave_out_from_the_default(files: Files) -> None:
+    policies = files.folder / "policies.json"
+    policies.write_text(
+        json.dumps(
+            {
+                "default": {"minimum_payouts": [["EUR", "15.00"]]},
+                "by_partner": {"aff-a": {"lock": {"rule": "after_sale", "after": "1 day"}}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert files.post("2026-03-10", "--policies", policies)[0] == 0
+    with SqliteLedgerStore(files.ledger) as store:
+        stored = json.loads(store.stored_policies() or "{}")
+    assert stored["by_partner"]["aff-a"]["minimum_payouts"] == [["EUR", "15.00"]]
+    assert stored["by_partner"]["aff-a"]["lock"] == {"rule": "after_sale", "after": "1 day"}
+
+
+def test_policies_of_a_partner_not_in_the_campaign_are_refused(files: Files) -> None:
+    policies = files.folder / "policies.json"
+    policies.write_text('{"by_partner": {"aff-z": {}}}', encoding="utf-8")
+    line = error_line(files.post("2026-03-10", "--policies", policies))
+    assert line == f"{policies}: by_partner.aff-z: not a partner of campaign CMP-L"
+    assert not files.ledger.exists()
+
+
+@pytest.mark.parametrize("label", ["2026-13", "March", "2026-W10", "2026-3", "campaign"])
+def test_statement_period_labels_are_checked(posted: Files, label: str) -> None:
+    expected = "--period: expected a statement period such as 2026-03, got " + repr(label)
+    assert error_line(adjust(posted, "--period", label, *at("2026-03-11"))) == expected
+    assert error_line(posted("statements", "--partner", "aff-a", "--period", label)) == expected
+
+
+def test_a_failed_command_leaves_no_ledger_file_it_created(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise InvalidValueError("statements", None, "a statement run the ledger accepts")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Ledger, "post", refuse)
+        line = error_line(files.post("2026-03-10"))
+    assert line.startswith("posting refused: ")
+    assert sorted(path.name for path in files.folder.iterdir()) == ["campaign.json", "events.csv"]
+    # A 0-byte file is no ledger for a read command, and is left as it was.
+    files.ledger.write_bytes(b"")
+    assert error_line(files("statements")).endswith(
+        "no ledger file there (hybridroi post creates one with the first posting)"
+    )
+    assert files.ledger.read_bytes() == b""
+    assert files.post("2026-03-10")[0] == 0
+
+
+def test_options_given_without_their_action_are_refused(posted: Files) -> None:
+    assert error_line(posted("payouts", "--reason", "x")) == (
+        "--reason goes with --run, --mark-paid, --void or --failed (see hybridroi payouts --help)"
+    )
+    assert error_line(posted("payouts", *at("2026-04-10"))).startswith(
+        "--at goes with --run, --mark-paid, --void or --failed"
+    )
+    assert error_line(posted("payouts", "--file", "-", *at("2026-04-10"))).startswith(
+        "--at goes with "
+    )
+    assert error_line(posted("payouts", "--file", "-", "--format", "json")) == (
+        "--format json does not go with --file -: the payout file is written on stdout"
+    )
+    for what in ("audit", "batches"):
+        assert error_line(posted("export", "--what", what, *at("2026-04-10"))) == (
+            f"--at does not go with --what {what}: it gives the statuses of entries and statements"
+        )
+
+
+@pytest.mark.parametrize("option", ["--at", "--as-of"])
+def test_an_instant_out_of_range_names_its_option(files: Files, option: str) -> None:
+    line = error_line(files("post", "--events", files.events, option, "0001-01-01T00:00:00Z"))
+    assert line.startswith(f"argument {option}: expected an instant between 1900-01-01")
+    assert not files.ledger.exists()
+
+
+def test_a_payout_run_with_nothing_to_pay_says_so(posted: Files) -> None:
+    status, out, err = posted("payouts", "--run", *at("2026-03-11"))
+    assert (status, err) == (0, "")
+    assert out.splitlines()[-1] == "nothing to pay"
