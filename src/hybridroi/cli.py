@@ -1878,7 +1878,17 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str], IO[str]], int]] = {
 }
 
 
-def main(
+def _silence(out: IO[str]) -> None:
+    """Point a closed standard output at the null device, so that exiting flushes nothing."""
+    if out is not sys.stdout:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def main(  # noqa: PLR0911 - one exit per outcome, each with its status
     argv: Sequence[str] | None = None,
     *,
     stdout: IO[str] | None = None,
@@ -1893,7 +1903,8 @@ def main(
 
     Returns:
         The exit status: 0 success, 1 input with problems, 2 unusable input or a
-        usage error, 70 an internal error (a defect of the library).
+        usage error, 70 an internal error (a defect of the library). A reader that
+        closes the output early (``| head``) ends the command quietly, with 0.
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
@@ -1906,6 +1917,11 @@ def main(
         except SystemExit as exit_:  # --help
             return int(exit_.code or 0)
         return _COMMANDS[args.command](args, out, err)
+    except BrokenPipeError:
+        # The reader of the output went away (``| head``): the work asked for is done
+        # (output comes last), and nothing more can be said to that reader.
+        _silence(out)
+        return EXIT_OK
     except _UnusableInputError as error:
         err.write(f"hybridroi: error: {printable(str(error))}\n")
         return EXIT_UNUSABLE

@@ -795,3 +795,16 @@ def test_a_payout_run_with_nothing_to_pay_says_so(posted: Files) -> None:
     status, out, err = posted("payouts", "--run", *at("2026-03-11"))
     assert (status, err) == (0, "")
     assert out.splitlines()[-1] == "nothing to pay"
+
+
+class _ClosedPipe(io.StringIO):
+    """A standard output whose reader has gone away."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_closes_the_output_early_ends_the_command_quietly() -> None:
+    err = io.StringIO()
+    assert main(["demo", "--size", "200"], stdout=_ClosedPipe(), stderr=err) == 0
+    assert err.getvalue() == ""
