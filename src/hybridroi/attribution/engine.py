@@ -259,7 +259,7 @@ def _weight_words(model: object, partner: str, partners: set[str]) -> str:
     """For fitted weights: the partner's weight against the sum over the sale's partners."""
     if not isinstance(model, DataDriven):
         return ""
-    weights = dict(model.weights)
+    weights = model.decimal_weights
     present = [weights[other] for other in sorted(partners) if other in weights]
     total = sum(map(Fraction, present), Fraction(0))
     if not total:

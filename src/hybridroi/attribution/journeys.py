@@ -50,7 +50,7 @@ from fractions import Fraction
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from hybridroi.attribution.context import KIND_RANK
+from hybridroi.attribution.context import AttributionContext
 from hybridroi.attribution.paths import PATH_SEPARATOR, PathCount, Paths
 from hybridroi.core.collector import collector_paused
 from hybridroi.core.durations import fixed_length, format_duration, parse_duration
@@ -58,7 +58,6 @@ from hybridroi.core.errors import InvalidTypeError, InvalidValueError, MissingRa
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware, zone
 from hybridroi.domain.campaign import Campaign
-from hybridroi.domain.policy import TieBreak
 from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Conversion, Event, Touch
 
@@ -68,7 +67,6 @@ DEFAULT_LOOKBACK = relativedelta(days=30)
 """How long before a conversion its journey's touches may be, unless told (30 days)."""
 
 _ZERO = Fraction(0)
-_NO_RANK = dict.fromkeys(KIND_RANK, 0)
 
 
 @attrs.frozen(kw_only=True)
@@ -307,12 +305,9 @@ class _Builder:
         self.zone = zone(campaign.timezone)
         self.lookback = lookback
         self.fixed = None if lookback is None else fixed_length(lookback)
-        tie_break = campaign.attribution.tie_break
-        self.rank = KIND_RANK if tie_break is TieBreak.KIND_THEN_ID else _NO_RANK
+        # Ties ordered as the campaign's policy orders them for attribution.
+        self.order_key = AttributionContext(campaign, campaign.attribution).order_key
         self.problems: list[Problem] = []
-
-    def order_key(self, touch: Touch) -> tuple[datetime, int, str]:
-        return (touch.instant, self.rank[touch.kind], touch.id)
 
     def earliest(self, instant: datetime) -> datetime | None:
         """The earliest instant a touch of a conversion at ``instant`` may have."""

@@ -613,6 +613,7 @@ class DataDriven:
     effective_from: datetime | None = attrs.field(default=None)
     previous: AttributionModel | None = attrs.field(default=None, converter=_previous)
     _fractions: dict[str, Fraction] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _decimals: dict[str, Decimal] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         fields = attrs.fields(DataDriven)
@@ -644,6 +645,7 @@ class DataDriven:
                     self.effective_from,
                     f"an instant after the previous version's {earlier.effective_from.isoformat()}",
                 )
+        object.__setattr__(self, "_decimals", dict(self.weights))
         object.__setattr__(
             self, "_fractions", {channel: Fraction(weight) for channel, weight in self.weights}
         )
@@ -698,16 +700,19 @@ class DataDriven:
         return self._fractions
 
     @property
+    def decimal_weights(self) -> dict[str, Decimal]:
+        """The weights as written, by channel."""
+        return self._decimals
+
+    @property
     def noun(self) -> str:
         """What a weight is: ``"normalised removal effect"`` or ``"normalised Shapley value"``."""
         return f"normalised {_METHOD_NOUN[self.method]}"
 
     def weight_text(self, channel: str) -> str:
         """A channel's weight as written in the model (``"0.39"``), ``"0"`` without one."""
-        for name, weight in self.weights:
-            if name == channel:
-                return format(weight, "f")
-        return "0"
+        weight = self._decimals.get(channel)
+        return "0" if weight is None else format(weight, "f")
 
     def describe(self) -> str:
         """The model and its version, for reasons."""

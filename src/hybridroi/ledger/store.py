@@ -530,8 +530,9 @@ class Ledger(LedgerOperations):
         }
         # A key absent from the totals has no entries at all, so no history to read.
         history = self.store.history(d.key for d in found if d.key in totals) if found else {}
-        if history:
-            history = self._decided_history(history, posted_at)
+        decisions = DecisionIndex(self.store.decisions()) if history else DecisionIndex()
+        if decisions:
+            history = self._decided_history(history, posted_at, decisions)
         status = self.store.payout_status() if found else {}
         paid = {entry_id for entry_id, state in status.items() if state is EntryStatus.PAID}
         entries = plan_entries(
@@ -545,7 +546,7 @@ class Ledger(LedgerOperations):
             statement_kinds=self._statement_kinds,
             fresh=fresh,
         )
-        if history and any(d.kind is DecisionKind.EXTEND for d in self.store.decisions()):
+        if any(d.kind is DecisionKind.EXTEND for d in decisions.decisions):
             entries = _extended(entries, history, posted_at)
         record = PostingRun(
             id=run_id,
@@ -561,7 +562,10 @@ class Ledger(LedgerOperations):
         return PostingResult(run=record, entries=entries, problems=problems)
 
     def _decided_history(
-        self, history: dict[LedgerKey, tuple[LedgerEntry, ...]], posted_at: datetime
+        self,
+        history: dict[LedgerKey, tuple[LedgerEntry, ...]],
+        posted_at: datetime,
+        decisions: DecisionIndex,
     ) -> dict[LedgerKey, tuple[LedgerEntry, ...]]:
         """The history with each entry's lock instant as extensions and approvals left it.
 
@@ -569,9 +573,6 @@ class Ledger(LedgerOperations):
         instant (the two lock together), and a refund of a sale approved early
         is clawed back, as for any locked amount.
         """
-        decisions = DecisionIndex(self.store.decisions())
-        if not decisions:
-            return history
         timezone = self.campaign.timezone
 
         def decided(entry: LedgerEntry) -> LedgerEntry:

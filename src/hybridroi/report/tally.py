@@ -62,26 +62,30 @@ def batch_of(run: StatementRun) -> EventBatch:
     return run.batch
 
 
+# The figures a row of the report sums, held as slots by both kinds of totals below.
+_ROW_FIELDS = (
+    "click_sales",
+    "clicks",
+    "contents",
+    "conversions",
+    "costs",
+    "engagements",
+    "gross_profit",
+    "new_customer_counting",
+    "new_customers",
+    "posts",
+    "reach",
+    "refunds",
+    "sales",
+    "sales_revenue",
+    "views",
+)
+
+
 class RowTotals:
     """Mutable running totals of one row while the report is built."""
 
-    __slots__ = (
-        "click_sales",
-        "clicks",
-        "contents",
-        "conversions",
-        "costs",
-        "engagements",
-        "gross_profit",
-        "new_customer_counting",
-        "new_customers",
-        "posts",
-        "reach",
-        "refunds",
-        "sales",
-        "sales_revenue",
-        "views",
-    )
+    __slots__ = _ROW_FIELDS
 
     def __init__(self) -> None:
         # Exact sums of credited shares; each breakdown rounds them once (see revenue.settle).
@@ -132,23 +136,7 @@ class Cell:
     :class:`RowTotals`.
     """
 
-    __slots__ = (
-        "click_sales",
-        "clicks",
-        "contents",
-        "conversions",
-        "costs",
-        "engagements",
-        "gross_profit",
-        "new_customer_counting",
-        "new_customers",
-        "posts",
-        "reach",
-        "refunds",
-        "sales",
-        "sales_revenue",
-        "views",
-    )
+    __slots__ = _ROW_FIELDS
 
     def __init__(self) -> None:
         self.sales_revenue: defaultdict[int, int] = defaultdict(int)
