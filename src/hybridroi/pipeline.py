@@ -145,9 +145,9 @@ def run(
     """
     loaded: LoadedEvents | None = None
     if isinstance(events, LoadedEvents):
-        loaded, records, statistics = events, events.events, (*events.stats, *_stats(stats))
+        loaded, records, statistics = events, events.events, (*events.stats, *stats_of(stats))
     else:
-        records, statistics = _events(events), _stats(stats)
+        records, statistics = events_of(events), stats_of(stats)
     if ledger is not None and ledger.campaign.id != campaign.id:
         raise InvalidValueError("ledger", ledger.campaign.id, f"the ledger of {campaign.id!r}")
     # One reading of the statistics serves the engine (views for CPM rules) and the report.
@@ -177,7 +177,7 @@ def run(
 
 
 def events_of(events: object) -> tuple[Event, ...]:
-    """The events given to :func:`run`, as a tuple (checked one by one later).
+    """The events given to :func:`run`, as a tuple (checked one by one later, by check_events).
 
     Args:
         events: What the caller gave.
@@ -188,7 +188,9 @@ def events_of(events: object) -> tuple[Event, ...]:
     Raises:
         InvalidTypeError: If ``events`` is not a collection.
     """
-    return _events(events)
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidTypeError("events", events, "a collection of Touch, Conversion and Refund")
+    return tuple(events)
 
 
 def stats_of(stats: object) -> tuple[ContentStats, ...]:
@@ -203,18 +205,6 @@ def stats_of(stats: object) -> tuple[ContentStats, ...]:
     Raises:
         InvalidTypeError: If ``stats`` is not a collection of ``ContentStats``.
     """
-    return _stats(stats)
-
-
-def _events(events: object) -> tuple[Event, ...]:
-    """The events given to :func:`run`, as a tuple (checked one by one later, by check_events)."""
-    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
-        raise InvalidTypeError("events", events, "a collection of Touch, Conversion and Refund")
-    return tuple(events)
-
-
-def _stats(stats: object) -> tuple[ContentStats, ...]:
-    """The content statistics given to :func:`run`, each a :class:`ContentStats`."""
     if isinstance(stats, str | bytes) or not isinstance(stats, Iterable):
         raise InvalidTypeError("stats", stats, "a collection of ContentStats")
     result = tuple(stats)
