@@ -21,9 +21,10 @@ from hybridroi.core.rounding import round_ratio
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content
-from hybridroi.domain.rules import Precedence
+from hybridroi.domain.rules import Cap, Precedence
 from hybridroi.events.customers import NewCustomers
 from hybridroi.events.records import LineItem
+from hybridroi.statements.blocks import _BlockSlice
 from hybridroi.statements.compiled import _Compiled, _is_rate_rule
 from hybridroi.statements.context import CustomRule, SaleContext
 from hybridroi.statements.drafts import (
@@ -104,6 +105,10 @@ class _DealPricer:
         self.customers: NewCustomers | None = None
         # A rate on the matching items prices lines, and leaves the rest of the order.
         self.item_rules = any(compiled.item_scope for compiled in every)
+        # Without a cap, no line changes once priced: graduated tier lines stay in columns
+        # (statement period by statement period) until a statement's lines are read.
+        self.defer = not any(isinstance(rule, Cap) for rule in deal.rules)
+        self.blocks: list[tuple[Period, _BlockSlice]] = []
         self.tiers = _TierPricer(self)
 
     def usable(self, rule: Any) -> bool:
@@ -165,7 +170,7 @@ class _DealPricer:
                 self.tiers.price(sale, winner)
             else:
                 self._flat_or_percent(sale, winner)
-        self.tiers.close_volume_tiers()
+        self.tiers.close()
 
     def _unpriced(self, sale: _Sale) -> None:
         """Report a credited conversion that no rate rule of the deal priced."""
@@ -427,34 +432,34 @@ class _DealPricer:
             notes = f"{notes}; {converted}" if notes else converted
         return f"{text} [{notes}]" if notes else text
 
-    def add_sale_line(
+    def sale_draft(
         self,
         sale: _Sale,
         compiled: _Compiled,
         units: int,
         explanation: str,
         period: Period | None = None,
-    ) -> None:
-        """Add a sale's commission line; ``period`` is its statement period, if known."""
+    ) -> _Draft:
+        """A sale's commission line; ``period`` is its statement period, if known."""
         instant = sale.instant
-        self.drafts.append(
-            _Draft(
-                f"commission:{sale.id}:{compiled.rule_id}",
-                _COMMISSION,
-                units,
-                compiled.rule_id,
-                explanation,
-                instant,
-                period or self.statement_periods.of(instant),
-                sale.source_ids,
-                sale.fx,
-            )
+        return _Draft(
+            f"commission:{sale.id}:{compiled.rule_id}",
+            _COMMISSION,
+            units,
+            compiled.rule_id,
+            explanation,
+            instant,
+            period or self.statement_periods.of(instant),
+            sale.source_ids,
+            sale.fx,
         )
 
     def _flat_or_percent(self, sale: _Sale, compiled: _Compiled) -> None:
         numerator, denominator, body = self._simple_amount(sale, compiled)
         units = round_ratio(numerator, denominator, self.rounding)
-        self.add_sale_line(sale, compiled, units, self.describe(sale, compiled, body, units))
+        self.drafts.append(
+            self.sale_draft(sale, compiled, units, self.describe(sale, compiled, body, units))
+        )
 
     # Tiers -------------------------------------------------------------------------------
 

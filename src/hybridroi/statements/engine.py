@@ -74,6 +74,7 @@ from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Event
 from hybridroi.events.stats import ContentStats
 from hybridroi.statements.activity import content_history, price_activity, price_recurring
+from hybridroi.statements.blocks import _BlockSlice
 from hybridroi.statements.caps import apply_caps
 from hybridroi.statements.deal import _DealPricer
 from hybridroi.statements.drafts import _MEMO_LIMIT, _Memo, _Periods
@@ -311,6 +312,8 @@ def _add_lines(pricer: _DealPricer, groups: _Groups) -> None:
     # constructors skip parsing and checks that would cost more than the pricing.
     money = Money._trusted
     line = StatementLine._trusted
+    for period, part in pricer.blocks:
+        groups.defer(partner_id, period, currency, part)
     for draft in pricer.drafts:
         units = draft.units
         amount = amounts.get(units)
@@ -348,6 +351,8 @@ class _Groups:
     def __init__(self) -> None:
         # Keyed by label: a string hashes faster than an aware datetime.
         self._groups: dict[tuple[str, str, str], tuple[Period, list[StatementLine]]] = {}
+        # Commission lines still in columns, by the same keys.
+        self._deferred: dict[tuple[str, str, str], list[_BlockSlice]] = {}
 
     def add(self, partner_id: str, period: Period, currency: str) -> list[StatementLine]:
         key = (partner_id, period.label, currency)
@@ -356,20 +361,35 @@ class _Groups:
             group = self._groups[key] = (period, [])
         return group[1]
 
+    def defer(self, partner_id: str, period: Period, currency: str, part: _BlockSlice) -> None:
+        """File lines kept in columns; the statement builds them when they are read."""
+        self.add(partner_id, period, currency)
+        self._deferred.setdefault((partner_id, period.label, currency), []).append(part)
+
     def lines_of(self, partner_id: str) -> list[StatementLine]:
         """Every line of a partner so far, in all periods and currencies."""
-        return [
+        found = [
             line
             for key, (_, lines) in self._groups.items()
             if key[0] == partner_id
             for line in lines
         ]
+        for key, parts in self._deferred.items():
+            if key[0] == partner_id:
+                for part in parts:
+                    found.extend(part.lines())
+        return found
 
     def statements(self) -> tuple[Statement, ...]:
         groups = self._groups
+        deferred = self._deferred
         result = []
         for key in sorted(groups, key=lambda item: (item[0], groups[item][0].start, item[2])):
             period, lines = groups[key]
+            parts = deferred.get(key)
+            if parts:
+                result.append(Statement._deferred(key[0], period, key[2], lines, parts))
+                continue
             lines.sort(key=_line_key)
             result.append(
                 Statement(partner_id=key[0], period=period, currency=key[2], lines=tuple(lines))

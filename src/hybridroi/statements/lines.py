@@ -12,7 +12,9 @@ key by line key.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -124,9 +126,25 @@ _LINE_SLOTS = tuple(
 )
 
 
+class _Deferred(Protocol):
+    """Commission lines a statement holds in columns: built when its lines are read."""
+
+    @property
+    def units(self) -> int:
+        """The sum of the lines' amounts, in minor units."""
+
+    def lines(self) -> list[StatementLine]:
+        """The lines, built now."""
+
+
 @attrs.frozen(kw_only=True)
 class Statement:
     """What one partner is owed for one period, in one currency.
+
+    The commission engine may hand over a statement whose commission lines are still
+    in columns: its ``lines`` are then built on first access (the same records, keys
+    and explanations, sorted by key) and its totals are computed from the columns
+    without building a line.
 
     Attributes:
         partner_id: The partner.
@@ -139,13 +157,67 @@ class Statement:
     period: Period
     currency: str
     lines: tuple[StatementLine, ...]
+    # The lines built so far and the column slices not yet built (None once built).
+    _pending: tuple[tuple[StatementLine, ...], tuple[_Deferred, ...]] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False, hash=False
+    )
+
+    @classmethod
+    def _deferred(
+        cls,
+        partner_id: str,
+        period: Period,
+        currency: str,
+        lines: Sequence[StatementLine],
+        deferred: Sequence[_Deferred],
+    ) -> Statement:
+        """A statement of ``lines`` and of column slices whose lines are built on access.
+
+        For the commission engine: ``lines`` and the slices' lines must be valid lines of
+        this statement, with distinct keys.
+        """
+        statement = _new(cls)
+        set_partner, set_period, set_currency, _, set_pending = _STATEMENT_SLOTS
+        set_partner(statement, partner_id)
+        set_period(statement, period)
+        set_currency(statement, currency)
+        set_pending(statement, (tuple(lines), tuple(deferred)))
+        return statement
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # Only an unset slot reaches here: the lines of a statement built in columns.
+            if name != "lines":
+                raise AttributeError(name)
+            pending = _PENDING_SLOT.__get__(self)
+            if pending is None:
+                raise AttributeError(name)
+            built = list(pending[0])
+            for deferred in pending[1]:
+                built.extend(deferred.lines())
+            built.sort(key=_line_key)
+            lines = tuple(built)
+            _LINES_SLOT.__set__(self, lines)
+            _PENDING_SLOT.__set__(self, None)
+            return lines
 
     def total_of(self, *kinds: LineKind) -> Money:
         """Sum of the lines of the given kinds (all lines when none are given)."""
-        return Money.sum(
-            (line.amount for line in self.lines if not kinds or line.kind in kinds),
+        pending = self._pending
+        if pending is None:
+            return Money.sum(
+                (line.amount for line in self.lines if not kinds or line.kind in kinds),
+                self.currency,
+            )
+        # Column slices hold commission lines only: their sums need no line built.
+        total = Money.sum(
+            (line.amount for line in pending[0] if not kinds or line.kind in kinds),
             self.currency,
         )
+        if kinds and LineKind.COMMISSION not in kinds:
+            return total
+        return total + Money.from_minor(sum(part.units for part in pending[1]), self.currency)
 
     @property
     def fees(self) -> Money:
@@ -185,15 +257,21 @@ class Statement:
     @property
     def partner_total(self) -> Money:
         """What the partner is owed: every line except network fees."""
-        return Money.sum(
-            (line.amount for line in self.lines if line.kind is not LineKind.NETWORK_FEE),
-            self.currency,
-        )
+        return self.total_of(*(kind for kind in LineKind if kind is not LineKind.NETWORK_FEE))
 
     @property
     def total_cost(self) -> Money:
         """What the statement costs the brand: every line, network fees included."""
         return self.total_of()
+
+
+def _line_key(line: StatementLine) -> str:
+    return line.key
+
+
+_STATEMENT_SLOTS = tuple(vars(Statement)[field.name].__set__ for field in attrs.fields(Statement))
+_LINES_SLOT = vars(Statement)["lines"]
+_PENDING_SLOT = vars(Statement)["_pending"]
 
 
 @attrs.frozen(kw_only=True)

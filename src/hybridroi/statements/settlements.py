@@ -53,13 +53,7 @@ def price_periods(pricer: _DealPricer, sales: list[_Sale]) -> None:
     draws = [rule for rule in rules if isinstance(rule, RecoverableDraw)]
     if not (bonuses or fees or guarantees or draws):
         return
-    periods = _statement_periods(pricer.campaign, pricer.deal.statement_period, pricer.as_of)
-    known = {period.start for period in periods}
-    for draft in pricer.drafts:
-        if draft.period.start not in known:
-            known.add(draft.period.start)
-            periods.append(draft.period)
-    periods.sort(key=lambda period: period.start)
+    periods = _periods_to_settle(pricer)
     metrics: dict[datetime, list[Exact]] = {p.start: [0, 0, 0, 0] for p in periods}
     for sale in sales:
         if sale.lead:
@@ -79,6 +73,9 @@ def price_periods(pricer: _DealPricer, sales: list[_Sale]) -> None:
             sums = commission_by_period if draft.kind is LineKind.COMMISSION else bonus_by_period
             label = draft.period.label
             sums[label] = sums.get(label, 0) + draft.units
+    for period, part in pricer.blocks:
+        label = period.label
+        commission_by_period[label] = commission_by_period.get(label, 0) + part.units
     for period in periods:
         label = period.label
         commission = commission_by_period.get(label, 0)
@@ -93,6 +90,20 @@ def price_periods(pricer: _DealPricer, sales: list[_Sale]) -> None:
                 (net_count, gross_count, net_revenue, gross_revenue),
             )
         _settle(pricer, period, earned, (fees, guarantees, draws), balances)
+
+
+def _periods_to_settle(pricer: _DealPricer) -> list[Period]:
+    """The deal's statement periods begun by the as-of instant, and any its lines fall in."""
+    periods = _statement_periods(pricer.campaign, pricer.deal.statement_period, pricer.as_of)
+    known = {period.start for period in periods}
+    found = [draft.period for draft in pricer.drafts]
+    found.extend(period for period, _ in pricer.blocks)
+    for period in found:
+        if period.start not in known:
+            known.add(period.start)
+            periods.append(period)
+    periods.sort(key=lambda period: period.start)
+    return periods
 
 
 def _settle(

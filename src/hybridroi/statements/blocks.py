@@ -1,0 +1,167 @@
+"""Commission lines held in columns until they are read.
+
+Internal to :mod:`hybridroi.statements.engine`. The graduated lines of a tiered rule
+are priced in columns (:mod:`hybridroi.statements.tiered`); when nothing in the deal
+has to change a line once priced (no cap), they stay in a :class:`_LineBlock`: the
+sales, their amounts in minor units, and the columns their explanations are written
+from. Each statement keeps the :class:`_BlockSlice` of its period; the
+:class:`~hybridroi.statements.lines.StatementLine` records and their explanations are
+built, word for word the ones a line-by-line pass writes, the first time the
+statement's lines are read, and its totals are the slices' sums, without building a
+line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hybridroi.core.money import Money, scaled
+from hybridroi.core.periods import Period
+from hybridroi.statements.compiled import _Compiled
+from hybridroi.statements.drafts import _COMMISSION, _MEMO_LIMIT, _exact_text, _Sale
+from hybridroi.statements.lines import StatementLine
+from hybridroi.statements.tiers import band_index
+
+if TYPE_CHECKING:
+    from hybridroi.statements.deal import _DealPricer
+
+
+class _LineBlock:
+    """The graduated commission lines of one tiered rule, in columns.
+
+    The sales are in time order; ``carried`` is the volume each sale's rule had
+    reached before it, and ``parts`` holds, band by band, the part of each sale's
+    volume inside the band (64-bit columns when ``exact``, else exact Python numbers).
+    """
+
+    __slots__ = ("carried", "compiled", "exact", "parts", "pricer", "sales", "units")
+
+    def __init__(  # noqa: PLR0917 - an internal record, built once per rule
+        self,
+        pricer: _DealPricer,
+        compiled: _Compiled,
+        sales: list[_Sale],
+        units: list[int],
+        carried: Any,
+        parts: list[Any],
+        exact: bool,
+    ) -> None:
+        self.pricer = pricer
+        self.compiled = compiled
+        self.sales = sales
+        self.units = units
+        self.carried = carried
+        self.parts = parts
+        self.exact = exact
+
+    def slices(self, periods: list[Period]) -> list[tuple[Period, _BlockSlice]]:
+        """The block cut by statement period: ``periods`` holds each sale's, in time order."""
+        found: list[tuple[Period, _BlockSlice]] = []
+        low = 0
+        count = len(periods)
+        units = self.units
+        while low < count:
+            label = periods[low].label
+            high = low + 1
+            while high < count and periods[high].label == label:
+                high += 1
+            found.append((periods[low], _BlockSlice(self, low, high, sum(units[low:high]))))
+            low = high
+        return found
+
+    def bodies(self, low: int, high: int) -> list[str]:
+        """The body of each explanation of sales ``[low, high)``: its band, or its parts."""
+        compiled = self.compiled
+        starts = compiled.starts
+        carried = self.carried[low:high]
+        if self.exact:
+            bands = (
+                np.searchsorted(np.array(starts, dtype=np.int64), carried, "right") - 1
+            ).tolist()
+            columns = [column[low:high].tolist() for column in self.parts]
+        else:
+            bands = [band_index(starts, value) for value in carried]
+            columns = [list(column[low:high]) for column in self.parts]
+        base_text = self.pricer.base_text
+        prefix = compiled.band_prefix
+        revenue_basis = compiled.revenue_basis
+        currency = self.pricer.currency
+        texts: list[str] = []
+        for i, sale in enumerate(self.sales[low:high]):
+            split = [(band, column[i]) for band, column in enumerate(columns) if column[i] > 0]
+            if len(split) <= 1:
+                texts.append(f"{prefix[bands[i]]}{base_text(sale)}")
+            elif not revenue_basis:
+                body = " + ".join(
+                    f"{part} of the sale at {compiled.rate_text[band]} ({compiled.band_text[band]})"
+                    for band, part in split
+                )
+                texts.append(f"{base_text(sale)} x ({body})")
+            else:
+                texts.append(
+                    " + ".join(
+                        f"{compiled.rate_text[band]} of {_exact_text(part, currency)} "
+                        f"({compiled.band_text[band]})"
+                        for band, part in split
+                    )
+                )
+        return texts
+
+    def lines(self, low: int, high: int) -> list[StatementLine]:
+        """The statement lines of sales ``[low, high)``."""
+        pricer = self.pricer
+        compiled = self.compiled
+        rule_id = compiled.rule_id
+        describe = pricer.describe
+        revenue_basis = compiled.revenue_basis
+        currency = pricer.currency
+        places = pricer.places
+        amounts = pricer.amounts
+        money = Money._trusted
+        line = StatementLine._trusted
+        built: list[StatementLine] = []
+        for sale, units, body in zip(
+            self.sales[low:high], self.units[low:high], self.bodies(low, high), strict=True
+        ):
+            amount = amounts.get(units)
+            if amount is None:
+                amount = money(scaled(units, -places), currency)
+                if len(amounts) < _MEMO_LIMIT:
+                    amounts[units] = amount
+            built.append(
+                line(
+                    f"commission:{sale.id}:{rule_id}",
+                    _COMMISSION,
+                    amount,
+                    rule_id,
+                    describe(sale, compiled, body, units, share_inside=revenue_basis),
+                    sale.instant,
+                    sale.source_ids,
+                    None,
+                    sale.fx,
+                )
+            )
+        return built
+
+
+class _BlockSlice:
+    """The lines of a block that fall in one statement period: what a statement holds."""
+
+    __slots__ = ("block", "high", "low", "units")
+
+    def __init__(self, block: _LineBlock, low: int, high: int, units: int) -> None:
+        self.block = block
+        self.low = low
+        self.high = high
+        self.units = units
+
+    @property
+    def count(self) -> int:
+        """How many lines the slice holds."""
+        return self.high - self.low
+
+    def lines(self) -> list[StatementLine]:
+        """The slice's statement lines, built now."""
+        return self.block.lines(self.low, self.high)

@@ -1,0 +1,86 @@
+"""Statements whose commission lines stay in columns until they are read.
+
+Without a cap, a deal's graduated tier lines are kept in columns: a statement builds
+its lines on first access and sums its totals from the columns. The statements must be
+the very ones built line by line: a cap that never binds forces that path, with the
+same lines, keys and explanations.
+"""
+
+from __future__ import annotations
+
+import pickle
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.statements.strategies import START, campaign, credit, run, sale, sales_batches
+from tests.statements.test_tier_columns import Batch, tier_rules
+
+from hybridroi.core.money import Money
+from hybridroi.domain.deals import AffiliateDeal
+from hybridroi.domain.rules import Cap, CapScope, PercentRate, Precedence, TieredRate
+from hybridroi.domain.tiers import Band
+from hybridroi.statements.lines import LineKind, Statement, StatementRun
+
+NEVER_BINDS = Cap(id="never", scope=CapScope.LIFETIME, amount=Money("1000000000", "EUR"))
+
+
+def _priced(
+    rule: TieredRate, batch: Batch, shares: list[Fraction], *, capped: bool
+) -> StatementRun:
+    conversions = [conversion for conversion, _ in batch]
+    refunds = [refund for _, refund in batch if refund is not None]
+    rules = [rule, PercentRate(id="P", rate="0.05"), *([NEVER_BINDS] if capped else [])]
+    deal = AffiliateDeal(id="D", partner_id="A", rules=rules, precedence=Precedence.HIGHEST)
+    credits = [
+        credit(conversion, share=shares[index % len(shares)])
+        for index, conversion in enumerate(conversions)
+    ]
+    return run(campaign(deal), conversions, refunds, credits=credits)
+
+
+def _is_deferred(statement: Statement) -> bool:
+    return statement._pending is not None
+
+
+@given(
+    tier_rules(),
+    sales_batches(max_size=14),
+    st.just([Fraction(1)])
+    | st.lists(st.fractions(min_value=Fraction(1, 7), max_value=1), min_size=1, max_size=3),
+)
+@settings(max_examples=60, deadline=None)
+def test_lines_kept_in_columns_are_the_lines_built_one_by_one(
+    rule: TieredRate, batch: Batch, shares: list[Fraction]
+) -> None:
+    deferred = _priced(rule, batch, shares, capped=False)
+    eager = _priced(rule, batch, shares, capped=True)
+    assert not any(_is_deferred(statement) for statement in eager.statements)
+    # The totals first, from the columns, then the lines, built on access.
+    for kinds in ((), (LineKind.COMMISSION,), (LineKind.BONUS,), (LineKind.FEE, LineKind.BONUS)):
+        assert [s.total_of(*kinds) for s in deferred.statements] == [
+            s.total_of(*kinds) for s in eager.statements
+        ]
+    assert [s.partner_total for s in deferred.statements] == [
+        s.partner_total for s in eager.statements
+    ]
+    assert deferred.statements == eager.statements
+    assert deferred.problems == eager.problems
+
+
+def test_a_statement_builds_its_lines_once_on_first_access() -> None:
+    rule = TieredRate(id="T", bands=(Band(start=0, rate="0.10"),))
+    deal = AffiliateDeal(id="D", partner_id="A", rules=[rule])
+    found = run(campaign(deal), [sale("S1", START, "84.00"), sale("S2", START, "16.00")])
+    (statement,) = found.statements
+    assert _is_deferred(statement)
+    assert statement.commissions == Money("10.00", "EUR")
+    assert _is_deferred(statement)  # a total builds no line
+    lines = statement.lines
+    assert not _is_deferred(statement)
+    assert statement.lines is lines
+    assert [line.key for line in lines] == ["commission:S1:T", "commission:S2:T"]
+    assert lines[0].explanation == (
+        "10% (tier 1, EUR 0 and more month to date) of EUR 84.00 = EUR 8.40"
+    )
+    assert pickle.loads(pickle.dumps(statement)) == statement
