@@ -9,6 +9,7 @@ same lines, keys and explanations.
 from __future__ import annotations
 
 import pickle
+from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import given, settings
@@ -84,3 +85,37 @@ def test_a_statement_builds_its_lines_once_on_first_access() -> None:
         "10% (tier 1, EUR 0 and more month to date) of EUR 84.00 = EUR 8.40"
     )
     assert pickle.loads(pickle.dumps(statement)) == statement
+
+
+@given(
+    sales_batches(max_size=14),
+    st.just([Fraction(1)])
+    | st.lists(st.fractions(min_value=Fraction(1, 7), max_value=1), min_size=1, max_size=3),
+    st.decimals(min_value=0, max_value=1, places=5),
+)
+@settings(max_examples=40, deadline=None)
+def test_percent_lines_kept_in_columns_are_the_lines_built_one_by_one(
+    batch: Batch, shares: list[Fraction], rate: Decimal
+) -> None:
+    conversions = [conversion for conversion, _ in batch]
+    refunds = [refund for _, refund in batch if refund is not None]
+    credits = [
+        credit(conversion, share=shares[index % len(shares)])
+        for index, conversion in enumerate(conversions)
+    ]
+    found = []
+    for extra in ([], [NEVER_BINDS]):
+        deal = AffiliateDeal(id="D", partner_id="A", rules=[PercentRate(id="P", rate=rate), *extra])
+        found.append(run(campaign(deal), conversions, refunds, credits=credits))
+    deferred, eager = found
+    assert [s.commissions for s in deferred.statements] == [s.commissions for s in eager.statements]
+    assert deferred.statements == eager.statements
+
+
+def test_percent_amounts_beyond_the_64_bit_bound_are_priced_exactly() -> None:
+    deal = AffiliateDeal(id="D", partner_id="A", rules=[PercentRate(id="P", rate="0.12345")])
+    cents = 10**17 + 7
+    found = run(campaign(deal), [sale("S1", START, Money.from_minor(cents, "EUR"))])
+    (statement,) = found.statements
+    # Half up, to the cent: the floor of the exact amount plus one half.
+    assert statement.commissions.minor_units == int(cents * Fraction("0.12345") + Fraction(1, 2))

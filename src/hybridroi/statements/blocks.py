@@ -2,7 +2,7 @@
 
 Internal to :mod:`hybridroi.statements.engine`. The graduated lines of a tiered rule
 are priced in columns (:mod:`hybridroi.statements.tiered`); when nothing in the deal
-has to change a line once priced (no cap), they stay in a :class:`_LineBlock`: the
+has to change a line once priced (no cap), they stay in a :class:`_TierBlock`: the
 sales, their amounts in minor units, and the columns their explanations are written
 from. Each statement keeps the :class:`_BlockSlice` of its period; the
 :class:`~hybridroi.statements.lines.StatementLine` records and their explanations are
@@ -28,33 +28,24 @@ if TYPE_CHECKING:
     from hybridroi.statements.deal import _DealPricer
 
 
-class _LineBlock:
-    """The graduated commission lines of one tiered rule, in columns.
+class _Block:
+    """The commission lines of one rate rule, in columns: the sales and their amounts.
 
-    The sales are in time order; ``carried`` is the volume each sale's rule had
-    reached before it, and ``parts`` holds, band by band, the part of each sale's
-    volume inside the band (64-bit columns when ``exact``, else exact Python numbers).
+    The sales are in time order. What each line's explanation says is the
+    subclass's: :meth:`bodies`.
     """
 
-    __slots__ = ("carried", "compiled", "exact", "parts", "pricer", "sales", "units")
+    __slots__ = ("compiled", "pricer", "sales", "share_inside", "units")
 
-    def __init__(  # noqa: PLR0917 - an internal record, built once per rule
-        self,
-        pricer: _DealPricer,
-        compiled: _Compiled,
-        sales: list[_Sale],
-        units: list[int],
-        carried: Any,
-        parts: list[Any],
-        exact: bool,
+    def __init__(
+        self, pricer: _DealPricer, compiled: _Compiled, sales: list[_Sale], units: list[int]
     ) -> None:
         self.pricer = pricer
         self.compiled = compiled
         self.sales = sales
         self.units = units
-        self.carried = carried
-        self.parts = parts
-        self.exact = exact
+        # A revenue tier prices the partner's share of the sale band by band.
+        self.share_inside = compiled.revenue_basis
 
     def slices(self, periods: list[Period]) -> list[tuple[Period, _BlockSlice]]:
         """The block cut by statement period: ``periods`` holds each sale's, in time order."""
@@ -70,6 +61,84 @@ class _LineBlock:
             found.append((periods[low], _BlockSlice(self, low, high, sum(units[low:high]))))
             low = high
         return found
+
+    def bodies(self, low: int, high: int) -> list[str]:
+        """The body of each explanation of sales ``[low, high)``, before its amount."""
+        raise NotImplementedError
+
+    def lines(self, low: int, high: int) -> list[StatementLine]:
+        """The statement lines of sales ``[low, high)``."""
+        pricer = self.pricer
+        compiled = self.compiled
+        rule_id = compiled.rule_id
+        describe = pricer.describe
+        share_inside = self.share_inside
+        currency = pricer.currency
+        places = pricer.places
+        amounts = pricer.amounts
+        money = Money._trusted
+        line = StatementLine._trusted
+        built: list[StatementLine] = []
+        for sale, units, body in zip(
+            self.sales[low:high], self.units[low:high], self.bodies(low, high), strict=True
+        ):
+            amount = amounts.get(units)
+            if amount is None:
+                amount = money(scaled(units, -places), currency)
+                if len(amounts) < _MEMO_LIMIT:
+                    amounts[units] = amount
+            built.append(
+                line(
+                    f"commission:{sale.id}:{rule_id}",
+                    _COMMISSION,
+                    amount,
+                    rule_id,
+                    describe(sale, compiled, body, units, share_inside=share_inside),
+                    sale.instant,
+                    sale.source_ids,
+                    None,
+                    sale.fx,
+                )
+            )
+        return built
+
+
+class _PercentBlock(_Block):
+    """The lines of a percent rate: the rate of each sale's base."""
+
+    __slots__ = ()
+
+    def bodies(self, low: int, high: int) -> list[str]:
+        """``<rate> of <base>`` for each sale of ``[low, high)``."""
+        prefix = f"{self.compiled.price_text} of "
+        base_text = self.pricer.base_text
+        return [prefix + base_text(sale) for sale in self.sales[low:high]]
+
+
+class _TierBlock(_Block):
+    """The graduated lines of one tiered rule.
+
+    ``carried`` is the volume the rule had reached before each sale, and ``parts``
+    holds, band by band, the part of each sale's volume inside the band (64-bit columns
+    when ``exact``, else exact Python numbers).
+    """
+
+    __slots__ = ("carried", "exact", "parts")
+
+    def __init__(  # noqa: PLR0917 - an internal record, built once per rule
+        self,
+        pricer: _DealPricer,
+        compiled: _Compiled,
+        sales: list[_Sale],
+        units: list[int],
+        carried: Any,
+        parts: list[Any],
+        exact: bool,
+    ) -> None:
+        super().__init__(pricer, compiled, sales, units)
+        self.carried = carried
+        self.parts = parts
+        self.exact = exact
 
     def bodies(self, low: int, high: int) -> list[str]:
         """The body of each explanation of sales ``[low, high)``: its band, or its parts."""
@@ -109,49 +178,13 @@ class _LineBlock:
                 )
         return texts
 
-    def lines(self, low: int, high: int) -> list[StatementLine]:
-        """The statement lines of sales ``[low, high)``."""
-        pricer = self.pricer
-        compiled = self.compiled
-        rule_id = compiled.rule_id
-        describe = pricer.describe
-        revenue_basis = compiled.revenue_basis
-        currency = pricer.currency
-        places = pricer.places
-        amounts = pricer.amounts
-        money = Money._trusted
-        line = StatementLine._trusted
-        built: list[StatementLine] = []
-        for sale, units, body in zip(
-            self.sales[low:high], self.units[low:high], self.bodies(low, high), strict=True
-        ):
-            amount = amounts.get(units)
-            if amount is None:
-                amount = money(scaled(units, -places), currency)
-                if len(amounts) < _MEMO_LIMIT:
-                    amounts[units] = amount
-            built.append(
-                line(
-                    f"commission:{sale.id}:{rule_id}",
-                    _COMMISSION,
-                    amount,
-                    rule_id,
-                    describe(sale, compiled, body, units, share_inside=revenue_basis),
-                    sale.instant,
-                    sale.source_ids,
-                    None,
-                    sale.fx,
-                )
-            )
-        return built
-
 
 class _BlockSlice:
     """The lines of a block that fall in one statement period: what a statement holds."""
 
     __slots__ = ("block", "high", "low", "units")
 
-    def __init__(self, block: _LineBlock, low: int, high: int, units: int) -> None:
+    def __init__(self, block: _Block, low: int, high: int, units: int) -> None:
         self.block = block
         self.low = low
         self.high = high

@@ -14,17 +14,19 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from hybridroi.core.money import Money, UnroundedMoney, minor_unit
 from hybridroi.core.periods import Period
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.rounding import round_ratio
+from hybridroi.core.rounding import round_ratio, round_ratios
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content
 from hybridroi.domain.rules import Cap, Precedence
 from hybridroi.events.customers import NewCustomers
 from hybridroi.events.records import LineItem
-from hybridroi.statements.blocks import _BlockSlice
+from hybridroi.statements.blocks import _BlockSlice, _PercentBlock
 from hybridroi.statements.compiled import _Compiled, _is_rate_rule
 from hybridroi.statements.context import CustomRule, SaleContext
 from hybridroi.statements.drafts import (
@@ -43,6 +45,8 @@ from hybridroi.statements.explain import format_minor
 from hybridroi.statements.tiered import _TierPricer
 
 _SALE_SLOTS = _Sale.__slots__
+_BOUND = 1 << 62
+"""The largest product the 64-bit columns may hold; exact Python numbers beyond it."""
 
 
 def _revenue_of(items: tuple[LineItem, ...], lines: list[int]) -> Fraction:
@@ -109,6 +113,8 @@ class _DealPricer:
         # (statement period by statement period) until a statement's lines are read.
         self.defer = not any(isinstance(rule, Cap) for rule in deal.rules)
         self.blocks: list[tuple[Period, _BlockSlice]] = []
+        # The sales each percent rate won, priced together once all are chosen (no cap).
+        self.percent_won: dict[str, list[_Sale]] = {}
         self.tiers = _TierPricer(self)
 
     def usable(self, rule: Any) -> bool:
@@ -171,6 +177,7 @@ class _DealPricer:
             else:
                 self._flat_or_percent(sale, winner)
         self.tiers.close()
+        self._close_percent()
 
     def _unpriced(self, sale: _Sale) -> None:
         """Report a credited conversion that no rate rule of the deal priced."""
@@ -455,11 +462,38 @@ class _DealPricer:
         )
 
     def _flat_or_percent(self, sale: _Sale, compiled: _Compiled) -> None:
+        if self.defer and compiled.kind == "percent":
+            won = self.percent_won.get(compiled.rule_id)
+            if won is None:
+                won = self.percent_won[compiled.rule_id] = []
+            won.append(sale)
+            return
         numerator, denominator, body = self._simple_amount(sale, compiled)
         units = round_ratio(numerator, denominator, self.rounding)
         self.drafts.append(
             self.sale_draft(sale, compiled, units, self.describe(sale, compiled, body, units))
         )
+
+    def _close_percent(self) -> None:
+        """Price the sales each percent rate won, rule by rule, in columns."""
+        for compiled in (*self.partner_rules, *self.program_rules):
+            sales = self.percent_won.get(compiled.rule_id)
+            if not sales:
+                continue
+            numerator, denominator = compiled.rate
+            bases = [sale.base for sale in sales if type(sale.base) is int and sale.share == 1]
+            largest = max((abs(base) for base in bases), default=0)
+            if len(bases) == len(sales) and (largest + 1) * (abs(numerator) + 1) < _BOUND:
+                products = np.array(bases, dtype=np.int64) * np.int64(numerator)
+                units: list[int] = round_ratios(products, denominator, self.rounding).tolist()
+            else:
+                units = [
+                    round_ratio(sale.base * numerator * sale.share, denominator, self.rounding)
+                    for sale in sales
+                ]
+            of = self.statement_periods.of
+            block = _PercentBlock(self, compiled, sales, units)
+            self.blocks.extend(block.slices([of(sale.instant) for sale in sales]))
 
     # Tiers -------------------------------------------------------------------------------
 

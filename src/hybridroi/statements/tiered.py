@@ -32,7 +32,7 @@ import numpy.typing as npt
 from hybridroi.core.periods import Period, PeriodKind, local_midnight
 from hybridroi.core.rounding import round_ratio, round_ratios
 from hybridroi.domain.rules import Precedence, TieredRate
-from hybridroi.statements.blocks import _LineBlock
+from hybridroi.statements.blocks import _TierBlock
 from hybridroi.statements.compiled import _Compiled
 from hybridroi.statements.drafts import Exact, _Draft, _exact_text, _last_instant, _Periods, _Sale
 from hybridroi.statements.explain import format_minor
@@ -226,7 +226,7 @@ class _TierPricer:
             units = [round_ratio(value, compiled.common, self.rounding) for value in numerator]
         pricer = self.pricer
         by_statements = compiled.resets_with_statements
-        block = _LineBlock(pricer, compiled, sales, units, carried, parts, exact)
+        block = _TierBlock(pricer, compiled, sales, units, carried, parts, exact)
         if pricer.defer:
             if not by_statements:
                 of = pricer.statement_periods.of
