@@ -1,18 +1,46 @@
-"""Last-touch attribution with fixed-length windows, in one sweep over time.
+"""Last-touch attribution with fixed-length windows, as an as-of join over columns.
 
 The general path of :mod:`hybridroi.attribution.engine` looks at every eligible
 touch of a customer for each conversion; under last touch, with windows of a
-fixed length (hours, days, weeks), one pass over touches and conversions in
-time order gives the same credits, word for word, far faster.
+fixed length (hours, days, weeks), the credits follow from a few whole-column
+operations on the touches and conversions (:mod:`hybridroi.attribution.columns`),
+word for word the same and far faster:
+
+1. For each conversion, the last eligible touch is the latest (in the engine's
+   order of touches) over the touches inside their windows; the latest touch of
+   a window length at or before the conversion is the only one of that length
+   that can be inside its window, so one sort and one vectorised search per
+   distinct window length find it.
+2. Promo-code precedence reads two more such searches: the latest partner
+   promo-code touch carrying the order's code, and the latest carrying none.
+3. The few conversions that need the rarer rules (a promo code a partner owns, a
+   click recorded under another customer key) are settled one by one from the
+   same columns; the others become credits in bulk, their reasons worded once per
+   (window, gap in words) through the context's cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from fractions import Fraction
+from itertools import repeat
+from operator import attrgetter
 
-from hybridroi.attribution.context import KIND_RANK, AttributionContext, owned_credit, promo_credit
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridroi.attribution.columns import (
+    KIND_CODE,
+    EventColumns,
+    Ints,
+    columns_of,
+    dense_pairs,
+    latest_eligible,
+    microseconds,
+    touch_order,
+)
+from hybridroi.attribution.context import AttributionContext, owned_credit, promo_credit
 from hybridroi.attribution.credits import Credit, CreditRole
 from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import Conversion, Touch
@@ -24,14 +52,20 @@ _PROMO = TouchKind.PROMO_CODE
 _CLICK = TouchKind.CLICK
 _NO_GAP = timedelta(0)
 _SOLE = CreditRole.SOLE
+_KINDS = len(KIND_CODE)
+_DAY = microseconds(timedelta(days=1))
+_MINUTE = microseconds(timedelta(minutes=1))
+# Reasons are worded once per (window, gap key, zero gap): see _reasons. Gap keys are
+# whole days (at most 100 years of them, the longest window) or minus whole minutes.
+_GAP_BITS = 22
+_GAP_OFFSET = 2048
+_ID = attrgetter("id")
+_CLICK_ID = attrgetter("click_id")
+_PARTNER_ID = attrgetter("partner_id")
+_CONTENT_ID = attrgetter("content_id")
+_REVENUE = attrgetter("revenue")
 # Credits are built from fields the engine derived itself (see Credit._trusted).
 _credit = Credit._trusted
-
-
-_Lane = tuple[dict[str, Touch], timedelta, int, dict[int, str] | None]
-# What a conversion reads for one touch kind with a window: the latest touches by
-# customer, the window, the tie-break rank and the reasons cache (None for outside
-# channels, which take the sale away from partners).
 
 
 def sweep_last_touch(
@@ -43,301 +77,235 @@ def sweep_last_touch(
     credits: list[Credit],
     unattributed: list[str],
 ) -> None:
-    """Last touch with fixed-length windows, in one pass over touches and conversions.
+    """Last touch with fixed-length windows, by sorts and searches over columns.
 
-    Both sequences are in time order. For a conversion, the last eligible touch is
-    the latest, over the touch kinds, of the customer's latest touch of that kind
-    at or before it, if inside its window: an older touch of one kind is never
-    inside a window that a later touch of the same kind is outside of. So the
-    sweep keeps, per customer, only the latest touch of each kind (partners and
-    de-duplicated channels apart) and, for promo-code precedence, the latest
-    promo-code touch per code. Memory is read in time order, which is what makes
-    it fast on millions of events.
+    For a conversion, the last eligible touch is the latest, in the order of
+    (instant, tie-break rank, id), of the customer's touches at or before it and
+    inside the window of their kind (or of their partner's own window of that
+    kind); touches of de-duplicated outside channels compete and, when they are
+    last, take the sale away from partners. Promo codes, owned codes and tracked
+    clicks apply as on the general path.
 
     Args:
         context: The run's context; its model is last touch and every window
             has a fixed length.
-        touches: The batch's touches, in time order.
-        conversions: The conversions to attribute, in time order.
+        touches: The batch's touches, in any order (a batch keeps them in time
+            order, which saves a sort).
+        conversions: The conversions to attribute.
         clicks: Partner clicks by id, for the conversions that name a click.
         credits: Receives the credits, in conversion order.
-        unattributed: Receives the ids of the conversions no partner earned.
+        unattributed: Receives the ids of the conversions no partner earned, in
+            conversion order.
     """
-    _Sweep(context, clicks, credits, unattributed).run(touches, conversions)
+    if not conversions:
+        return
+    _Join(context, touches, conversions, clicks).settle(credits, unattributed)
 
 
-class _Sweep:
-    """One sweep: the latest touches stored so far, and how a conversion reads them."""
-
-    __slots__ = (
-        "add_credit",
-        "click_rank",
-        "click_texts",
-        "click_window",
-        "clicks",
-        "codes",
-        "context",
-        "lanes",
-        "latest",
-        "outside",
-        "own_codes",
-        "owners",
-        "precedence",
-        "promo_rank",
-        "promo_window",
-        "record_codes",
-        "routes",
-        "track_clicks",
-        "unattributed",
-    )
+class _Join:
+    """One run's columns, their searches' results, and how each conversion reads them."""
 
     def __init__(
         self,
         context: AttributionContext,
+        touches: Sequence[Touch],
+        conversions: Sequence[Conversion],
         clicks: dict[str, Touch],
-        credits: list[Credit],
-        unattributed: list[str],
     ) -> None:
         self.context = context
+        self.touches = touches
+        self.conversions = conversions
         self.clicks = clicks
-        self.add_credit = credits.append
-        self.unattributed = unattributed
-        # The latest touch of each kind by customer key: one dict per kind (partners and
-        # de-duplicated channels apart) rather than one record per customer, so that
-        # storing a touch is a single dict write and no container is allocated per
-        # customer (millions of them would keep the garbage collector busy).
-        self.latest: dict[TouchKind, dict[str, Touch]] = {kind: {} for kind in TouchKind}
-        self.outside: dict[str, dict[str, Touch]] = {kind.value: {} for kind in TouchKind}
-        # The latest partner promo-code touch by (customer key, code folded, or None when
-        # the touch carries no code). Keyed by pairs for the same reason as ``latest``.
-        self.codes: dict[tuple[str, str | None], Touch] = {}
-        kind_ties = context.rank is KIND_RANK
-        self.lanes: list[_Lane] = [
-            (self.latest[kind], length, KIND_RANK[kind] if kind_ties else 0, context.reasons[kind])
-            for kind, length in context.fixed.items()
+        self.columns = columns = columns_of(touches, conversions)
+        ranks = {KIND_CODE[kind]: rank for kind, rank in context.rank.items()}
+        ids: Sequence[str] = () if columns.time_ordered else list(map(_ID, touches))
+        self.order = order = touch_order(columns, ids, ranks)
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order), dtype=np.int64)
+        sorted_instant = columns.touch_instant[order]
+        instant = columns.conversion_instant
+        last = np.searchsorted(sorted_instant, instant, side="right").astype(np.int64) - 1
+        self.window, self.lane = _windows(context, columns)
+        self.best = self._touch(
+            latest_eligible(
+                columns.touch_customer,
+                self.window,
+                position,
+                sorted_instant,
+                columns.conversion_customer,
+                last,
+                instant,
+            )
+        )
+        self.precedence = context.policy.promo_code_precedence
+        # Promo-code precedence reads the touches carrying the order's code or none.
+        self.record_codes = self.precedence and (
+            _PROMO in context.fixed or any(kind is _PROMO for _, kind in context.partner_fixed)
+        )
+        none = np.full(len(instant), -1, dtype=np.int64)
+        self.coded, self.promo = none, none
+        if self.record_codes:
+            promo = (columns.touch_kind == KIND_CODE[_PROMO]) & (columns.touch_partner >= 0)
+            uncoded = latest_eligible(
+                np.where(promo & (columns.touch_code == -1), columns.touch_customer, -1),
+                self.window,
+                position,
+                sorted_instant,
+                np.where(columns.conversion_code >= 0, columns.conversion_customer, -1),
+                last,
+                instant,
+            )
+            touch_pair, conversion_pair = _pairs(columns, promo)
+            coded = latest_eligible(
+                touch_pair, self.window, position, sorted_instant, conversion_pair, last, instant
+            )
+            # All promo-code touches share a rank: the later position is the later touch.
+            self.coded, self.promo = self._touch(coded), self._touch(np.maximum(coded, uncoded))
+
+    def _touch(self, positions: Ints) -> Ints:
+        """Rows of touches from positions in the touch order (-1 stays -1)."""
+        if not len(self.order):
+            return positions
+        return np.where(positions >= 0, self.order[np.maximum(positions, 0)], -1)
+
+    def settle(self, credits: list[Credit], unattributed: list[str]) -> None:
+        """Credit every conversion, in conversion order."""
+        conversions = self.conversions
+        rare = self._rare_rows()
+        common = np.ones(len(conversions), dtype=bool)
+        common[rare] = False
+        best = self.best
+        partner = self.columns.touch_partner
+        credited = common & (best >= 0)
+        credited[credited] = partner[best[credited]] >= 0
+        rows = np.flatnonzero(credited)
+        made = self._credits(rows)
+        lost = np.flatnonzero(common & ~credited).tolist()
+        if not rare:
+            credits += made
+            unattributed += [conversions[row].id for row in lost]
+            return
+        settled = [(row, self._settle(row)) for row in rare]
+        made_rows = [row for row, credit in settled if credit is not None]
+        everything = [*made, *(credit for _, credit in settled if credit is not None)]
+        merged = np.argsort(
+            np.concatenate([rows, np.array(made_rows, dtype=np.int64)]), kind="stable"
+        )
+        credits += [everything[index] for index in merged.tolist()]
+        unattributed += [
+            conversions[row].id
+            for row in sorted([*lost, *(row for row, credit in settled if credit is None)])
         ]
-        # A partner with its own window of a kind has a lane of its own for that kind;
-        # its touches of that kind are stored there, not in the policy's lane.
-        self.routes: dict[tuple[str | None, TouchKind], dict[str, Touch]] = {}
-        for (partner, kind), length in context.partner_fixed.items():
-            lane: dict[str, Touch] = {}
-            self.routes[partner, kind] = lane
-            self.lanes.append(
-                (
-                    lane,
-                    length,
-                    KIND_RANK[kind] if kind_ties else 0,
-                    context.partner_reasons[partner, kind],
+
+    def _rare_rows(self) -> list[int]:
+        """The conversions the rarer rules may settle: owned or precedent codes, foreign clicks."""
+        context, clicks, columns = self.context, self.clicks, self.columns
+        code = columns.conversion_code
+        coded = code >= 0
+        # Whether a partner owns each code, and a last entry for conversions without one.
+        owned = np.array([folded in context.owners for folded in columns.codes] + [False])
+        rare = coded & (owned[code] | (self.promo >= 0))
+        track_clicks = bool(clicks) and (
+            _CLICK in context.fixed or any(kind is _CLICK for _, kind in context.partner_fixed)
+        )
+        if track_clicks:
+            conversions = self.conversions
+            for row, click_id in enumerate(map(_CLICK_ID, conversions)):
+                if click_id is not None and not rare[row]:
+                    click = clicks.get(click_id)
+                    rare[row] = click is not None and (
+                        click.customer_key != conversions[row].customer_key
+                    )
+        return np.flatnonzero(rare).tolist()
+
+    def _credits(self, rows: Ints) -> list[Credit]:
+        """The credits of conversions ``rows``, each won by its latest eligible partner touch."""
+        if not len(rows):
+            return []
+        winners = self.best[rows]
+        gap = self.columns.conversion_instant[rows] - self.columns.touch_instant[winners]
+        conversions = [self.conversions[row] for row in rows.tolist()]
+        touches = [self.touches[row] for row in winners.tolist()]
+        return list(
+            map(
+                _credit,
+                map(_ID, conversions),
+                map(_PARTNER_ID, touches),
+                repeat(_ONE),
+                repeat(_SOLE),
+                map(_ID, touches),
+                map(_CONTENT_ID, touches),
+                map(_REVENUE, conversions),
+                self._reasons(winners, gap),
+            )
+        )
+
+    def _reasons(self, winners: Ints, gap: Ints) -> list[str]:
+        """The reasons of credits won by touches ``winners`` ``gap`` microseconds before the order.
+
+        The words depend on the window (the lane of the touch), on the gap's whole
+        days, else its whole minutes, and on whether the gap is zero: each such
+        combination is worded once, through the context's cache.
+        """
+        days = gap // _DAY
+        key = np.where(days > 0, days, -((gap % _DAY) // _MINUTE))
+        combination = ((self.lane[winners] * 2 + (gap == 0)) << _GAP_BITS) | (key + _GAP_OFFSET)
+        _, first, inverse = np.unique(combination, return_index=True, return_inverse=True)
+        texts = []
+        for index in first.tolist():
+            touch = self.touches[int(winners[index])]
+            texts.append(
+                self.context.last_touch_reason(
+                    touch.kind, timedelta(microseconds=int(gap[index])), touch.partner_id
                 )
             )
-        # The latest promo-code touches by (customer key, code) of each partner with its
-        # own promo-code window; the others' are in ``codes``.
-        self.own_codes: dict[str, tuple[dict[tuple[str, str | None], Touch], timedelta]] = {
-            partner: ({}, length)
-            for (partner, kind), length in context.partner_fixed.items()
-            if kind is _PROMO
-        }
-        if context.dedupe:
-            self.lanes += [
-                (self.outside[kind.value], length, KIND_RANK[kind] if kind_ties else 0, None)
-                for kind, length in context.fixed.items()
-            ]
-        self.click_window = context.fixed.get(TouchKind.CLICK)
-        self.click_rank = KIND_RANK[TouchKind.CLICK] if kind_ties else 0
-        self.click_texts = context.reasons[TouchKind.CLICK]
-        self.promo_window = context.fixed.get(_PROMO)
-        self.promo_rank = KIND_RANK[_PROMO] if kind_ties else 0
-        self.precedence = context.policy.promo_code_precedence
-        self.record_codes = self.precedence and (
-            self.promo_window is not None or bool(self.own_codes)
-        )
-        self.track_clicks = self.click_window is not None or any(
-            kind is TouchKind.CLICK for _, kind in context.partner_fixed
-        )
-        self.owners = context.owners
+        return list(map(texts.__getitem__, inverse.reshape(-1).tolist()))
 
-    def run(  # noqa: PLR0912 - one loop on the hot path: a call per touch would cost time
-        self, touches: Sequence[Touch], conversions: Sequence[Conversion]
-    ) -> None:
-        """Store the touches in time order, settling each conversion when its turn comes."""
-        settle = self.settler()
-        latest, outside, codes = self.latest, self.outside, self.codes
-        view_kind, click_kind = TouchKind.VIEW, TouchKind.CLICK
-        latest_view, latest_click, latest_promo = (
-            latest[view_kind],
-            latest[click_kind],
-            latest[_PROMO],
-        )
-        record_codes = self.record_codes
-        dedupe = self.context.dedupe
-        routes, own_codes = self.routes, self.own_codes
-        # Touches drive the loop (there are more of them); each conversion is settled
-        # once every touch at or before it is stored, before any later touch is.
-        pending = iter(conversions)
-        conversion = next(pending, None)
-        if conversion is None:
-            return
-        due = conversion.instant
-        for touch in touches:
-            at = touch.instant
-            while at > due:
-                settle(conversion)
-                conversion = next(pending, None)
-                if conversion is None:
-                    return
-                due = conversion.instant
-            if touch.channel is None:
-                kind = touch.kind
-                if routes and (touch.partner_id, kind) in routes:
-                    routes[touch.partner_id, kind][touch.customer_key] = touch
-                    if record_codes and kind is _PROMO:
-                        code = touch.link_id
-                        own_codes[touch.partner_id][0][  # type: ignore[index]
-                            touch.customer_key, None if code is None else code.casefold()
-                        ] = touch
-                elif kind is click_kind:
-                    latest_click[touch.customer_key] = touch
-                elif kind is view_kind:
-                    latest_view[touch.customer_key] = touch
-                else:
-                    latest_promo[touch.customer_key] = touch
-                    if record_codes:
-                        code = touch.link_id
-                        codes[touch.customer_key, None if code is None else code.casefold()] = touch
-            elif touch.channel in dedupe:
-                outside[touch.kind._value_][touch.customer_key] = touch
-        settle(conversion)
-        for conversion in pending:
-            settle(conversion)
-
-    def settler(self) -> Callable[[Conversion], None]:
-        """``settle``: credit a conversion from the touches stored so far (those at or before it).
-
-        It reads closure variables, which Python reads faster than attributes.
-        """
-        context, lanes, unattributed = self.context, self.lanes, self.unattributed
-        add_credit, owners, precedence = self.add_credit, self.owners, self.precedence
-        record_codes, promo_rank = self.record_codes, self.promo_rank
-        latest_promo = self.latest[_PROMO]
-        click_rank, click_texts = self.click_rank, self.click_texts
-        track_clicks, own_codes = self.track_clicks, self.own_codes
-
-        def settle(conversion: Conversion) -> None:
-            instant = conversion.instant
-            key = conversion.customer_key
-            code = conversion.promo_code
-            owned = owners.get(code.casefold()) if owners and code is not None else None
-            if owned is not None and precedence:
-                add_credit(self._owned_first(conversion, *owned))
-                return
-            if record_codes and code is not None and (own_codes or key in latest_promo):
-                winner = self._code_winner(key, code, instant)
-                if winner is not None:
-                    add_credit(promo_credit(context, conversion, winner))
-                    return
-            # The last eligible touch is the one with the smallest gap to the order;
-            # at equal gaps, the higher rank, then the larger id, counts as later.
-            best: Touch | None = None
-            best_gap, best_rank = _NO_GAP, 0
-            texts: dict[int, str] | None = None
-            for by_customer, window, rank, lane_texts in lanes:
-                candidate = by_customer.get(key)
-                if candidate is None:
-                    continue
-                gap = instant - candidate.instant
-                if gap > window:
-                    continue
-                if (
-                    best is None
-                    or gap < best_gap
-                    or (
-                        gap == best_gap
-                        and (rank > best_rank or (rank == best_rank and candidate.id > best.id))
-                    )
-                ):
-                    best, best_gap, best_rank, texts = candidate, gap, rank, lane_texts
-            if conversion.click_id is not None and track_clicks:
-                click = self._tracked_click(conversion, best, best_gap, best_rank)
-                if click is not None:
-                    best, best_gap = click, instant - click.instant
-                    best_rank = click_rank
-                    texts = context.partner_reasons.get((click.partner_id, _CLICK), click_texts)  # type: ignore[arg-type]
-            if owned is not None and (
+    def _settle(self, row: int) -> Credit | None:
+        """The credit of conversion ``row`` by the rarer rules; None when no partner earned it."""
+        context = self.context
+        conversion = self.conversions[row]
+        code = conversion.promo_code
+        owned = context.owners.get(code.casefold()) if context.owners and code is not None else None
+        if owned is not None and self.precedence:
+            owner, declared = owned
+            backing = None
+            if self.record_codes and self.coded[row] >= 0:
+                coded = self.touches[int(self.coded[row])]
+                if coded.partner_id == owner:
+                    backing = coded
+            return owned_credit(context, conversion, owner, declared, backing)
+        if self.record_codes and code is not None and self.promo[row] >= 0:
+            return promo_credit(context, conversion, self.touches[int(self.promo[row])])
+        instant = conversion.instant
+        best = None if self.best[row] < 0 else self.touches[int(self.best[row])]
+        best_gap = _NO_GAP if best is None else instant - best.instant
+        best_rank = 0 if best is None else context.rank[best.kind]
+        if conversion.click_id is not None:
+            click = self._tracked_click(conversion, best, best_gap, best_rank)
+            if click is not None:
+                best, best_gap, best_rank = click, instant - click.instant, context.rank[_CLICK]
+        if owned is not None:
+            promo_rank = context.rank[_PROMO]
+            if (
                 best is None
                 or best_gap > _NO_GAP
                 or promo_rank > best_rank
                 or (promo_rank == best_rank and conversion.id > best.id)
             ):
-                add_credit(_sale_code_credit(conversion, *owned))
-                return
-            if best is None or texts is None:
-                unattributed.append(conversion.id)
-                return
-            # context.last_touch_reason, with its cache lookup inlined.
-            gap_key = best_gap.days or -(best_gap.seconds // 60)
-            reason = texts.get(gap_key) if gap_key else None
-            if reason is None:
-                reason = context.last_touch_reason(best.kind, best_gap, best.partner_id)
-            add_credit(
-                _credit(
-                    conversion.id,
-                    best.partner_id,  # type: ignore[arg-type]  # only partner touches are credited
-                    _ONE,
-                    _SOLE,
-                    best.id,
-                    best.content_id,
-                    conversion.revenue,
-                    reason,
-                )
-            )
-
-        return settle
-
-    def _owned_first(self, conversion: Conversion, owner: str, code: str) -> Credit:
-        """The whole sale to the owner of its code, backed by the owner's touch carrying it."""
-        backing = None
-        if self.record_codes:
-            # The latest touch carrying the code, inside its partner's window, if the owner's.
-            coded = self._latest_in_time(
-                (conversion.customer_key, code.casefold()), conversion.instant
-            )
-            if coded is not None and coded.partner_id == owner:
-                backing = coded
-        return owned_credit(self.context, conversion, owner, code, backing)
-
-    def _latest_in_time(self, key: tuple[str, str | None], instant: datetime) -> Touch | None:
-        """The latest promo-code touch stored under ``key`` inside its window at ``instant``.
-
-        Partners with their own promo-code window are stored apart: the latest touch of
-        each store is the one most likely inside that store's window.
-        """
-        best: Touch | None = None
-        coded = self.codes.get(key)
-        if (
-            coded is not None
-            and self.promo_window is not None
-            and instant - coded.instant <= self.promo_window
-        ):
-            best = coded
-        for store, window in self.own_codes.values():
-            own = store.get(key)
-            if (
-                own is not None
-                and instant - own.instant <= window
-                and (best is None or (own.instant, own.id) > (best.instant, best.id))
-            ):
-                best = own
-        return best
-
-    def _code_winner(self, key: str, promo_code: str, instant: datetime) -> Touch | None:
-        """The customer's latest promo-code touch carrying the order's code or none, if in time."""
-        coded = self._latest_in_time((key, promo_code.casefold()), instant)
-        winner = self._latest_in_time((key, None), instant)
-        if coded is not None and (
-            winner is None or (coded.instant, coded.id) > (winner.instant, winner.id)
-        ):
-            winner = coded
-        return winner
+                return _sale_code_credit(conversion, *owned)
+        if best is None or best.partner_id is None:
+            return None
+        return _credit(
+            conversion.id,
+            best.partner_id,
+            _ONE,
+            _SOLE,
+            best.id,
+            best.content_id,
+            conversion.revenue,
+            context.last_touch_reason(best.kind, best_gap, best.partner_id),
+        )
 
     def _tracked_click(
         self, conversion: Conversion, best: Touch | None, best_gap: timedelta, best_rank: int
@@ -350,7 +318,7 @@ class _Sweep:
         window = self.context.fixed_window(click.partner_id, _CLICK)
         if window is None:
             return None
-        rank = self.click_rank
+        rank = self.context.rank[_CLICK]
         if _NO_GAP <= gap <= window and (
             best is None
             or gap < best_gap
@@ -360,6 +328,62 @@ class _Sweep:
         ):
             return click
         return None
+
+
+def _windows(context: AttributionContext, columns: EventColumns) -> tuple[Ints, Ints]:
+    """Each touch's window in microseconds (-1 when it cannot earn credit) and its lane.
+
+    A lane names where the window comes from, which the reasons' words depend on:
+    the kind's code for the policy's window, or ``kinds * (partner + 1) + kind`` for
+    a partner's own window of that kind.
+    """
+    kinds = np.arange(_KINDS, dtype=np.int64)
+    policy = np.full(_KINDS, -1, dtype=np.int64)
+    for kind, length in context.fixed.items():
+        policy[KIND_CODE[kind]] = microseconds(length)
+    partners = len(columns.partners)
+    table = np.tile(policy, (partners, 1))
+    lanes = np.tile(kinds, (partners, 1))
+    index = {partner: code for code, partner in enumerate(columns.partners)}
+    for (partner, kind), length in context.partner_fixed.items():
+        code = index.get(partner)
+        if code is not None:
+            table[code, KIND_CODE[kind]] = microseconds(length)
+            lanes[code, KIND_CODE[kind]] = _KINDS * (code + 1) + KIND_CODE[kind]
+    kind_of = columns.touch_kind
+    partner_of = columns.touch_partner
+    window = np.full(len(kind_of), -1, dtype=np.int64)
+    lane = kind_of.copy()
+    mine = partner_of >= 0
+    window[mine] = table[partner_of[mine], kind_of[mine]]
+    lane[mine] = lanes[partner_of[mine], kind_of[mine]]
+    # Outside channels count only when the policy de-duplicates against them.
+    deduped = np.array([channel in context.dedupe for channel in columns.channels], dtype=bool)
+    outside = np.flatnonzero(columns.touch_channel >= 0)
+    outside = outside[deduped[columns.touch_channel[outside]]]
+    window[outside] = policy[kind_of[outside]]
+    return window, lane
+
+
+def _pairs(columns: EventColumns, promo: NDArray[np.bool_]) -> tuple[Ints, Ints]:
+    """Groups of (customer, promo code) for partner promo-code touches and the conversions.
+
+    Each pair present gets a number, shared by touches and conversions; a touch that
+    carries no code, and a conversion without a code, get -1.
+    """
+    touch_rows = np.flatnonzero(promo & (columns.touch_code >= 0))
+    conversion_rows = np.flatnonzero(columns.conversion_code >= 0)
+    touch_pair = np.full(len(columns.touch_code), -1, dtype=np.int64)
+    conversion_pair = np.full(len(columns.conversion_code), -1, dtype=np.int64)
+    if len(touch_rows) and len(conversion_rows):
+        touch_pair[touch_rows], conversion_pair[conversion_rows] = dense_pairs(
+            columns.touch_customer[touch_rows],
+            columns.touch_code[touch_rows],
+            columns.conversion_customer[conversion_rows],
+            columns.conversion_code[conversion_rows],
+            len(columns.codes),
+        )
+    return touch_pair, conversion_pair
 
 
 def _sale_code_credit(conversion: Conversion, owner: str, code: str) -> Credit:
