@@ -1,7 +1,7 @@
 """What the attribution engine derives once per run, and what both of its paths share.
 
-The engine has a general path (any model, any window) and a fast last-touch
-sweep (:mod:`hybridroi.attribution.last_touch`); both read the policy through an
+The engine has a general path (any model, any window) and a columnar last-touch
+join (:mod:`hybridroi.attribution.last_touch`); both read the policy through an
 :class:`AttributionContext` and word their credits with the same functions, so
 that they give the same credits word for word.
 """
