@@ -144,6 +144,7 @@ def run(
         (Money('0.00', 'EUR'), ())
     """
     loaded: LoadedEvents | None = None
+    records: Iterable[Event]
     if isinstance(events, LoadedEvents):
         loaded, records, statistics = events, events.events, (*events.stats, *stats_of(stats))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 import attrs
@@ -112,7 +113,7 @@ def general(batch: EventBatch, policy: AttributionPolicy) -> tuple[list[Credit],
 
 
 def joined(
-    touches: list[Touch] | tuple[Touch, ...],
+    touches: Sequence[Touch],
     conversions: list[Conversion] | tuple[Conversion, ...],
     policy: AttributionPolicy,
 ) -> tuple[list[Credit], list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TypeVar
 
@@ -38,7 +39,7 @@ def batches(draw: st.DrawFn) -> list[Event]:
     return events
 
 
-def _shuffled(items: tuple[T, ...], shuffler: random.Random) -> list[T]:
+def _shuffled(items: Sequence[T], shuffler: random.Random) -> list[T]:
     mixed = list(items)
     shuffler.shuffle(mixed)
     return mixed

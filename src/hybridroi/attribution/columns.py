@@ -32,6 +32,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from hybridroi.domain.policy import TouchKind
+from hybridroi.events.columns import TouchColumns
 from hybridroi.events.records import Conversion, Touch
 
 __all__ = [
@@ -49,7 +50,6 @@ Ints = NDArray[np.int64]
 
 KIND_CODE = {TouchKind.VIEW: 0, TouchKind.CLICK: 1, TouchKind.PROMO_CODE: 2}
 """The code of each touch kind in :attr:`EventColumns.touch_kind` (the kinds' tie-break ranks)."""
-_KIND_OF_VALUE = {kind.value: code for kind, code in KIND_CODE.items()}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _EXACT_FLOAT_MICROSECONDS = 2.0**51 - 1
@@ -58,10 +58,11 @@ _INT64_KEYS = 2**63
 """Search keys below this bound are int64; the others are exact Python integers."""
 _INSTANT = attrgetter("instant")
 _CUSTOMER_KEY = attrgetter("customer_key")
-_KIND_VALUE = attrgetter("kind._value_")
 _PARTNER_ID = attrgetter("partner_id")
 _CHANNEL = attrgetter("channel")
 _PROMO_CODE = attrgetter("promo_code")
+_KIND = attrgetter("kind")
+_LINK_ID = attrgetter("link_id")
 
 
 def microseconds(length: timedelta) -> int:
@@ -151,6 +152,9 @@ class EventColumns:
 def columns_of(touches: Sequence[Touch], conversions: Sequence[Conversion]) -> EventColumns:
     """The columns of a sequence of touches and one of conversions, built in one pass each.
 
+    Touches already in columns (:class:`~hybridroi.events.columns.TouchColumns`) give
+    theirs as they are, without a record built.
+
     Args:
         touches: Touches, in any order (a time-ordered sequence is detected and kept).
         conversions: Conversions, in any order.
@@ -159,19 +163,19 @@ def columns_of(touches: Sequence[Touch], conversions: Sequence[Conversion]) -> E
         The columns; row ``i`` of the touch columns is ``touches[i]``, and so on.
     """
     n = len(touches)
-    keys: list[str | None] = [*map(_CUSTOMER_KEY, touches), *map(_CUSTOMER_KEY, conversions)]
+    fields = _TouchFields(touches)
+    keys: list[str | None] = [*fields.keys, *map(_CUSTOMER_KEY, conversions)]
     customers, _ = _encoded(keys)
-    partner, partners = _encoded(list(map(_PARTNER_ID, touches)))
-    channel, channels = _encoded(list(map(_CHANNEL, touches)))
-    kind = np.fromiter(
-        map(_KIND_OF_VALUE.__getitem__, map(_KIND_VALUE, touches)), dtype=np.int64, count=n
-    )
+    partner, partners = _encoded(fields.partners)
+    channel, channels = _encoded(fields.channels)
+    kind = np.fromiter(map(KIND_CODE.__getitem__, fields.kinds), dtype=np.int64, count=n)
     # Only partner promo-code touches carry a code that counts: fold theirs alone.
     folded: dict[str, int] = {}
     touch_code = np.full(n, -1, dtype=np.int64)
     coded = np.flatnonzero((kind == KIND_CODE[TouchKind.PROMO_CODE]) & (partner >= 0))
+    links = fields.links
     for row in coded.tolist():
-        link = touches[row].link_id
+        link = links[row]
         if link is not None:
             touch_code[row] = folded.setdefault(link.casefold(), len(folded))
     conversion_code = np.fromiter(
@@ -182,7 +186,7 @@ def columns_of(touches: Sequence[Touch], conversions: Sequence[Conversion]) -> E
         dtype=np.int64,
         count=len(conversions),
     )
-    instants = _instants(touches)
+    instants = fields.instants
     return EventColumns(
         touch_instant=instants,
         touch_customer=customers[:n],
@@ -196,16 +200,40 @@ def columns_of(touches: Sequence[Touch], conversions: Sequence[Conversion]) -> E
         partners=partners,
         channels=channels,
         codes=tuple(folded),
-        time_ordered=_time_ordered(instants, touches),
+        time_ordered=_time_ordered(instants, fields.ids),
     )
 
 
-def _time_ordered(instants: Ints, touches: Sequence[Touch]) -> bool:
-    """Whether ``touches`` are sorted by (instant, id); only equal instants compare ids."""
+class _TouchFields:
+    """The fields of touches the columns are built from, field by field, by row."""
+
+    __slots__ = ("channels", "ids", "instants", "keys", "kinds", "links", "partners")
+
+    def __init__(self, touches: Sequence[Touch]) -> None:
+        if isinstance(touches, TouchColumns):
+            self.ids: Sequence[str] = touches.ids
+            self.keys: Sequence[str | None] = touches.keys
+            self.kinds: Sequence[TouchKind] = touches.kinds
+            self.partners: list[str | None] = touches.partners
+            self.channels: list[str | None] = touches.channels
+            self.links: Sequence[str | None] = touches.links
+            self.instants: Ints = touches.instants
+            return
+        self.ids = [touch.id for touch in touches]
+        self.keys = list(map(_CUSTOMER_KEY, touches))
+        self.kinds = list(map(_KIND, touches))
+        self.partners = list(map(_PARTNER_ID, touches))
+        self.channels = list(map(_CHANNEL, touches))
+        self.links = list(map(_LINK_ID, touches))
+        self.instants = _instants(touches)
+
+
+def _time_ordered(instants: Ints, ids: Sequence[str]) -> bool:
+    """Whether the touches are sorted by (instant, id); only equal instants compare ids."""
     steps = np.diff(instants)
     if (steps < 0).any():
         return False
-    return all(touches[row].id < touches[row + 1].id for row in np.flatnonzero(steps == 0).tolist())
+    return all(ids[row] < ids[row + 1] for row in np.flatnonzero(steps == 0).tolist())
 
 
 def touch_order(columns: EventColumns, ids: Sequence[str], ranks: Mapping[int, int]) -> Ints:

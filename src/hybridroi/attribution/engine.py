@@ -63,6 +63,7 @@ from hybridroi.domain.policy import (
     LastTouch,
     TouchKind,
 )
+from hybridroi.events.columns import TouchColumns
 from hybridroi.events.intake import EventBatch, check_events
 from hybridroi.events.records import Conversion, Event, Touch
 
@@ -350,6 +351,21 @@ def _general(
     return True
 
 
+def _partner_clicks(
+    touches: Sequence[Touch], conversions: Sequence[Conversion]
+) -> dict[str, Touch]:
+    """Partner clicks by id: those the conversions name, for touches kept in columns."""
+    if not isinstance(touches, TouchColumns):
+        return {t.id: t for t in touches if t.kind is TouchKind.CLICK and t.partner_id is not None}
+    named = {conversion.click_id for conversion in conversions} - {None}
+    kinds, partners = touches.kinds, touches.partners
+    return {
+        ident: touches[row]
+        for row, ident in enumerate(touches.ids)
+        if ident in named and kinds[row] is TouchKind.CLICK and partners[row] is not None
+    }
+
+
 @collector_paused()
 def attribute_batch(
     campaign: Campaign,
@@ -386,11 +402,7 @@ def attribute_batch(
         conversions = conversions[: bisect_right(conversions, as_of, key=_INSTANT)]
     # Whether any conversion names a click, without a Python-level loop over them.
     tracked = any(map(is_not, map(_CLICK_ID, conversions), repeat(None)))
-    clicks = (
-        {t.id: t for t in batch.touches if t.kind is TouchKind.CLICK and t.partner_id is not None}
-        if tracked
-        else {}
-    )
+    clicks = _partner_clicks(batch.touches, conversions) if tracked else {}
     credits: list[Credit] = []
     unattributed: list[str] = []
     if (

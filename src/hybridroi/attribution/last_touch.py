@@ -43,6 +43,7 @@ from hybridroi.attribution.columns import (
 from hybridroi.attribution.context import AttributionContext, owned_credit, promo_credit
 from hybridroi.attribution.credits import Credit, CreditRole
 from hybridroi.domain.policy import TouchKind
+from hybridroi.events.columns import TouchColumns
 from hybridroi.events.records import Conversion, Touch
 
 __all__ = ["sweep_last_touch"]
@@ -118,7 +119,13 @@ class _Join:
         self.clicks = clicks
         self.columns = columns = columns_of(touches, conversions)
         ranks = {KIND_CODE[kind]: rank for kind, rank in context.rank.items()}
-        ids: Sequence[str] = () if columns.time_ordered else list(map(_ID, touches))
+        ids: Sequence[str] = (
+            ()
+            if columns.time_ordered
+            else touches.ids
+            if isinstance(touches, TouchColumns)
+            else list(map(_ID, touches))
+        )
         self.order = order = touch_order(columns, ids, ranks)
         position = np.empty(len(order), dtype=np.int64)
         position[order] = np.arange(len(order), dtype=np.int64)
@@ -225,16 +232,16 @@ class _Join:
         winners = self.best[rows]
         gap = self.columns.conversion_instant[rows] - self.columns.touch_instant[winners]
         conversions = [self.conversions[row] for row in rows.tolist()]
-        touches = [self.touches[row] for row in winners.tolist()]
+        partners, ids, contents = _winning_fields(self.touches, winners.tolist())
         return list(
             map(
                 _credit,
                 map(_ID, conversions),
-                map(_PARTNER_ID, touches),
+                partners,
                 repeat(_ONE),
                 repeat(_SOLE),
-                map(_ID, touches),
-                map(_CONTENT_ID, touches),
+                ids,
+                contents,
                 map(_REVENUE, conversions),
                 self._reasons(winners, gap),
             )
@@ -384,6 +391,17 @@ def _pairs(columns: EventColumns, promo: NDArray[np.bool_]) -> tuple[Ints, Ints]
             len(columns.codes),
         )
     return touch_pair, conversion_pair
+
+
+def _winning_fields(
+    touches: Sequence[Touch], rows: list[int]
+) -> tuple[list[str | None], list[str], list[str | None]]:
+    """The partner, id and content of the touches at ``rows``: what their credits name."""
+    if isinstance(touches, TouchColumns):
+        partners, ids, contents = touches.partners, touches.ids, touches.contents
+        return [partners[r] for r in rows], [ids[r] for r in rows], [contents[r] for r in rows]
+    won = [touches[row] for row in rows]
+    return list(map(_PARTNER_ID, won)), list(map(_ID, won)), list(map(_CONTENT_ID, won))
 
 
 def _sale_code_credit(conversion: Conversion, owner: str, code: str) -> Credit:

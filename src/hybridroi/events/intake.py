@@ -22,14 +22,15 @@ an order ``"42"`` do not clash.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from operator import attrgetter, eq
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import attrs
+import numpy as np
 
 from hybridroi.core.checks import collection
 from hybridroi.core.collector import collector_paused
@@ -38,9 +39,10 @@ from hybridroi.core.money import Money
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import UTC, is_utc_zone, require_aware
 from hybridroi.domain.campaign import Campaign
+from hybridroi.events.columns import TouchColumns
 from hybridroi.events.records import Conversion, Event, Refund, Touch
 
-__all__ = ["EventBatch", "check_events"]
+__all__ = ["EventBatch", "EventParts", "check_events"]
 
 E = TypeVar("E", Touch, Conversion, Refund)
 
@@ -98,6 +100,71 @@ def _sorted_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
     )
 
 
+class EventParts(Sequence[Event]):
+    """Touches, conversions and refunds kept apart: a sequence of all of them.
+
+    :func:`check_events` takes the three as they are, without a pass that sorts events
+    by type, and touches kept in columns (:class:`~hybridroi.events.columns.TouchColumns`)
+    stay in columns through the check. As a sequence it holds the touches, then the
+    conversions, then the refunds, and equals the tuple of the same events.
+
+    Attributes:
+        touches: The touches.
+        conversions: The conversions.
+        refunds: The refunds.
+    """
+
+    __slots__ = ("conversions", "refunds", "touches")
+
+    def __init__(
+        self,
+        touches: Sequence[Touch] = (),
+        conversions: Sequence[Conversion] = (),
+        refunds: Sequence[Refund] = (),
+    ) -> None:
+        self.touches = touches
+        self.conversions = conversions
+        self.refunds = refunds
+
+    def __iter__(self) -> Iterator[Event]:
+        yield from self.touches
+        yield from self.conversions
+        yield from self.refunds
+
+    def __len__(self) -> int:
+        return len(self.touches) + len(self.conversions) + len(self.refunds)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Event, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        row = range(len(self))[index]
+        for part in (self.touches, self.conversions, self.refunds):
+            if row < len(part):
+                return part[row]
+            row -= len(part)
+        raise IndexError(index)  # pragma: no cover - range() has refused it already
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EventParts | tuple):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return (
+            f"EventParts({len(self.touches)} touches, {len(self.conversions)} conversions, "
+            f"{len(self.refunds)} refunds)"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class EventBatch:
     """A checked batch of events: what attribution and the commission engine consume.
@@ -118,7 +185,8 @@ class EventBatch:
     order the events arrived in.
 
     Attributes:
-        touches: Valid touches, sorted by (instant, id).
+        touches: Valid touches, sorted by (instant, id). Checked from touches kept in
+            columns, they stay a :class:`~hybridroi.events.columns.TouchColumns`.
         conversions: Valid conversions, sorted by (instant, id).
         refunds: Valid refunds, sorted by (instant, id); each belongs to a
             conversion of the batch and they never exceed its revenue.
@@ -130,7 +198,7 @@ class EventBatch:
             :func:`check_events` would refuse.
     """
 
-    touches: tuple[Touch, ...] = attrs.field(default=(), converter=_sorted_touches)
+    touches: Sequence[Touch] = attrs.field(default=(), converter=_sorted_touches)
     conversions: tuple[Conversion, ...] = attrs.field(default=(), converter=_sorted_conversions)
     refunds: tuple[Refund, ...] = attrs.field(default=(), converter=_sorted_refunds)
     problems: tuple[Problem, ...] = attrs.field(default=(), converter=_sorted_problems)
@@ -173,7 +241,7 @@ class EventBatch:
     @classmethod
     def _trusted(
         cls,
-        touches: tuple[Touch, ...],
+        touches: Sequence[Touch],
         conversions: tuple[Conversion, ...],
         refunds: tuple[Refund, ...],
         problems: tuple[Problem, ...],
@@ -512,6 +580,52 @@ def _by_type(
     return _in_utc(touches), _in_utc(conversions), _in_utc(refunds)
 
 
+def _parts(
+    parts: EventParts, problems: list[Problem]
+) -> tuple[list[Touch], list[Conversion], list[Refund]]:
+    """The touches, conversions and refunds of ``parts``, each checked to be of its type.
+
+    Touches kept in columns are left out (an empty list): the columns are checked apart.
+    """
+    touches: list[Touch] = [] if isinstance(parts.touches, TouchColumns) else list(parts.touches)
+    return _by_type((*touches, *parts.conversions, *parts.refunds), problems)
+
+
+def _checked_columns(campaign: Campaign, touches: TouchColumns) -> TouchColumns | None:
+    """Touches kept in columns, checked and sorted by (instant, id); None to check them one by one.
+
+    The columns hold what the record constructors accept; what is left to check needs
+    the campaign (partners and contents) or the whole batch (repeated ids). When a check
+    fails, the touches are checked as records instead, so that each problem is the one
+    the records give.
+    """
+    if len(set(touches.ids)) != len(touches):
+        return None
+    partners = {partner.id for partner in campaign.partners}
+    owners = {content.id: content.partner_id for content in campaign.contents}
+    for partner, content in set(zip(touches.partners, touches.contents, strict=True)):
+        if partner is not None and partner not in partners:
+            return None
+        if content is not None and (
+            content not in owners or partner not in (None, owners[content])
+        ):
+            return None
+    instants = touches.instants
+    order = np.argsort(instants, kind="stable")
+    ordered = instants[order]
+    # Touches of one instant follow their ids: sort each run of equal instants by id.
+    ties = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if len(ties):
+        ids = touches.ids
+        starts = ties[np.r_[True, np.diff(ties) > 1]]
+        ends = ties[np.r_[np.diff(ties) > 1, True]] + 2
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            run = order[start:end].tolist()
+            run.sort(key=ids.__getitem__)
+            order[start:end] = run
+    return touches.take(order)
+
+
 def _in_utc(events: list[E]) -> list[E]:
     """The events with their instants in UTC: the same instants, measured alike.
 
@@ -576,13 +690,26 @@ def check_events(
         (0, ["unknown_partner touch:T-1 [partner_id]: partner 'ghost' is not a partner of campaign 'spring'"])
     """  # noqa: E501
     problems: list[Problem] = []
-    touches, conversions, refunds = _by_type(events, problems)
-    # Touches are put in id order first: it shows repeated ids and is the first
-    # pass of the chronological sort; filtering keeps that order.
-    touches = sorted(touches, key=_BY_ID)
-    if _repeats_an_id(touches):
-        touches, _ = _unique(touches, problems)
-    touches = _check_touches(campaign, touches, problems)
+    columns: TouchColumns | None = None
+    if isinstance(events, EventParts):
+        touches, conversions, refunds = _parts(events, problems)
+        if isinstance(events.touches, TouchColumns):
+            columns = _checked_columns(campaign, events.touches)
+            if columns is None:
+                # Records in UTC already: the columns hold UTC microseconds.
+                touches = list(events.touches)
+    else:
+        touches, conversions, refunds = _by_type(events, problems)
+    checked: Sequence[Touch]
+    if columns is not None:
+        checked = columns
+    else:
+        # Touches are put in id order first: it shows repeated ids and is the first
+        # pass of the chronological sort; filtering keeps that order.
+        touches = sorted(touches, key=_BY_ID)
+        if _repeats_an_id(touches):
+            touches, _ = _unique(touches, problems)
+        checked = _by_instant(_check_touches(campaign, touches, problems))
     # The id index doubles as the uniqueness check of conversions.
     index = dict(zip(map(_BY_ID, conversions), conversions, strict=True))
     rejected: set[str] = set()
@@ -599,7 +726,7 @@ def check_events(
         refunds, _ = _unique(refunds, problems)
         refunds = _check_refunds(refunds, index, rejected, problems)
     return EventBatch._trusted(
-        _by_instant(touches),
+        checked,
         _chronological(valid_conversions),
         _chronological(refunds),
         # What locate returns comes from the caller: checked like a batch built directly.

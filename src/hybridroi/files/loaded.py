@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 import attrs
 
 from hybridroi.core.problems import Problem
-from hybridroi.events.records import Conversion, Event, Refund, Touch
+from hybridroi.events.columns import TouchColumns
+from hybridroi.events.intake import EventParts
+from hybridroi.events.records import Conversion, Refund, Touch
 from hybridroi.events.stats import ContentStats
 
 __all__ = ["RECORD_NOUNS", "LoadedEvents", "Origins", "Places"]
@@ -40,6 +43,14 @@ class Origins:
     places: dict[str, Places] = attrs.field(factory=dict)
 
 
+def _ids(noun: str, records: Sequence[Any]) -> Iterable[str]:
+    """The ids of records read here, by which problems name them, in record order."""
+    if isinstance(records, TouchColumns):
+        return records.ids
+    key = "content_id" if noun == "stats" else "id"
+    return map(attrgetter(key), records)
+
+
 def _joined(places: list[str]) -> str:
     distinct = list(dict.fromkeys(places))
     shown = ", ".join(distinct[:_SHOWN_SOURCES])
@@ -52,7 +63,9 @@ class LoadedEvents:
     """What was read from event files.
 
     Attributes:
-        touches: Touches, in file order.
+        touches: Touches, in file order. Read from one table whose every row was clean,
+            they are a :class:`~hybridroi.events.columns.TouchColumns`: the touches in
+            columns, each record built when it is read.
         conversions: Sales and leads with their line items, in file order.
         refunds: Refunds, in file order.
         stats: Content statistics, in file order.
@@ -60,7 +73,7 @@ class LoadedEvents:
         rows: Number of records read (good and bad).
     """
 
-    touches: tuple[Touch, ...] = ()
+    touches: Sequence[Touch] = ()
     conversions: tuple[Conversion, ...] = ()
     refunds: tuple[Refund, ...] = ()
     stats: tuple[ContentStats, ...] = ()
@@ -69,9 +82,14 @@ class LoadedEvents:
     _origins: Origins = attrs.field(factory=Origins, repr=False, eq=False)
 
     @property
-    def events(self) -> tuple[Event, ...]:
-        """Touches, conversions and refunds together, as the engine takes them."""
-        return (*self.touches, *self.conversions, *self.refunds)
+    def events(self) -> EventParts:
+        """Touches, conversions and refunds together, as the engine takes them.
+
+        A sequence of the events (touches, then conversions, then refunds) that keeps
+        them by type, so that checking them needs no pass to sort them out and touches
+        kept in columns stay in columns; it equals the tuple of the same events.
+        """
+        return EventParts(self.touches, self.conversions, self.refunds)
 
     def locate(self, problems: Iterable[Problem]) -> tuple[Problem, ...]:
         """Give each problem about a record read here the file and line it came from.
@@ -100,7 +118,7 @@ class LoadedEvents:
             return problems
         found: dict[str, list[str]] = {}
         files = self._origins.files
-        records: dict[str, tuple[Any, ...]] = {
+        records: dict[str, Sequence[Any]] = {
             "touch": self.touches,
             "conversion": self.conversions,
             "refund": self.refunds,
@@ -110,9 +128,7 @@ class LoadedEvents:
             places = self._origins.places[noun]
             if len(places.lines) != len(records[noun]):
                 continue  # records changed after reading: their places are unknown
-            key = "content_id" if noun == "stats" else "id"
-            for index, record in enumerate(records[noun]):
-                ident = getattr(record, key)
+            for index, ident in enumerate(_ids(noun, records[noun])):
                 if ident in ids:
                     where = f"{files[places.files[index]]}:{places.lines[index]}"
                     found.setdefault(f"{noun}:{ident}", []).append(where)

@@ -44,7 +44,7 @@ import os
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import compress
@@ -62,6 +62,7 @@ from hybridroi.core.money import Money, is_currency, minor_unit, scaled
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import EARLIEST, LATEST, UTC
 from hybridroi.domain.policy import TouchKind
+from hybridroi.events.columns import TouchColumns
 from hybridroi.events.records import (
     Conversion,
     ConversionKind,
@@ -566,7 +567,7 @@ def _cell(value: object) -> object:
     return str(value)
 
 
-Build = Callable[[Mask], list[Any]]
+Build = Callable[[Mask], Sequence[Any]]
 """Builds the records of the rows a mask keeps, in row order."""
 
 
@@ -589,42 +590,26 @@ def _touches(columns: _Columns) -> Build:
     contents = columns.text("content_id", required=False)
     links = columns.text("link_id", required=False)
     columns.clean &= columns.given("partner_id") != columns.given("channel")
-    new, put = object.__new__, object.__setattr__
 
-    def make(  # noqa: PLR0917 - one argument per field, mapped over the columns
-        ident: str,
-        kind: TouchKind,
-        instant: datetime,
-        key: str,
-        partner: str | None,
-        channel: str | None,
-        content: str | None,
-        link: str | None,
-    ) -> Touch:
-        touch: Touch = new(Touch)
-        put(touch, "id", ident)
-        put(touch, "kind", kind)
-        put(touch, "instant", instant)
-        put(touch, "customer_key", key)
-        put(touch, "partner_id", partner)
-        put(touch, "channel", channel)
-        put(touch, "content_id", content)
-        put(touch, "link_id", link)
-        return touch
-
-    def build(clean: Mask) -> list[Any]:
+    def build(clean: Mask) -> TouchColumns:
+        # The touches stay in columns: attribution reads them so, and a record is built
+        # only for a reader that asks for one.
         keep = clean.tolist()
-        fields = (
-            compress(ids, keep),
-            compress(kinds, keep),
-            _instants(micros[clean]),
-            compress(keys, keep),
-            compress(partners, keep),
-            compress(channels, keep),
-            compress(contents, keep),
-            compress(links, keep),
+        whole = bool(clean.all())
+
+        def kept(values: list[Any]) -> list[Any]:
+            return values if whole else list(compress(values, keep))
+
+        return TouchColumns(
+            ids=kept(ids),
+            kinds=kept(kinds),
+            instants=micros if whole else micros[clean],
+            keys=kept(keys),
+            partners=kept(partners),
+            channels=kept(channels),
+            contents=kept(contents),
+            links=kept(links),
         )
-        return list(map(make, *fields))
 
     return build
 
@@ -867,7 +852,8 @@ def _read_tables(
     refunds: TableSource | None,
 ) -> LoadedEvents:
     reader = _TableReader()
-    fast: dict[str, list[Any]] = {noun: [] for noun in _PLACES.values()}
+    # The records of each table read in columns, table by table (touches stay in columns).
+    fast: dict[str, list[Sequence[Any]]] = {noun: [] for noun in _PLACES.values()}
     fast_places = {noun: Places() for noun in _PLACES.values()}
     header_problems: list[Problem] = []
     sources = (
@@ -895,7 +881,7 @@ def _read_tables(
             ) from None
         clean = np.flatnonzero(columns.clean)
         noun = _PLACES[kind]
-        fast[noun].extend(build(columns.clean))
+        fast[noun].append(build(columns.clean))
         places = fast_places[noun]
         places.files.extend(array("I", [reader.file]) * len(clean))
         places.lines.frombytes((clean + 1).astype(np.uint32).tobytes())
@@ -903,20 +889,29 @@ def _read_tables(
             reader.record(columns.raw_row(row), f"{name}:{row + 1}", row + 1)
     slow = reader.result()
     slow_places = slow._origins.places
-    read = {"touch": slow.touches, "conversion": slow.conversions, "refund": slow.refunds}
-    records: dict[str, tuple[Any, ...]] = {}
+    read: dict[str, tuple[Any, ...]] = {
+        "touch": tuple(slow.touches),
+        "conversion": slow.conversions,
+        "refund": slow.refunds,
+    }
+    records: dict[str, Sequence[Any]] = {}
     merged: dict[str, Places] = {"stats": slow_places["stats"]}
-    for noun, built in fast.items():
+    for noun, chunks in fast.items():
+        if len(chunks) == 1 and isinstance(chunks[0], TouchColumns) and not read[noun]:
+            # One table of touches, every row clean: its columns are the touches.
+            records[noun], merged[noun] = chunks[0], fast_places[noun]
+            continue
+        built = [record for chunk in chunks for record in chunk]
         records[noun], merged[noun] = _in_row_order(
             built, fast_places[noun], read[noun], slow_places[noun]
         )
     return LoadedEvents(
         touches=records["touch"],
-        conversions=records["conversion"],
-        refunds=records["refund"],
+        conversions=tuple(records["conversion"]),
+        refunds=tuple(records["refund"]),
         stats=slow.stats,
         problems=(*header_problems, *slow.problems),
-        rows=slow.rows + sum(len(built) for built in fast.values()),
+        rows=slow.rows + sum(len(chunk) for chunks in fast.values() for chunk in chunks),
         origins=Origins(files=slow._origins.files, places=merged),
     )
 
