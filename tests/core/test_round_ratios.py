@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.rounding import Rounding, round_ratio, round_ratios
 
 BOUND = 2**62
@@ -13,7 +15,7 @@ BOUND = 2**62
 
 @given(
     st.lists(st.integers(min_value=-BOUND, max_value=BOUND), min_size=1, max_size=40),
-    st.integers(min_value=1, max_value=10**12),
+    st.integers(min_value=1, max_value=2**62 - 1),
     st.sampled_from(Rounding),
 )
 def test_round_ratios_is_round_ratio_on_each_element(
@@ -40,3 +42,10 @@ def test_the_modes_by_hand() -> None:
     assert round_ratios(values, 2, Rounding.DOWN).tolist() == [2, -2, 3, -3, 2]
     assert round_ratios(values, 2, Rounding.CEILING).tolist() == [3, -2, 4, -3, 2]
     assert round_ratios(values, 2, Rounding.FLOOR).tolist() == [2, -3, 3, -4, 2]
+
+
+def test_a_denominator_beyond_the_bound_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="denominator"):
+        round_ratios(np.array([1], dtype=np.int64), 2**62, Rounding.HALF_UP)
+    with pytest.raises(InvalidValueError, match="denominator"):
+        round_ratios(np.array([1], dtype=np.int64), 0, Rounding.HALF_UP)

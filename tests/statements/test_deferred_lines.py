@@ -9,9 +9,12 @@ same lines, keys and explanations.
 from __future__ import annotations
 
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.statements.strategies import START, campaign, credit, run, sale, sales_batches
@@ -21,7 +24,14 @@ from hybridroi.core.money import Money
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.rules import Cap, CapScope, PercentRate, Precedence, TieredRate
 from hybridroi.domain.tiers import Band
-from hybridroi.statements.lines import LineKind, Statement, StatementRun
+from hybridroi.statements.lines import (
+    _PENDING_SLOT,
+    LineKind,
+    Statement,
+    StatementLine,
+    StatementRun,
+    _pending_of,
+)
 
 NEVER_BINDS = Cap(id="never", scope=CapScope.LIFETIME, amount=Money("1000000000", "EUR"))
 
@@ -41,7 +51,7 @@ def _priced(
 
 
 def _is_deferred(statement: Statement) -> bool:
-    return statement._pending is not None
+    return _pending_of(statement) is not None
 
 
 @given(
@@ -119,3 +129,70 @@ def test_percent_amounts_beyond_the_64_bit_bound_are_priced_exactly() -> None:
     (statement,) = found.statements
     # Half up, to the cent: the floor of the exact amount plus one half.
     assert statement.commissions.minor_units == int(cents * Fraction("0.12345") + Fraction(1, 2))
+
+
+@pytest.mark.parametrize("rate", ["1E-19", "3E-19", "0.1234567890123456789"])
+def test_rates_with_a_denominator_beyond_64_bits_are_priced_exactly(rate: str) -> None:
+    sales = [sale("S1", START, "84.00"), sale("S2", START, "1000000.00")]
+    for rule in (
+        PercentRate(id="P", rate=rate),
+        TieredRate(id="P", bands=(Band(start=0, rate=rate),)),
+    ):
+        deal = AffiliateDeal(id="D", partner_id="A", rules=[rule])
+        (statement,) = run(campaign(deal), sales).statements
+        expected = sum(
+            int(Fraction(cents) * Fraction(rate) + Fraction(1, 2)) for cents in (8400, 10**8)
+        )
+        assert statement.commissions.minor_units == expected
+
+
+def _one_deferred_statement() -> Statement:
+    rule = TieredRate(id="T", bands=(Band(start=0, rate="0.10"),))
+    deal = AffiliateDeal(id="D", partner_id="A", rules=[rule])
+    (statement,) = run(campaign(deal), [sale("S1", START, "84.00")]).statements
+    assert _is_deferred(statement)
+    return statement
+
+
+def test_a_deferred_statement_is_the_record_it_stands_for() -> None:
+    statement = _one_deferred_statement()
+    # Fields and their copies are the record's: no hidden field among them.
+    assert [field.name for field in attrs.fields(Statement)] == [
+        "partner_id",
+        "period",
+        "currency",
+        "lines",
+    ]
+    unpickled = pickle.loads(pickle.dumps(_one_deferred_statement()))
+    assert unpickled == statement
+    assert not _is_deferred(unpickled)
+    assert Statement(**attrs.asdict(_one_deferred_statement(), recurse=False)) == statement
+    assert attrs.evolve(_one_deferred_statement(), currency="EUR") == statement
+
+
+def _lines_of(statement: Statement) -> tuple[StatementLine, ...]:
+    return statement.lines
+
+
+def test_threads_reading_the_lines_at_once_get_the_same_lines() -> None:
+    for _ in range(20):
+        statements = [_one_deferred_statement()] * 8
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            found = list(pool.map(_lines_of, statements))
+        assert all(lines is found[0] for lines in found)
+
+
+def test_a_failure_while_building_lines_is_not_a_missing_attribute() -> None:
+    statement = _one_deferred_statement()
+    pending = _pending_of(statement)
+    assert pending is not None
+
+    class Broken:
+        units = 0
+
+        def lines(self) -> list[StatementLine]:
+            raise AttributeError("a column is missing")
+
+    _PENDING_SLOT.__set__(statement, (pending[0], (Broken(),)))
+    with pytest.raises(RuntimeError, match="a column is missing"):
+        _ = statement.lines

@@ -28,7 +28,6 @@ from typing import Any
 
 import attrs
 import numpy as np
-import pyarrow as pa
 from numpy.typing import NDArray
 
 from hybridroi.domain.policy import TouchKind
@@ -102,13 +101,17 @@ def _instants(events: Sequence[Touch] | Sequence[Conversion]) -> Ints:
     )
 
 
-def _encoded(values: list[str | None]) -> tuple[Ints, tuple[str, ...]]:
-    """Dictionary codes of ``values`` (-1 for None) and the dictionary, in first-seen order."""
-    if not values:
-        return np.empty(0, dtype=np.int64), ()
-    encoded = pa.array(values, pa.string()).dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
-    return codes, tuple(encoded.dictionary.to_pylist())
+def _encoded(values: Sequence[str | None]) -> tuple[Ints, tuple[str, ...]]:
+    """Dictionary codes of ``values`` (-1 for None) and the dictionary, in first-seen order.
+
+    A dict gives each distinct value its code: the codes serve equality only, and a
+    dict of interned keys is faster than an Arrow array built from Python strings.
+    """
+    index: dict[str | None, int] = {None: -1}
+    code = index.setdefault
+    codes = np.array([code(value, len(index) - 1) for value in values], dtype=np.int64)
+    del index[None]
+    return codes, tuple(index)  # type: ignore[arg-type]  # None was the one non-str key
 
 
 @attrs.frozen(kw_only=True, eq=False)

@@ -16,7 +16,12 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
+from hybridroi.core.errors import InvalidValueError
+
 __all__ = ["Rounding", "round_minor", "round_ratio", "round_ratios"]
+
+_BOUND = 1 << 62
+"""The bound of the columnar rule's denominator: twice a remainder stays in 64 bits."""
 
 
 class Rounding(enum.Enum):
@@ -110,9 +115,14 @@ def round_ratios(
     Returns:
         The whole numbers, as 64-bit integers.
 
+    Raises:
+        InvalidValueError: If the denominator is not in ``[1, 2**62)``.
+
     >>> round_ratios(np.array([5, -5, 3, 7]), 2, Rounding.HALF_EVEN).tolist()
     [2, -2, 2, 4]
     """
+    if not 0 < denominator < _BOUND:
+        raise InvalidValueError("denominator", denominator, "an integer in [1, 2**62)")
     floor: npt.NDArray[np.int64]
     remainder: npt.NDArray[np.int64]
     floor, remainder = np.divmod(numerators, np.int64(denominator))

@@ -13,36 +13,40 @@ line.
 
 from __future__ import annotations
 
+import abc
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hybridroi.core.money import Money, scaled
 from hybridroi.core.periods import Period
 from hybridroi.statements.compiled import _Compiled
-from hybridroi.statements.drafts import _COMMISSION, _MEMO_LIMIT, _exact_text, _Sale
+from hybridroi.statements.drafts import _COMMISSION, _exact_text, _Sale
 from hybridroi.statements.lines import StatementLine
 from hybridroi.statements.tiers import band_index
+from hybridroi.statements.wording import _Wording
 
 if TYPE_CHECKING:
     from hybridroi.statements.deal import _DealPricer
 
 
-class _Block:
+class _Block(abc.ABC):
     """The commission lines of one rate rule, in columns: the sales and their amounts.
 
     The sales are in time order. What each line's explanation says is the
     subclass's: :meth:`bodies`.
     """
 
-    __slots__ = ("compiled", "pricer", "sales", "share_inside", "units")
+    __slots__ = ("compiled", "sales", "share_inside", "units", "wording")
 
     def __init__(
         self, pricer: _DealPricer, compiled: _Compiled, sales: list[_Sale], units: list[int]
     ) -> None:
-        self.pricer = pricer
+        # The words only, not the pricer: a statement read late keeps no deal state alive.
+        self.wording: _Wording = pricer.wording
         self.compiled = compiled
         self.sales = sales
+        for sale in sales:
+            sale.context = None  # what conditions read, once: no line's words need it
         self.units = units
         # A revenue tier prices the partner's share of the sale band by band.
         self.share_inside = compiled.revenue_basis
@@ -62,36 +66,28 @@ class _Block:
             low = high
         return found
 
+    @abc.abstractmethod
     def bodies(self, low: int, high: int) -> list[str]:
         """The body of each explanation of sales ``[low, high)``, before its amount."""
-        raise NotImplementedError
 
     def lines(self, low: int, high: int) -> list[StatementLine]:
         """The statement lines of sales ``[low, high)``."""
-        pricer = self.pricer
+        wording = self.wording
         compiled = self.compiled
         rule_id = compiled.rule_id
-        describe = pricer.describe
+        describe = wording.describe
+        money = wording.money
         share_inside = self.share_inside
-        currency = pricer.currency
-        places = pricer.places
-        amounts = pricer.amounts
-        money = Money._trusted
         line = StatementLine._trusted
         built: list[StatementLine] = []
         for sale, units, body in zip(
             self.sales[low:high], self.units[low:high], self.bodies(low, high), strict=True
         ):
-            amount = amounts.get(units)
-            if amount is None:
-                amount = money(scaled(units, -places), currency)
-                if len(amounts) < _MEMO_LIMIT:
-                    amounts[units] = amount
             built.append(
                 line(
                     f"commission:{sale.id}:{rule_id}",
                     _COMMISSION,
-                    amount,
+                    money(units),
                     rule_id,
                     describe(sale, compiled, body, units, share_inside=share_inside),
                     sale.instant,
@@ -111,7 +107,7 @@ class _PercentBlock(_Block):
     def bodies(self, low: int, high: int) -> list[str]:
         """``<rate> of <base>`` for each sale of ``[low, high)``."""
         prefix = f"{self.compiled.price_text} of "
-        base_text = self.pricer.base_text
+        base_text = self.wording.base_text
         return [prefix + base_text(sale) for sale in self.sales[low:high]]
 
 
@@ -153,10 +149,10 @@ class _TierBlock(_Block):
         else:
             bands = [band_index(starts, value) for value in carried]
             columns = [list(column[low:high]) for column in self.parts]
-        base_text = self.pricer.base_text
+        base_text = self.wording.base_text
         prefix = compiled.band_prefix
         revenue_basis = compiled.revenue_basis
-        currency = self.pricer.currency
+        currency = self.wording.currency
         texts: list[str] = []
         for i, sale in enumerate(self.sales[low:high]):
             split = [(band, column[i]) for band, column in enumerate(columns) if column[i] > 0]
@@ -182,13 +178,14 @@ class _TierBlock(_Block):
 class _BlockSlice:
     """The lines of a block that fall in one statement period: what a statement holds."""
 
-    __slots__ = ("block", "high", "low", "units")
+    __slots__ = ("_built", "block", "high", "low", "units")
 
     def __init__(self, block: _Block, low: int, high: int, units: int) -> None:
         self.block = block
         self.low = low
         self.high = high
         self.units = units
+        self._built: list[StatementLine] | None = None
 
     @property
     def count(self) -> int:
@@ -196,5 +193,8 @@ class _BlockSlice:
         return self.high - self.low
 
     def lines(self) -> list[StatementLine]:
-        """The slice's statement lines, built now."""
-        return self.block.lines(self.low, self.high)
+        """The slice's statement lines, built on the first call and kept."""
+        built = self._built
+        if built is None:
+            built = self._built = self.block.lines(self.low, self.high)
+        return built

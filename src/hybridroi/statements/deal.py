@@ -31,18 +31,16 @@ from hybridroi.statements.compiled import _Compiled, _is_rate_rule
 from hybridroi.statements.context import CustomRule, SaleContext
 from hybridroi.statements.drafts import (
     _COMMISSION,
-    _MEMO_LIMIT,
     Exact,
     _as_decimal,
     _Draft,
-    _exact_text,
     _Memo,
     _Periods,
     _Sale,
     _to_exact,
 )
-from hybridroi.statements.explain import format_minor
 from hybridroi.statements.tiered import _TierPricer
+from hybridroi.statements.wording import _Wording
 
 _SALE_SLOTS = _Sale.__slots__
 _BOUND = 1 << 62
@@ -82,6 +80,7 @@ class _DealPricer:
         self.drafts: list[_Draft] = []
         self.texts = memo.texts(self.currency)
         self.amounts = memo.money(self.currency)
+        self.wording = _Wording(self.currency, self.places, self.texts, self.amounts)
         self.units = memo.units(self.currency)
         self.partner_rules = [
             _Compiled(rule, False, self.currency, self.places, deal.statement_period)
@@ -396,23 +395,12 @@ class _DealPricer:
         return _to_exact(Fraction(numerator)), 1, text
 
     def amount_text(self, units: int) -> str:
-        texts = self.texts
-        text = texts.get(units)
-        if text is None:
-            text = format_minor(units, self.currency, self.places)
-            if len(texts) < _MEMO_LIMIT:
-                texts[units] = text
-        return text
+        """An amount in minor units, written as lines write it (remembered per run)."""
+        return self.wording.amount_text(units)
 
     def base_text(self, sale: _Sale) -> str:
-        base = sale.base
-        text = self.amount_text(base) if isinstance(base, int) else _exact_text(base, self.currency)
-        if sale.scope is not None:
-            text += f", {sale.scope}"
-        if sale.refunded:
-            refunded = format_minor(sale.refunded, sale.conversion.currency)
-            text += f" (after {refunded} refunded of {sale.conversion.revenue})"
-        return text
+        """A sale's commissionable base in words, with its scope and refunds."""
+        return self.wording.base_text(sale)
 
     def describe(
         self,
@@ -423,21 +411,8 @@ class _DealPricer:
         *,
         share_inside: bool = False,
     ) -> str:
-        share = sale.share
-        if share != 1:
-            # A revenue tier prices the partner's share of the sale band by band.
-            body = (
-                f"{share} share of the sale: {body}" if share_inside else f"{share} share x {body}"
-            )
-        text = f"{body} = {self.amount_text(units)}"
-        if sale.fully_refunded:
-            text = f"fully refunded: {text}"
-        notes = compiled.notes
-        fx = sale.fx
-        if fx is not None:
-            converted = f"converted from {fx.original} at {fx.rate} ({fx.rate_date.isoformat()})"
-            notes = f"{notes}; {converted}" if notes else converted
-        return f"{text} [{notes}]" if notes else text
+        """A sale line's explanation: its body, share, amount, refunds and notes."""
+        return self.wording.describe(sale, compiled, body, units, share_inside=share_inside)
 
     def sale_draft(
         self,
@@ -483,7 +458,11 @@ class _DealPricer:
             numerator, denominator = compiled.rate
             bases = [sale.base for sale in sales if type(sale.base) is int and sale.share == 1]
             largest = max((abs(base) for base in bases), default=0)
-            if len(bases) == len(sales) and (largest + 1) * (abs(numerator) + 1) < _BOUND:
+            if (
+                len(bases) == len(sales)
+                and denominator < _BOUND
+                and (largest + 1) * (abs(numerator) + 1) < _BOUND
+            ):
                 products = np.array(bases, dtype=np.int64) * np.int64(numerator)
                 units: list[int] = round_ratios(products, denominator, self.rounding).tolist()
             else:

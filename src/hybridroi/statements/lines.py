@@ -12,6 +12,7 @@ key by line key.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -137,8 +138,18 @@ class _Deferred(Protocol):
         """The lines, built now."""
 
 
+class _Pending:
+    """The slot where a statement keeps its lines still in columns (unset otherwise).
+
+    Outside attrs' fields, so that fields, ``attrs.asdict``, equality and pickles stay
+    those of the record: an unset slot is a statement whose lines are all built.
+    """
+
+    __slots__ = ("_pending",)
+
+
 @attrs.frozen(kw_only=True)
-class Statement:
+class Statement(_Pending):
     """What one partner is owed for one period, in one currency.
 
     The commission engine may hand over a statement whose commission lines are still
@@ -157,10 +168,6 @@ class Statement:
     period: Period
     currency: str
     lines: tuple[StatementLine, ...]
-    # The lines built so far and the column slices not yet built (None once built).
-    _pending: tuple[tuple[StatementLine, ...], tuple[_Deferred, ...]] | None = attrs.field(
-        init=False, default=None, eq=False, repr=False, hash=False
-    )
 
     @classmethod
     def _deferred(
@@ -177,34 +184,25 @@ class Statement:
         this statement, with distinct keys.
         """
         statement = _new(cls)
-        set_partner, set_period, set_currency, _, set_pending = _STATEMENT_SLOTS
+        set_partner, set_period, set_currency, _ = _STATEMENT_SLOTS
         set_partner(statement, partner_id)
         set_period(statement, period)
         set_currency(statement, currency)
-        set_pending(statement, (tuple(lines), tuple(deferred)))
+        _PENDING_SLOT.__set__(statement, (tuple(lines), tuple(deferred)))
         return statement
 
     if not TYPE_CHECKING:
+        # Hidden from the type checker, so that a misspelt attribute stays an error.
 
         def __getattr__(self, name: str) -> Any:
             # Only an unset slot reaches here: the lines of a statement built in columns.
             if name != "lines":
                 raise AttributeError(name)
-            pending = _PENDING_SLOT.__get__(self)
-            if pending is None:
-                raise AttributeError(name)
-            built = list(pending[0])
-            for deferred in pending[1]:
-                built.extend(deferred.lines())
-            built.sort(key=_line_key)
-            lines = tuple(built)
-            _LINES_SLOT.__set__(self, lines)
-            _PENDING_SLOT.__set__(self, None)
-            return lines
+            return _materialized(self)
 
     def total_of(self, *kinds: LineKind) -> Money:
         """Sum of the lines of the given kinds (all lines when none are given)."""
-        pending = self._pending
+        pending = _pending_of(self)
         if pending is None:
             return Money.sum(
                 (line.amount for line in self.lines if not kinds or line.kind in kinds),
@@ -271,7 +269,46 @@ def _line_key(line: StatementLine) -> str:
 
 _STATEMENT_SLOTS = tuple(vars(Statement)[field.name].__set__ for field in attrs.fields(Statement))
 _LINES_SLOT = vars(Statement)["lines"]
-_PENDING_SLOT = vars(Statement)["_pending"]
+_PENDING_SLOT = vars(_Pending)["_pending"]
+# One statement's lines are built once, even when two threads read them at once.
+_BUILDING = threading.Lock()
+
+_Parts = tuple[tuple[StatementLine, ...], tuple[_Deferred, ...]]
+
+
+def _pending_of(statement: Statement) -> _Parts | None:
+    """The lines of ``statement`` built so far and its slices not yet built, or None."""
+    try:
+        pending: _Parts | None = _PENDING_SLOT.__get__(statement)
+    except AttributeError:
+        return None
+    return pending
+
+
+def _materialized(statement: Statement) -> tuple[StatementLine, ...]:
+    """The lines of a statement that keeps some in columns: built now, once, and kept."""
+    with _BUILDING:
+        try:
+            built: tuple[StatementLine, ...] = _LINES_SLOT.__get__(statement)
+        except AttributeError:
+            pass
+        else:
+            return built  # another thread built them while this one waited
+        pending = _pending_of(statement)
+        if pending is None:
+            raise AttributeError("lines")
+        lines = list(pending[0])
+        try:
+            for deferred in pending[1]:
+                lines.extend(deferred.lines())
+        except AttributeError as error:
+            # Not "no attribute lines": building them failed, and says why.
+            raise RuntimeError(f"building the lines of a statement failed: {error}") from error
+        lines.sort(key=_line_key)
+        built = tuple(lines)
+        _LINES_SLOT.__set__(statement, built)
+        _PENDING_SLOT.__set__(statement, None)
+        return built
 
 
 @attrs.frozen(kw_only=True)

@@ -421,6 +421,8 @@ def _columns_fit(compiled: _Compiled, volumes: list[Exact], bases: list[Exact] |
     product the pricing forms (the rule's whole volume times the largest rate
     numerator, times the largest base for a count of sales) must stay below 2**62.
     """
+    if compiled.common >= _BOUND:
+        return False
     whole = [value for value in volumes if type(value) is int]
     if len(whole) != len(volumes):
         return False
