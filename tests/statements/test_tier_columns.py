@@ -27,6 +27,7 @@ from tests.statements.strategies import (
     sale,
     sales_batches,
 )
+from tests.statements.test_properties import graduated_oracle, half_up_cents
 
 from hybridroi.core.money import Money
 from hybridroi.core.periods import PeriodKind
@@ -154,3 +155,42 @@ def test_the_columns_carry_volume_across_a_rule_s_sales_by_hand() -> None:
         "10% of EUR 40.00 (tier 1, EUR 0 to 100 month to date) + "
         "20% of EUR 20.00 (tier 2, EUR 100 and more month to date) = EUR 8.00"
     )
+
+
+@given(
+    sales_batches(max_size=10),
+    band_schedules(),
+    st.lists(st.fractions(min_value=Fraction(1, 9), max_value=1), min_size=1, max_size=3),
+    st.sampled_from([TierBasis.REVENUE, TierBasis.COUNT]),
+)
+@settings(max_examples=60, deadline=None)
+def test_graduated_lines_with_shares_agree_with_a_sale_by_sale_oracle(
+    batch: Batch, bands: tuple[Band, ...], shares: list[Fraction], basis: TierBasis
+) -> None:
+    if basis is TierBasis.COUNT:
+        bands = tuple(Band(start=i, rate=band.rate) for i, band in enumerate(bands))
+    conversions = [conversion for conversion, _ in batch]
+    refunds = [refund for _, refund in batch if refund is not None]
+    share_of = {c.id: shares[i % len(shares)] for i, c in enumerate(conversions)}
+    deal = AffiliateDeal(
+        id="D", partner_id="A", rules=[TieredRate(id="T", bands=bands, basis=basis)]
+    )
+    credits = [credit(c, share=share_of[c.id]) for c in conversions]
+    found = lines(run(campaign(deal, timezone="UTC"), conversions, refunds, credits=credits))
+    refunded = {r.conversion_id: Fraction(r.amount.amount) for r in refunds}
+    reached: dict[tuple[int, int], Fraction] = {}
+    for conversion in sorted(conversions, key=lambda c: (c.instant, c.id)):
+        month = (conversion.instant.year, conversion.instant.month)
+        revenue = Fraction(conversion.revenue.amount)
+        net = revenue - refunded.get(conversion.id, Fraction(0))
+        share = share_of[conversion.id]
+        before = reached.get(month, Fraction(0))
+        if basis is TierBasis.REVENUE:
+            volume = net * share
+            exact = graduated_oracle(bands, before, before + volume)
+        else:
+            volume = Fraction(0) if revenue and not net else share
+            exact = graduated_oracle(bands, before, before + volume) * net
+        reached[month] = before + volume
+        expected = half_up_cents(exact)
+        assert found[f"commission:{conversion.id}:T"].amount.minor_units == expected
