@@ -623,6 +623,8 @@ def _checked_columns(campaign: Campaign, touches: TouchColumns) -> TouchColumns 
             run = order[start:end].tolist()
             run.sort(key=ids.__getitem__)
             order[start:end] = run
+    if (order == np.arange(len(order))).all():
+        return touches  # already in (instant, id) order, as tracking logs often are
     return touches.take(order)
 
 
