@@ -10,14 +10,30 @@ pays for several pieces of content is split between them with
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
+from decimal import Decimal
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq
+
+import numpy as np
+import numpy.typing as npt
 
 from hybridroi.core.allocation import allocate
-from hybridroi.core.money import Money
+from hybridroi.core.money import Money, minor_unit
 from hybridroi.ledger.entries import EntryType, LedgerEntry
+from hybridroi.report.columns import (
+    Codes,
+    flags,
+    group_of,
+    group_sums,
+    integers,
+    members,
+    micros,
+    micros_of,
+)
 from hybridroi.report.records import NO_CONTENT, Leg
 from hybridroi.report.tally import Tally, minor_units_of
-from hybridroi.statements.lines import LineKind
+from hybridroi.statements.lines import LineKind, StatementLine
 
 __all__ = ["add_costs"]
 
@@ -43,8 +59,21 @@ def add_costs(tally: Tally) -> None:
     _Costs(tally).add()
 
 
+_KIND = attrgetter("kind")
+_EARNED_AT = attrgetter("earned_at")
+_AMOUNT = attrgetter("amount")
+_SOURCES = attrgetter("source_ids")
+_CURRENCY = attrgetter("currency")
+_DECIMAL = attrgetter("amount")
+
+
 class _Costs:
-    """Books the costs of one report into its tally."""
+    """Books the costs of one report into its tally.
+
+    Every cost becomes rows of one table (partner, component, instant, leg, content,
+    minor units): one row per content it pays for. The table is then added by group,
+    into the cell of each (partner, content, period, leg), once per group.
+    """
 
     def __init__(self, tally: Tally) -> None:
         self.tally = tally
@@ -52,40 +81,190 @@ class _Costs:
         self.by_partner: dict[str, list[str]] = defaultdict(list)
         for content in tally.campaign.contents:
             self.by_partner[content.partner_id].append(content.id)
+        self.codes: dict[str, Codes] = {
+            name: Codes() for name in ("partner", "component", "leg", "target")
+        }
+        # Rows added by columns, as codes: partner, component, instant, leg, content, units.
+        self.chunks: list[tuple[npt.NDArray[np.int64], ...]] = []
+        self.partners: list[str | None] = []
+        self.components: list[str] = []
+        self.instants: list[int] = []
+        self.legs: list[Leg] = []
+        self.targets: list[str | None] = []
+        self.units: list[int] = []
 
     def add(self) -> None:
-        tally = self.tally
-        from_ledger = tally.ledger_entries is not None
-        currency, inside, bounds = tally.currency, tally.inside, tally.bounds
-        for statement in tally.run.statements:
-            last = statement.period.end - _TICK
-            partner_id = statement.partner_id
-            for line in statement.lines:
-                kind = line.kind
-                if from_ledger and kind is not LineKind.NETWORK_FEE:
-                    continue  # partner pay comes from the ledger entries
-                # Every line counts in its statement's period. The engine dates lines inside
-                # it, except a sale or content dated after a campaign-long statement's end,
-                # which the clamp brings back into that statement's period.
-                earned_at = line.earned_at
-                instant = last if last < earned_at else earned_at  # min(), ties as min()
-                if bounds is not None and not inside(instant, as_of_bound=False):
-                    continue
-                amount = line.amount
-                if amount.currency != currency:
-                    converted = tally.convert(amount, earned_at, f"line:{partner_id}:{line.key}")
-                    if converted is None:
-                        continue
-                    amount = converted
-                self.add_line_cost(partner_id, kind, amount, instant, line.source_ids)
-        if tally.ledger_entries is not None:
-            self.add_ledger_costs(tally.ledger_entries)
+        if self.tally.ledger_entries is not None:
+            self.add_line_costs(from_ledger=True)
+            self.add_ledger_costs(self.tally.ledger_entries)
+        else:
+            self.add_line_costs(from_ledger=False)
         self.add_extra_costs()
+        self.book()
+
+    def add_line_costs(self, *, from_ledger: bool) -> None:
+        """The statement lines' costs (only network fees when partner pay comes from the ledger)."""
+        tally = self.tally
+        lines: list[StatementLine] = []
+        partners: list[str] = []
+        lasts: list[int] = []
+        for statement in tally.run.statements:
+            found = statement.lines
+            if from_ledger:
+                # Partner pay comes from the ledger entries.
+                found = tuple(line for line in found if line.kind is LineKind.NETWORK_FEE)
+            lines.extend(found)
+            partners.extend(repeat(statement.partner_id, len(found)))
+            lasts.extend(repeat(micros_of(statement.period.end - _TICK), len(found)))
+        # Every line counts in its statement's period. The engine dates lines inside it,
+        # except a sale or content dated after a campaign-long statement's end, which the
+        # clamp brings back into that statement's period.
+        earned = micros(map(_EARNED_AT, lines))
+        instants = np.minimum(earned, np.array(lasts, dtype=np.int64))
+        keep = tally.inside_micros(instants, as_of_bound=False)
+        chosen = np.flatnonzero(keep).tolist()
+        picked = list(map(lines.__getitem__, chosen))
+        given: list[Money] = list(map(_AMOUNT, picked))
+        amounts: list[Money | None] = list(given)
+        foreign = ~flags(map(eq, map(_CURRENCY, given), repeat(tally.currency)), True)
+        for index in np.flatnonzero(foreign).tolist():
+            line, partner_id = picked[index], partners[chosen[index]]
+            subject = f"line:{partner_id}:{line.key}"
+            amounts[index] = tally.convert(given[index], line.earned_at, subject)
+        self.add_line_table(
+            [partners[i] for i in chosen],
+            list(map(_KIND, picked)),
+            amounts,
+            instants[chosen],
+            list(map(_SOURCES, picked)),
+        )
+
+    def add_line_table(
+        self,
+        partners: list[str],
+        kinds: list[LineKind],
+        amounts: list[Money | None],
+        instants: npt.NDArray[np.int64],
+        sources: list[tuple[str, ...]],
+    ) -> None:
+        """Add the costs of lines, given field by field (an amount of None is left out).
+
+        A line pays for the contents it names, and for the content of the partner's
+        credit on each sale it names (its last credit on the sale, if it has several;
+        :data:`NO_CONTENT` for a credit without one); a line that names none pays for
+        all the partner's contents. A line that pays for one content adds to its cell
+        by columns; one split between several is split on its own.
+        """
+        tally = self.tally
+        count = len(partners)
+        if not count:
+            return
+        codes = self.codes
+        partner_codes = codes["partner"].encode(partners)
+        components = codes["component"].encode(_COMPONENT[kind] for kind in kinds)
+        fee = flags(kinds, LineKind.FEE)
+        legs = np.where(
+            fee, codes["leg"].encode([Leg.INFLUENCE])[0], codes["leg"].encode([Leg.AFFILIATE])[0]
+        )
+        # Each source a line names, and the content it pays for (-1: none).
+        sizes = np.fromiter(map(len, sources), dtype=np.int64)
+        named: list[str] = list(chain.from_iterable(sources))
+        line_of = np.repeat(np.arange(count, dtype=np.int64), sizes)
+        targets = self._targets(named, [partners[i] for i in line_of.tolist()])
+        valid = targets >= 0
+        # A line pays for one content when all the contents its sources name are one.
+        found = np.bincount(line_of[valid], minlength=count)
+        low = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+        high = np.full(count, -1, dtype=np.int64)
+        np.minimum.at(low, line_of[valid], targets[valid])
+        np.maximum.at(high, line_of[valid], targets[valid])
+        single = (found > 0) & (low == high)
+        kept = np.fromiter((amount is not None for amount in amounts), np.bool_, count)
+        simple = np.flatnonzero(single & kept)
+        scale = 10 ** minor_unit(tally.currency)
+        units = integers(
+            [
+                numerator * (scale // denominator)
+                for numerator, denominator in map(
+                    Decimal.as_integer_ratio,
+                    map(_DECIMAL, map(amounts.__getitem__, simple.tolist())),
+                )
+            ]
+        )
+        self.chunks.append(
+            (
+                partner_codes[simple],
+                components[simple],
+                instants[simple],
+                legs[simple],
+                low[simple],
+                units,
+            )
+        )
+        # The others: lines that name no content (all the partner's contents), and those
+        # split between several.
+        target_names = codes["target"].values
+        for index in np.flatnonzero(~single).tolist():
+            amount = amounts[index]
+            if amount is None:
+                continue
+            partner_id = partners[index]
+            mine = targets[line_of == index]
+            shared = [target_names[code] for code in mine[mine >= 0].tolist()]
+            self.add_cost(
+                amount,
+                _COMPONENT[kinds[index]],
+                partner_id,
+                int(instants[index]),
+                Leg.INFLUENCE if fee[index] else Leg.AFFILIATE,
+                shared or self.by_partner.get(partner_id, []),
+            )
+
+    def _targets(self, named: list[str], partners: list[str]) -> npt.NDArray[np.int64]:
+        """The code (in the target codes) of the content each source pays for; -1 for none."""
+        tally = self.tally
+        codes = self.codes["target"]
+        result = np.full(len(named), -1, dtype=np.int64)
+        is_content = members(named, tally.contents)
+        result[is_content] = codes.encode(compress(named, is_content))
+        # A sale: the content of the partner's last credit on it.
+        credits = tally.credits
+        sale = tally.sales.lookup(named)
+        sale[is_content] = -1
+        partner = credits.partner_codes.lookup(partners)
+        wanted = (sale >= 0) & (partner >= 0)
+        if not wanted.any() or not len(credits.conversion):
+            return result
+        span = len(credits.partner_codes)
+        known = np.flatnonzero(credits.conversion >= 0)
+        keys = credits.conversion[known] * span + credits.partners[known]
+        # The last credit of each (sale, partner): after a stable sort by key, the last row
+        # of each run of one key.
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        last = np.ones(len(ordered), dtype=np.bool_)
+        last[:-1] = ordered[1:] != ordered[:-1]
+        keys_last, rows_last = ordered[last], known[order[last]]
+        looked = sale[wanted] * span + partner[wanted]
+        at = np.minimum(np.searchsorted(keys_last, looked), len(keys_last) - 1)
+        hit = keys_last[at] == looked
+        content_ids = credits.content_ids
+        contents = codes.encode(
+            content_ids[row] or NO_CONTENT for row in rows_last[at[hit]].tolist()
+        )
+        places = np.flatnonzero(wanted)[hit]
+        result[places] = contents
+        return result
 
     def add_ledger_costs(self, entries: tuple[LedgerEntry, ...]) -> None:
         """Partner pay from ledger entries: what the brand paid and did not get back."""
         tally = self.tally
         periods = {(s.partner_id, s.period.label): s.period for s in tally.run.statements}
+        partners: list[str] = []
+        kinds: list[LineKind] = []
+        amounts: list[Money | None] = []
+        instants: list[int] = []
+        sources: list[tuple[str, ...]] = []
         for entry in entries:
             # A waived clawback is money the brand does not recover: the cost stays.
             # Network fees are not posted to the ledger; they come from the statements.
@@ -101,43 +280,12 @@ class _Costs:
                 continue
             amount = tally.convert(entry.amount, entry.earned_at, f"ledger:{entry.id}")
             if amount is not None:
-                self.add_line_cost(
-                    entry.partner_id, entry.line_kind, amount, instant, entry.source_ids
-                )
-
-    def add_line_cost(
-        self,
-        partner_id: str,
-        kind: LineKind,
-        amount: Money,
-        instant: datetime,
-        source_ids: tuple[str, ...],
-    ) -> None:
-        """Add a line's cost, in the reporting currency, to the contents it pays for."""
-        contents = self.tally.contents
-        targets = [
-            target
-            for source in source_ids
-            if (target := source if source in contents else self.content_of(source, partner_id))
-            is not None
-        ] or self.by_partner.get(partner_id, [])
-        leg = Leg.INFLUENCE if kind is LineKind.FEE else Leg.AFFILIATE
-        self.add_cost(amount, _COMPONENT[kind], partner_id, instant, leg, targets)
-
-    def content_of(self, source_id: str, partner_id: str) -> str | None:
-        """The content of the partner's credit on sale ``source_id``; None if it has none.
-
-        A credit without a content gives :data:`NO_CONTENT`: the line names a sale, and
-        its cost belongs to no content.
-        """
-        credits = self.tally.credits_by_conversion.get(source_id)
-        if not credits:
-            return None
-        # The partner's last credit on the sale, if it has several.
-        for credit in reversed(credits):
-            if credit.partner_id == partner_id:
-                return credit.content_id or NO_CONTENT
-        return None
+                partners.append(entry.partner_id)
+                kinds.append(entry.line_kind)
+                amounts.append(amount)
+                instants.append(micros_of(instant))
+                sources.append(entry.source_ids)
+        self.add_line_table(partners, kinds, amounts, np.array(instants, dtype=np.int64), sources)
 
     def add_extra_costs(self) -> None:
         tally = self.tally
@@ -153,26 +301,90 @@ class _Costs:
             else:
                 leg = Leg.INFLUENCE if extra.partner_id in fee_partners else Leg.AFFILIATE
             targets = self.by_partner.get(extra.partner_id or "", [])
-            self.add_cost(amount, "extra_costs", extra.partner_id, extra.incurred_at, leg, targets)
+            self.add_cost(
+                amount,
+                "extra_costs",
+                extra.partner_id,
+                micros_of(extra.incurred_at),
+                leg,
+                targets,
+            )
 
     def add_cost(  # noqa: PLR0917 - the figure and the cell it lands in
         self,
         amount: Money,
         component: str,
         partner_id: str | None,
-        instant: datetime,
+        instant: int,
         leg: Leg,
         targets: list[str],
     ) -> None:
-        """Add a cost, split equally between the contents it pays for."""
-        tally = self.tally
-        label = tally.period_label(instant)
+        """Add a cost, split equally between the contents it pays for, to the table."""
         if len(set(targets)) <= 1:
-            cell = tally.cell(partner_id, targets[0] if targets else None, label, leg)
-            cell.costs[component] += minor_units_of(amount)
+            self._row(
+                partner_id,
+                component,
+                instant,
+                leg,
+                targets[0] if targets else None,
+                minor_units_of(amount),
+            )
             return
         weights: dict[str | None, int] = defaultdict(int)
         for target in targets:
             weights[target] += 1
         for content_id, part in allocate(amount, dict(weights)).items():
-            tally.cell(partner_id, content_id, label, leg).costs[component] += part.minor_units
+            self._row(partner_id, component, instant, leg, content_id, part.minor_units)
+
+    def _row(  # noqa: PLR0917 - one row of the table, field by field
+        self,
+        partner_id: str | None,
+        component: str,
+        instant: int,
+        leg: Leg,
+        content_id: str | None,
+        units: int,
+    ) -> None:
+        self.partners.append(partner_id)
+        self.components.append(component)
+        self.instants.append(instant)
+        self.legs.append(leg)
+        self.targets.append(content_id)
+        self.units.append(units)
+
+    def book(self) -> None:
+        """Add the table's rows to their cells, by group: one addition per cell and component."""
+        tally, codes = self.tally, self.codes
+        chunks = list(self.chunks)
+        if self.units:
+            chunks.append(
+                (
+                    codes["partner"].encode(self.partners),
+                    codes["component"].encode(self.components),
+                    np.array(self.instants, dtype=np.int64),
+                    codes["leg"].encode(self.legs),
+                    codes["target"].encode(self.targets),
+                    integers(self.units),
+                )
+            )
+        if not chunks or not sum(len(chunk[0]) for chunk in chunks):
+            return
+        partners, components, instants, legs, targets = (
+            np.concatenate([chunk[field] for chunk in chunks]) for field in range(5)
+        )
+        units = np.concatenate([chunk[5] for chunk in chunks])
+        if units.dtype != object and any(chunk[5].dtype == object for chunk in chunks):
+            units = units.astype(object)
+        labels, names = tally.period_codes(instants)
+        group, first = group_of(partners, targets, labels, legs, components)
+        sums = group_sums(group, len(first), units)
+        partner_ids, target_ids = codes["partner"].values, codes["target"].values
+        leg_values, component_names = codes["leg"].values, codes["component"].values
+        for index, row in enumerate(first.tolist()):
+            cell = tally.cell(
+                partner_ids[int(partners[row])],
+                target_ids[int(targets[row])],
+                names[int(labels[row])],
+                leg_values[int(legs[row])],
+            )
+            cell.costs[component_names[int(components[row])]] += sums[index]

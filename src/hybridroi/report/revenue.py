@@ -4,6 +4,14 @@ Each credited sale adds each partner's exact share of its net revenue (a third
 of 50.00 is 50/3) to the partner's rows; a refund takes away the same shares,
 at the sale's instant and exchange rate. :func:`settle` rounds the rows of one
 breakdown once, so that they add up to the rounded total.
+
+The sales, refunds and credits are read once into columns; each cell then adds, for
+each denominator, the sum of its credits' numerators (``value numerator x share
+numerator`` over ``value denominator x share denominator``), found by one grouped sum
+over the credits (see :func:`~hybridroi.report.columns.group_sums`). Only what needs
+an object of its own is handled one at a time: a conversion missing from the events
+or in another currency, a refund in another currency, and gross profit (the margin's
+rule reads the sale).
 """
 
 from __future__ import annotations
@@ -12,15 +20,30 @@ from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
+from itertools import compress, repeat
+from operator import attrgetter, is_
 
-from hybridroi.attribution.credits import Credit
+import numpy as np
+import numpy.typing as npt
+
 from hybridroi.core.allocation import allocate_minor_units
 from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, scaled
 from hybridroi.core.problems import ProblemKind
 from hybridroi.core.rounding import round_minor
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.customers import new_customers
-from hybridroi.events.records import Conversion, ConversionKind, Refund
+from hybridroi.events.records import Conversion
+from hybridroi.report.columns import (
+    Codes,
+    distinct,
+    group_of,
+    group_sums,
+    integers,
+    members,
+    micros,
+    micros_of,
+    products,
+    ranges,
+)
 from hybridroi.report.tally import Tally
 
 __all__ = ["add_revenue", "places_of", "settle"]
@@ -35,17 +58,50 @@ def add_revenue(tally: Tally) -> None:
     _Revenue(tally).add()
 
 
+_INSTANT = attrgetter("instant")
+_AMOUNT = attrgetter("amount")
+_CONVERSION_ID = attrgetter("conversion_id")
+_ID = attrgetter("id")
+_KIND = attrgetter("kind")
+
+
+class _Values:
+    """Exact amounts in the reporting currency, one per row, as ``numerators / denominators``.
+
+    Attributes:
+        numerators: The numerator of each amount (exact integers).
+        denominators: The code of each amount's denominator, in ``codes``.
+        codes: The dictionary of denominators (few: the currency's scale, and those
+            of converted amounts).
+    """
+
+    def __init__(self, ratios: list[tuple[int, int]]) -> None:
+        self.codes = Codes()
+        self.numerators = integers([numerator for numerator, _ in ratios])
+        self.denominators = self.codes.encode(denominator for _, denominator in ratios)
+
+    def total(self) -> Fraction:
+        """The exact sum of the amounts."""
+        sums = group_sums(self.denominators, len(self.codes), self.numerators)
+        return sum(
+            (Fraction(numerator, self.codes.values[code]) for code, numerator in enumerate(sums)),
+            Fraction(0),
+        )
+
+
 class _Revenue:
-    """Books the sales and refunds of one report into its tally."""
+    """Books the sales and refunds of one report into its tally, by columns."""
 
     def __init__(self, tally: Tally) -> None:
         self.tally = tally
-        batch = tally.batch
-        self.customers = new_customers(batch.conversions)
-        self.click_ids = {touch.id for touch in batch.touches if touch.kind is TouchKind.CLICK}
-        self.unattributed_ids = frozenset(tally.run.attribution.unattributed)
+        self.sales = tally.sales
+        self.credits = tally.credits
         self.margin_missing: dict[str, int] = defaultdict(int)
         self.scale = 10 ** minor_unit(tally.currency)
+        count = len(self.sales.conversions)
+        # The period row of each sale booked or refunded, by batch position (-1: none).
+        self.labels = np.full(count, -1, dtype=np.int64)
+        self.label_names: list[str] = []
 
     def add(self) -> None:
         self.add_credits()
@@ -53,109 +109,335 @@ class _Revenue:
         self.add_refunds()
         self.report_missing_margins()
 
-    def _in_window(self, conversion_id: str, listed: str) -> Conversion | None:
-        """The conversion ``listed`` by attribution, if it is in the batch and the window."""
-        tally = self.tally
-        conversion = tally.batch.conversion(conversion_id)
-        if conversion is None:
-            tally.report(
-                ProblemKind.UNKNOWN_SALE,
-                f"conversion:{conversion_id}",
-                f"{listed} but missing from the events given to the report",
+    def _booked(
+        self, known: npt.NDArray[np.int64], missing: list[str], listed: str
+    ) -> tuple[npt.NDArray[np.int64], dict[int, tuple[int, int]]]:
+        """The conversions to book, in the window, and the value of those in another currency.
+
+        Args:
+            known: The positions in the batch of the conversions listed (distinct).
+            missing: The ids listed that are not in the batch.
+            listed: Why they were listed, for the problems.
+
+        Conversions missing from the batch, and those in another currency without a
+        rate, are reported in order of id and left out.
+
+        Returns:
+            The positions of the conversions to book, and the exact value of those in
+            another currency.
+        """
+        tally, sales = self.tally, self.sales
+        inside = known[sales.inside[known]]
+        conversions = sales.conversions
+        special: list[tuple[str, int]] = [(key, -1) for key in missing]
+        special.extend(
+            (conversions[at].id, at) for at in inside[~sales.same_currency[inside]].tolist()
+        )
+        foreign: dict[int, tuple[int, int]] = {}
+        refused: list[int] = []
+        for key, at in sorted(special):
+            if at < 0:
+                tally.report(
+                    ProblemKind.UNKNOWN_SALE,
+                    f"conversion:{key}",
+                    f"{listed} but missing from the events given to the report",
+                )
+                continue
+            conversion = conversions[at]
+            value = tally.exact_ratio(
+                conversion.revenue, conversion.instant, "conversion", conversion.id
             )
-            return None
-        return conversion if tally.inside(conversion.instant, as_of_bound=False) else None
+            if value is None:
+                refused.append(at)
+            else:
+                foreign[at] = value
+        if refused:
+            inside = inside[~np.isin(inside, np.array(refused, dtype=np.int64))]
+        return inside, foreign
+
+    def _values(
+        self, positions: npt.NDArray[np.int64], foreign: dict[int, tuple[int, int]]
+    ) -> _Values:
+        """The exact value of the sales at ``positions``, in the reporting currency."""
+        revenues, scale = self.sales.revenues, self.scale
+        at = positions.tolist()
+        # An amount in the reporting currency is a whole number of its minor units.
+        ratios = [
+            (numerator * (scale // denominator), scale)
+            for numerator, denominator in map(
+                Decimal.as_integer_ratio, map(_AMOUNT, map(revenues.__getitem__, at))
+            )
+        ]
+        if foreign:
+            for index, position in enumerate(at):
+                value = foreign.get(position)
+                if value is not None:
+                    ratios[index] = value
+        return _Values(ratios)
+
+    def _label(self, positions: npt.NDArray[np.int64]) -> None:
+        """Find the period row of the sales at ``positions`` (not yet found)."""
+        wanted = positions[self.labels[positions] < 0]
+        if not len(wanted):
+            return
+        wanted = distinct(wanted)
+        codes, names = self.tally.period_codes(self.sales.instants[wanted])
+        index = {name: i for i, name in enumerate(self.label_names)}
+        for name in names:
+            if name not in index:
+                index[name] = len(self.label_names)
+                self.label_names.append(name)
+        self.labels[wanted] = np.array([index[name] for name in names], dtype=np.int64)[codes]
 
     def add_credits(self) -> None:
-        tally = self.tally
-        for conversion_id in tally.credited_ids():
-            conversion = self._in_window(conversion_id, "credited by attribution")
-            if conversion is not None:
-                self.add_sale(conversion, tally.credits_by_conversion[conversion_id])
+        tally, sales, credits = self.tally, self.sales, self.credits
+        listed = credits.conversion
+        missing = sorted({credits.conversion_ids[i] for i in np.flatnonzero(listed < 0).tolist()})
+        positions, foreign = self._booked(
+            distinct(listed[listed >= 0]), missing, "credited by attribution"
+        )
+        values = self._values(positions, foreign)
+        # What each booked sale is worth in minor units, for the assists' credited parts.
+        scale = self.scale
+        denominators = values.codes.values
+        if denominators in ([], [scale]):
+            sale_units = values.numerators
+        else:
+            sale_units = integers(
+                [
+                    numerator * (scale // denominator)
+                    if scale % denominator == 0
+                    else round_minor(Fraction(numerator * scale, denominator))
+                    for numerator, denominator in zip(
+                        values.numerators.tolist(),
+                        map(denominators.__getitem__, values.denominators.tolist()),
+                        strict=True,
+                    )
+                ]
+            )
+        tally.sale_units = np.zeros(len(sales.conversions), dtype=sale_units.dtype)
+        tally.sale_units[positions] = sale_units
+        gross = self._gross(
+            [sales.conversions[at] for at in positions.tolist()],
+            [sales.revenues[at] for at in positions.tolist()],
+        )
+        self._label(positions)
+        # Each booked sale's row among the booked ones, by batch position.
+        row_of = np.full(len(sales.conversions), -1, dtype=np.int64)
+        row_of[positions] = np.arange(len(positions), dtype=np.int64)
+        rows = row_of[np.where(credits.conversion >= 0, credits.conversion, 0)]
+        chosen = np.flatnonzero((credits.conversion >= 0) & (rows >= 0))
+        sale_rows = rows[chosen]
+        at = positions[sale_rows]
+        clicks = self._click_ids()
+        is_click = members(map(credits.touch_ids.__getitem__, chosen.tolist()), clicks)
+        is_sale = sales.is_sale[at]
+        self._book(
+            chosen,
+            at,
+            values,
+            sale_rows,
+            gross,
+            sign=1,
+            counts=(is_sale, is_sale & sales.new[at], is_sale & is_click, sales.given[at]),
+        )
+
+    def _click_ids(self) -> set[str]:
+        touches = self.tally.batch.touches
+        click = TouchKind.CLICK
+        return set(compress(map(_ID, touches), map(is_, map(_KIND, touches), repeat(click))))
+
+    def _gross(self, conversions: list[Conversion], amounts: list[Money]) -> _Values | None:
+        """The exact gross profit on each amount of its conversion; None without a margin."""
+        if self.tally.margin is None:
+            return None
+        return _Values(
+            [
+                self.gross_of(conversion, amount)
+                for conversion, amount in zip(conversions, amounts, strict=True)
+            ]
+        )
+
+    def _book(
+        self,
+        chosen: npt.NDArray[np.int64],
+        at: npt.NDArray[np.int64],
+        values: _Values,
+        value_rows: npt.NDArray[np.int64],
+        gross: _Values | None,
+        *,
+        sign: int,
+        counts: tuple[npt.NDArray[np.bool_], ...] | None = None,
+    ) -> None:
+        """Add the exact shares of ``chosen`` credits of the amounts ``values[value_rows]``.
+
+        Each cell adds, for each denominator, the sum of the numerators over it (see
+        :class:`~hybridroi.report.tally.Cell`): a group is a cell and a denominator.
+        A sale (``sign`` 1) adds its revenue and credited counts; a refund (``sign`` -1)
+        adds to the refunds and takes its gross profit away.
+        """
+        tally, credits = self.tally, self.credits
+        partners = credits.partners[chosen]
+        contents = credits.contents[chosen]
+        labels = self.labels[at]
+        wholes = credits.wholes[chosen]
+        parts = credits.parts[chosen]
+        denominators = values.denominators[value_rows]
+        group, first = group_of(partners, contents, labels, denominators, wholes)
+        numerators = products(values.numerators[value_rows], parts)
+        sums = group_sums(group, len(first), numerators)
+        # A sale's credited counts, by group: conversions, sales, new customers, sales
+        # tracked to a click, and how many of the sales' new-customer flags were given
+        # and derived.
+        figures: list[list[int]] = []
+        if counts is not None:
+            is_sale, is_new, is_click, given = counts
+            zero = np.zeros(len(chosen), dtype=parts.dtype)
+            figures = [
+                group_sums(group, len(first), parts),
+                group_sums(group, len(first), np.where(is_sale, parts, zero)),
+                group_sums(group, len(first), np.where(is_new, parts, zero)),
+                group_sums(group, len(first), np.where(is_click, parts, zero)),
+                group_sums(group, len(first), (is_sale & given).astype(np.int64)),
+                group_sums(group, len(first), (is_sale & ~given).astype(np.int64)),
+            ]
+        partner_ids, content_ids = credits.partner_codes.values, credits.content_codes.values
+        whole_values, denominator_values = credits.whole_codes.values, values.codes.values
+        names = self.label_names
+        for index, row in enumerate(first.tolist()):
+            partner_id = partner_ids[int(partners[row])]
+            cell = tally.cell(
+                partner_id,
+                content_ids[int(contents[row])],
+                names[int(labels[row])],
+                tally.leg(partner_id),
+            )
+            whole = whole_values[int(wholes[row])]
+            denominator = denominator_values[int(denominators[row])] * whole
+            if sign > 0:
+                cell.sales_revenue[denominator] += sums[index]
+            else:
+                cell.refunds[denominator] += sums[index]
+            if figures:
+                cell.conversions[whole] += figures[0][index]
+                if figures[1][index] or figures[4][index] or figures[5][index]:
+                    cell.sales[whole] += figures[1][index]
+                    cell.new_customers[whole] += figures[2][index]
+                    cell.click_sales[whole] += figures[3][index]
+                    cell.new_customer_counting |= (1 if figures[4][index] else 0) | (
+                        2 if figures[5][index] else 0
+                    )
+        if gross is not None:
+            self._book_gross(chosen, labels, gross, value_rows, sign)
+
+    def _book_gross(
+        self,
+        chosen: npt.NDArray[np.int64],
+        labels: npt.NDArray[np.int64],
+        gross: _Values,
+        value_rows: npt.NDArray[np.int64],
+        sign: int,
+    ) -> None:
+        """Add (``sign`` 1) or take away (-1) the exact shares of the gross profits."""
+        tally, credits = self.tally, self.credits
+        partners, contents = credits.partners[chosen], credits.contents[chosen]
+        wholes, denominators = credits.wholes[chosen], gross.denominators[value_rows]
+        group, first = group_of(partners, contents, labels, denominators, wholes)
+        numerators = products(gross.numerators[value_rows], credits.parts[chosen])
+        sums = group_sums(group, len(first), numerators)
+        partner_ids, content_ids = credits.partner_codes.values, credits.content_codes.values
+        for index, row in enumerate(first.tolist()):
+            if not sums[index]:
+                continue
+            partner_id = partner_ids[int(partners[row])]
+            cell = tally.cell(
+                partner_id,
+                content_ids[int(contents[row])],
+                self.label_names[int(labels[row])],
+                tally.leg(partner_id),
+            )
+            whole = credits.whole_codes.values[int(wholes[row])]
+            denominator = gross.codes.values[int(denominators[row])] * whole
+            cell.gross_profit[denominator] += sign * sums[index]
 
     def add_unattributed(self) -> None:
-        tally = self.tally
-        for conversion_id in sorted(self.unattributed_ids):
-            conversion = self._in_window(conversion_id, "listed as unattributed")
-            if conversion is None:
-                continue
-            value = tally.exact(
-                conversion.revenue, conversion.instant, f"conversion:{conversion.id}"
-            )
-            if value is None:
-                continue
-            totals = tally.unattributed
-            totals.sales_revenue += value
-            totals.conversions += 1
-            if conversion.kind is ConversionKind.SALE:
-                totals.sales += 1
-                totals.new_customer_counting |= 1 if conversion.new_customer is not None else 2
-                if self.customers.of(conversion):
-                    totals.new_customers += 1
+        tally, sales = self.tally, self.sales
+        ids = sorted(frozenset(tally.run.attribution.unattributed))
+        found = sales.lookup(ids)
+        missing = [ids[i] for i in np.flatnonzero(found < 0).tolist()]
+        positions, foreign = self._booked(found[found >= 0], missing, "listed as unattributed")
+        values = self._values(positions, foreign)
+        totals = tally.unattributed
+        totals.sales_revenue += values.total()
+        totals.conversions += len(positions)
+        is_sale = sales.is_sale[positions]
+        totals.sales += int(is_sale.sum())
+        given = sales.given[positions]
+        if (is_sale & given).any():
+            totals.new_customer_counting |= 1
+        if (is_sale & ~given).any():
+            totals.new_customer_counting |= 2
+        totals.new_customers += int((is_sale & sales.new[positions]).sum())
 
-    def add_sale(self, conversion: Conversion, credits: list[Credit]) -> None:
-        """Add a credited sale: each partner's exact share of its value, never a rounded part."""
-        tally = self.tally
-        revenue = conversion.revenue
-        if revenue.currency == tally.currency:
-            numerator, denominator = revenue.amount.as_integer_ratio()
+    def add_refunds(self) -> None:
+        # The batch's refunds each belong to one of its sales and never exceed it.
+        tally, sales, credits = self.tally, self.sales, self.credits
+        refunds = tally.batch.refunds
+        position = sales.position
+        at = np.fromiter(
+            (position.get(key, -1) for key in map(_CONVERSION_ID, refunds)), np.int64, len(refunds)
+        )
+        keep = (micros(map(_INSTANT, refunds)) <= micros_of(tally.run.as_of)) & (at >= 0)
+        # A refund counts with its sale: in the sale's period and window, where the
+        # commission engine reprices the sale's line.
+        keep[keep] = sales.inside[at[keep]]
+        order, starts = credits.grouped
+        credit_count = starts[1:] - starts[:-1]
+        unattributed = {
+            i for key in tally.run.attribution.unattributed if (i := position.get(key)) is not None
+        }
+        credited = keep & (credit_count[np.where(at >= 0, at, 0)] > 0)
+        apart = keep & ~credited
+        if unattributed:
+            apart[apart] = np.isin(at[apart], np.array(sorted(unattributed), np.int64))
         else:
-            value = tally.exact_ratio(revenue, conversion.instant, "conversion", conversion.id)
-            if value is None:
-                return
-            numerator, denominator = value
-        self.add_credit_values(conversion.id, numerator, denominator, credits)
-        if tally.margin is None:
-            gross_numerator, gross_denominator = 0, 1
-        else:
-            gross_numerator, gross_denominator = self.gross_of(conversion, revenue)
-        is_sale = conversion.kind is ConversionKind.SALE
-        is_new = is_sale and self.customers.of(conversion)
-        counting = 1 if conversion.new_customer is not None else 2
-        label = tally.period_label(conversion.instant)
-        click_ids = self.click_ids
-        for credit in credits:
-            # Each cell adds the exact share of the exact value: numerators by denominator.
-            share = credit.share
-            part, whole = share.numerator, share.denominator
-            partner_id = credit.partner_id
-            cell = tally.cell(partner_id, credit.content_id, label, tally.leg(partner_id))
-            cell.sales_revenue[denominator * whole] += numerator * part
-            if gross_numerator:
-                cell.gross_profit[gross_denominator * whole] += gross_numerator * part
-            cell.conversions[whole] += part
-            if is_sale:
-                cell.sales[whole] += part
-                cell.new_customer_counting |= counting
-                if is_new:
-                    cell.new_customers[whole] += part
-                if credit.touch_id in click_ids:
-                    cell.click_sales[whole] += part
-
-    def add_credit_values(
-        self, conversion_id: str, numerator: int, denominator: int, credits: list[Credit]
-    ) -> None:
-        """Record what each partner's share of a sale is worth, in minor units.
-
-        Rows add the exact shares of the exact converted value and round once; the
-        parts an assist is credited with are the rounded value split by largest
-        remainder (as :func:`~hybridroi.core.allocation.allocate` splits it).
-        """
-        tally = self.tally
+            apart[:] = False
+        amounts = list(map(_AMOUNT, refunds))
+        # Refunds in another currency are converted at their sale's instant, in batch order,
+        # so that a missing rate is reported as the refund's.
+        ratios: dict[int, tuple[int, int]] = {}
+        refused: list[int] = []
         scale = self.scale
-        if scale % denominator == 0:
-            units = numerator * (scale // denominator)
-        else:
-            units = round_minor(Fraction(numerator * scale, denominator))
-        if len(credits) == 1:
-            # A single part of a split is the whole amount: kept by sale alone.
-            tally.sole_credit_value[conversion_id] = units
-            return
-        shares = {credit.partner_id: credit.share for credit in credits}
-        keys = sorted(shares)
-        parts = allocate_minor_units(units, [Fraction(shares[key]) for key in keys])
-        for key, part in zip(keys, parts, strict=True):
-            tally.credit_value[(conversion_id, key)] = part
+        for index in np.flatnonzero(credited | apart).tolist():
+            amount = amounts[index]
+            if amount.currency == tally.currency:
+                numerator, denominator = amount.amount.as_integer_ratio()
+                ratios[index] = (numerator * (scale // denominator), scale)
+                continue
+            conversion = sales.conversions[int(at[index])]
+            value = tally.exact_ratio(amount, conversion.instant, "refund", refunds[index].id)
+            if value is None:
+                refused.append(index)
+            else:
+                ratios[index] = value
+        if refused:
+            credited[refused] = False
+            apart[refused] = False
+        booked_apart = np.flatnonzero(apart)
+        tally.unattributed.refunds += _Values([ratios[i] for i in booked_apart.tolist()]).total()
+        rows = np.flatnonzero(credited)
+        values = _Values([ratios[i] for i in rows.tolist()])
+        refunded = at[rows]
+        gross = self._gross(
+            [sales.conversions[i] for i in refunded.tolist()],
+            [amounts[i] for i in rows.tolist()],
+        )
+        # Each refund is shared between its sale's credits in their exact shares.
+        per = credit_count[refunded]
+        value_rows = np.repeat(np.arange(len(rows), dtype=np.int64), per)
+        chosen = order[np.repeat(starts[refunded], per) + ranges(per)]
+        self._label(refunded)
+        self._book(chosen, refunded[value_rows], values, value_rows, gross, sign=-1)
 
     def gross_of(self, conversion: Conversion, amount: Money) -> tuple[int, int]:
         """The exact gross profit on ``amount`` of ``conversion``, as an integer ratio."""
@@ -165,47 +447,6 @@ class _Revenue:
         exact = self.profit_of(conversion, amount)
         tally.gross_places = max(tally.gross_places, places_of(exact))
         return exact.as_integer_ratio()
-
-    def add_refunds(self) -> None:
-        # The batch's refunds each belong to one of its sales and never exceed it.
-        tally = self.tally
-        for refund in tally.batch.refunds:
-            if refund.instant > tally.run.as_of:
-                continue
-            conversion = tally.batch.conversion(refund.conversion_id)
-            # A refund counts with its sale: in the sale's period and window, where the
-            # commission engine reprices the sale's line (see add_refund).
-            if conversion is None or not tally.inside(conversion.instant, as_of_bound=False):
-                continue
-            credits = tally.credits_by_conversion.get(conversion.id)
-            if credits:
-                self.add_refund(refund, conversion, credits)
-            elif conversion.id in self.unattributed_ids:
-                value = tally.exact(refund.amount, conversion.instant, f"refund:{refund.id}")
-                if value is not None:
-                    tally.unattributed.refunds += value
-
-    def add_refund(self, refund: Refund, conversion: Conversion, credits: list[Credit]) -> None:
-        # A refund reverses at the sale's rate, like the sale itself, and is shared
-        # in the sale's exact shares.
-        tally = self.tally
-        value = tally.exact_ratio(refund.amount, conversion.instant, "refund", refund.id)
-        if value is None:
-            return
-        numerator, denominator = value
-        gross_numerator, gross_denominator = self.gross_of(conversion, refund.amount)
-        # Booked at the sale's instant: a refund lowers the commission of the sale's
-        # period (the engine reprices that line), so the revenue it takes away lands in
-        # the same period, and each period's revenue matches its cost.
-        label = tally.period_label(conversion.instant)
-        for credit in credits:
-            share = credit.share
-            part, whole = share.numerator, share.denominator
-            partner_id = credit.partner_id
-            cell = tally.cell(partner_id, credit.content_id, label, tally.leg(partner_id))
-            cell.refunds[denominator * whole] += numerator * part
-            if gross_numerator:
-                cell.gross_profit[gross_denominator * whole] -= gross_numerator * part
 
     def profit_of(self, conversion: Conversion, amount: Money) -> Decimal:
         tally = self.tally

@@ -2,29 +2,41 @@
 
 A :class:`Tally` holds one :class:`RowTotals` per row of every breakdown. The
 modules that read the run (:mod:`~hybridroi.report.revenue`,
-:mod:`~hybridroi.report.costs`, :mod:`~hybridroi.report.engagement`) add each
-figure once, to its :class:`Cell`: the finest grouping of the report (partner,
+:mod:`~hybridroi.report.costs`, :mod:`~hybridroi.report.engagement`) add the
+figures to their :class:`Cell`: the finest grouping of the report (partner,
 content, period, leg), whose projection on each breakdown is one of its rows.
 :meth:`Tally.fold` then adds each cell to its row in every breakdown, once per
 cell rather than once per figure, and :mod:`~hybridroi.report.breakdowns` rounds
 and assembles the rows.
 
+The run's sales and credits are read once, into the columns of
+:class:`SaleColumns` and :class:`CreditColumns` (see
+:mod:`~hybridroi.report.columns`); the modules add them by group, so that a cell
+receives one sum per figure and denominator rather than one addition per credit.
+
 A cell adds exact amounts and shares as integer numerators by denominator (a
-sale of EUR 12.34 credited in full adds 1234 to the numerator over 100), so that
-adding a million sales costs a million integer additions; folding turns each sum
-into one exact :class:`~fractions.Fraction`. Fractions are exact and canonical,
-so the rows are the very sums of the figures, whatever the grouping.
+sale of EUR 12.34 credited in full adds 1234 to the numerator over 100); folding
+turns each sum into one exact :class:`~fractions.Fraction`. Fractions are exact
+and canonical, so the rows are the very sums of the figures, whatever the grouping.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone, tzinfo
 from fractions import Fraction
+from itertools import count as count_from
+from itertools import repeat
+from operator import attrgetter, eq
 
-from hybridroi.attribution.credits import Credit
+import numpy as np
+import numpy.typing as npt
+
+from hybridroi.attribution.credits import CreditRole
+from hybridroi.core.allocation import allocate_minor_units
 from hybridroi.core.errors import InvalidValueError, MissingRateError
 from hybridroi.core.money import Money, Rounding, minor_unit
 from hybridroi.core.periods import Period, PeriodKind, period_of
@@ -33,12 +45,34 @@ from hybridroi.core.timezones import is_utc_zone
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Partner
 from hybridroi.events.intake import EventBatch
+from hybridroi.events.records import ConversionKind
 from hybridroi.ledger.entries import LedgerEntry
+from hybridroi.report.columns import (
+    Codes,
+    Integers,
+    distinct,
+    flags,
+    group_of,
+    instant_of,
+    integers,
+    members,
+    micros,
+    micros_of,
+)
 from hybridroi.report.margin import GrossMargin
 from hybridroi.report.records import COST_COMPONENTS, NO_CONTENT, UNASSIGNED, Dimension, Leg
 from hybridroi.statements.lines import StatementRun
 
-__all__ = ["Cell", "RowTotals", "Tally", "batch_of", "exact_sum", "minor_units_of"]
+__all__ = [
+    "Cell",
+    "CreditColumns",
+    "RowTotals",
+    "SaleColumns",
+    "Tally",
+    "batch_of",
+    "exact_sum",
+    "minor_units_of",
+]
 
 
 def batch_of(run: StatementRun) -> EventBatch:
@@ -264,14 +298,9 @@ class Tally:
         self._last: tuple[tzinfo | None, datetime, datetime, str] | None = None
         self.cells: dict[tuple[str | None, str | None, str, Leg], Cell] = {}
         self.problems: list[Problem] = []
-        self.credits_by_conversion: dict[str, list[Credit]] = defaultdict(list)
-        for credit in run.attribution.credits:
-            self.credits_by_conversion[credit.conversion_id].append(credit)
-        self._credited: list[str] | None = None
-        # What each partner's share of a credited sale is worth, in minor units; the
-        # sales with one credit, most of them, by sale alone.
-        self.credit_value: dict[tuple[str, str], int] = {}
-        self.sole_credit_value: dict[str, int] = {}
+        # What each credited sale booked is worth, in minor units, by its position in
+        # the batch (0 for the sales not booked); revenue sets it, assists read it.
+        self.sale_units: Integers = np.zeros(len(batch.conversions), dtype=np.int64)
         self.unattributed = RowTotals()
         # Decimal places of the exact gross profits added, so rows keep them all.
         self.gross_places = minor_unit(self.currency)
@@ -282,11 +311,56 @@ class Tally:
             return False
         return self.bounds is None or self.bounds[0] <= instant < self.bounds[1]
 
-    def credited_ids(self) -> list[str]:
-        """The ids of the credited conversions, sorted (computed once)."""
-        if self._credited is None:
-            self._credited = sorted(self.credits_by_conversion)
-        return self._credited
+    @functools.cached_property
+    def sales(self) -> SaleColumns:
+        """The columns of the batch's conversions (read once)."""
+        return SaleColumns(self)
+
+    @functools.cached_property
+    def credits(self) -> CreditColumns:
+        """The columns of the run's credits (read once)."""
+        return CreditColumns(self)
+
+    def inside_micros(
+        self, instants: npt.NDArray[np.int64], *, as_of_bound: bool = True
+    ) -> npt.NDArray[np.bool_]:
+        """:meth:`inside` of each instant of a column of microseconds since the epoch."""
+        keep = np.ones(len(instants), dtype=np.bool_)
+        if as_of_bound:
+            keep &= instants <= micros_of(self.run.as_of)
+        if self.bounds is not None:
+            start, end = (micros_of(bound) for bound in self.bounds)
+            keep &= (instants >= start) & (instants < end)
+        return keep
+
+    def period_codes(
+        self, instants: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], list[str]]:
+        """The period row of each instant of a column (see :meth:`period_label`).
+
+        Args:
+            instants: Microseconds since the epoch.
+
+        Returns:
+            ``(codes, labels)``: the code of each instant's period and the label of
+            each code. Only the periods that hold an instant are looked up, once each.
+        """
+        if self.period_kind is PeriodKind.CAMPAIGN:
+            self.period_starts.setdefault("campaign", self.campaign.start)
+            return np.zeros(len(instants), dtype=np.int64), ["campaign"]
+        found_instants = distinct(instants)
+        starts: list[int] = []
+        labels: list[str] = []
+        index = 0
+        # Periods tile time: each lookup finds the period of the earliest instant not yet
+        # placed, and every instant before its end belongs to it.
+        while index < len(found_instants):
+            found = self.period_at(instant_of(int(found_instants[index])))
+            starts.append(micros_of(found.start))
+            labels.append(found.label)
+            index = int(np.searchsorted(found_instants, micros_of(found.end), side="left"))
+        codes = np.searchsorted(np.array(starts, dtype=np.int64), instants, side="right") - 1
+        return codes.astype(np.int64), labels
 
     def period_label(self, instant: datetime) -> str:
         """The label of the period row ``instant`` lands in."""
@@ -435,3 +509,160 @@ class Tally:
             return amount.amount.as_integer_ratio()
         value = self.exact(amount, instant, f"{noun}:{source_id}")
         return None if value is None else (value.numerator, value.denominator)
+
+
+_ID = attrgetter("id")
+_CURRENCY = attrgetter("currency")
+_NUMERATOR = attrgetter("numerator")
+_DENOMINATOR = attrgetter("denominator")
+_TOUCH_ID = attrgetter("touch_id")
+_CONVERSION_ID = attrgetter("conversion_id")
+_PARTNER_ID = attrgetter("partner_id")
+_CONTENT_ID = attrgetter("content_id")
+_SHARE = attrgetter("share")
+_ROLE = attrgetter("role")
+_INSTANT = attrgetter("instant")
+_CUSTOMER = attrgetter("customer_key")
+_REVENUE = attrgetter("revenue")
+_KIND = attrgetter("kind")
+_NEW_CUSTOMER = attrgetter("new_customer")
+
+
+class SaleColumns:
+    """The fields of the batch's conversions the report reads, as columns in batch order.
+
+    Attributes:
+        conversions: The conversions (sorted by instant, then id: the batch's order).
+        position: The position of each conversion, by id.
+        instants: Their instants, in microseconds since the epoch.
+        inside: Whether each is in the report's window (``as_of`` aside: a credited
+            sale is counted as the run priced it).
+        same_currency: Whether its revenue is in the reporting currency.
+        is_sale: Whether it is a sale (not a lead).
+        given: Whether its ``new_customer`` flag was given.
+        new: Whether it is a new customer's (see
+            :func:`~hybridroi.events.customers.new_customers`).
+        revenues: The revenue of each.
+        customers: The code of each conversion's customer key, in :attr:`customer_codes`.
+        customer_codes: The dictionary of customer keys (the touches are looked up in it).
+    """
+
+    def __init__(self, tally: Tally) -> None:
+        conversions = tally.batch.conversions
+        self.conversions = conversions
+        self.position: dict[str, int] = dict(zip(map(_ID, conversions), count_from(0)))
+        self.instants = micros(map(_INSTANT, conversions))
+        self.inside = tally.inside_micros(self.instants, as_of_bound=False)
+        self.revenues: list[Money] = list(map(_REVENUE, conversions))
+        self.same_currency = np.fromiter(
+            map(eq, map(_CURRENCY, self.revenues), repeat(tally.currency)), np.bool_
+        )
+        self.is_sale = flags(map(_KIND, conversions), ConversionKind.SALE)
+        given = list(map(_NEW_CUSTOMER, conversions))
+        self.given = ~flags(given, None)
+        self.customer_codes = Codes()
+        self.customers = self.customer_codes.encode(map(_CUSTOMER, conversions))
+        self.new = self._new(given)
+
+    def lookup(self, ids: Iterable[str]) -> npt.NDArray[np.int64]:
+        """The position of the conversion of each id in the batch (-1: not in it)."""
+        return np.fromiter(map(self.position.get, ids, repeat(-1)), dtype=np.int64)
+
+    def _new(self, given: list[bool | None]) -> npt.NDArray[np.bool_]:
+        """Whether each conversion is a new customer's: its flag, or the one its events imply.
+
+        The batch is sorted by (instant, id), so a customer's first sale by (instant, id)
+        is its first sale in batch order, and a lead precedes it when its position does.
+        """
+        count = len(given)
+        customers = self.customers
+        sales = np.flatnonzero(self.is_sale)
+        # The first sale of each customer: the first row of its group among the sales.
+        _, firsts = group_of(customers[sales])
+        first = np.full(len(self.customer_codes) + 1, count, dtype=np.int64)
+        first[customers[sales][firsts]] = sales[firsts]
+        positions = np.arange(count, dtype=np.int64)
+        mine = first[customers]
+        derived = np.where(self.is_sale, positions == mine, positions < mine)
+        stated = flags(given, True)
+        return np.where(self.given, stated, derived)
+
+
+class CreditColumns:
+    """The fields of the run's credits the report reads, as columns in the run's order.
+
+    Attributes:
+        credits: The credits.
+        conversion_ids: The id of each credit's conversion.
+        conversion: The position of each credit's conversion in the batch (-1: missing).
+        partner_ids: The partner of each credit.
+        partners: The code of each credit's partner, in :attr:`partner_codes`.
+        content_ids: The content of each credit, as the credit names it.
+        contents: The code of each credit's content in :attr:`content_codes` (a
+            content of the campaign, else ``None``: the cell a credit lands in).
+        parts: Each share's numerator (exact integers).
+        wholes: The code of each share's denominator, in :attr:`whole_codes`.
+        closing: Whether each credit's role closes the sale (closer or sole partner).
+        assisting: Whether it assists (introducer or assist).
+        touch_ids: The touch that earned each credit.
+        sale_count: The number of conversions in the batch.
+    """
+
+    def __init__(self, tally: Tally) -> None:
+        credits = tally.run.attribution.credits
+        self.credits = credits
+        self.conversion_ids: list[str] = list(map(_CONVERSION_ID, credits))
+        self.conversion = tally.sales.lookup(self.conversion_ids)
+        self.partner_ids: list[str] = list(map(_PARTNER_ID, credits))
+        self.partner_codes = Codes()
+        self.partners = self.partner_codes.encode(self.partner_ids)
+        self.content_ids: list[str | None] = list(map(_CONTENT_ID, credits))
+        given = Codes()
+        raw = given.encode(self.content_ids)
+        # A content the campaign does not have is none: its cell is the partner's own.
+        known = tally.contents
+        self.content_codes = Codes()
+        named = self.content_codes.encode(
+            value if value in known else None for value in given.values
+        )
+        self.contents = named[raw] if len(raw) else raw
+        shares = list(map(_SHARE, credits))
+        self.parts = integers(list(map(_NUMERATOR, shares)))
+        self.whole_codes = Codes()
+        self.wholes = self.whole_codes.encode(map(_DENOMINATOR, shares))
+        roles = list(map(_ROLE, credits))
+        self.closing = members(roles, {CreditRole.CLOSER, CreditRole.SOLE})
+        self.assisting = members(roles, {CreditRole.INTRODUCER, CreditRole.ASSIST})
+        self.touch_ids: list[str] = list(map(_TOUCH_ID, credits))
+        self.sale_count = len(tally.batch.conversions)
+
+    def by_conversion(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The credits grouped by conversion: ``(order, starts)``.
+
+        ``order`` lists the credits by batch position (run order within one), and the
+        credits of the conversion at position ``p`` are ``order[starts[p]:starts[p + 1]]``.
+        """
+        order = np.argsort(self.conversion, kind="stable")
+        known = order[self.conversion[order] >= 0]
+        boundaries = np.arange(self.sale_count + 1)
+        starts = np.searchsorted(self.conversion[known], boundaries, side="left")
+        return known.astype(np.int64), starts.astype(np.int64)
+
+    def values_of(self, conversion: int, units: int) -> dict[str, int]:
+        """What each partner's share of the sale at ``conversion`` is worth, in minor units.
+
+        The parts are the sale's rounded value ``units`` split by largest remainder in
+        the partners' shares (as :func:`~hybridroi.core.allocation.allocate` splits it).
+        """
+        order, starts = self.grouped
+        rows = order[starts[conversion] : starts[conversion + 1]].tolist()
+        credits = self.credits
+        shares = {credits[row].partner_id: credits[row].share for row in rows}
+        keys = sorted(shares)
+        parts = allocate_minor_units(units, [Fraction(shares[key]) for key in keys])
+        return dict(zip(keys, parts, strict=True))
+
+    @functools.cached_property
+    def grouped(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """:meth:`by_conversion`, computed once."""
+        return self.by_conversion()
