@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from .strategies import MARCH, ZONE, eur, make_campaign, make_line, make_run
 POLICIES = LedgerPolicies(default=LedgerPolicy(lock=LockAfterMonthEnd(months=1, days=10)))
 
 
-def _line_by_line(store: LedgerStore, run: StatementRun, at: datetime) -> tuple[LedgerEntry, ...]:
+def _line_by_line(store: LedgerStore, run: StatementRun, at: datetime) -> Sequence[LedgerEntry]:
     """The entries of posting ``run`` difference by difference, without the bulk path."""
     found, _ = differences(run, store.posted_totals())
     return plan_entries(
@@ -164,7 +165,7 @@ def test_values_a_row_does_not_imply_are_kept(store_kind: str) -> None:
         assert stored == entries
 
 
-def _v5_ledger(path: Path, runs: list[tuple[PostingRun, tuple[LedgerEntry, ...]]]) -> None:
+def _v5_ledger(path: Path, runs: list[tuple[PostingRun, Sequence[LedgerEntry]]]) -> None:
     """A version 5 ledger holding ``runs``, written as version 5 wrote them."""
     with SqliteLedgerStore(path, target_version=5) as old:
         old.bind_campaign("CMP-1")

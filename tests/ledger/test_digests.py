@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,9 +35,7 @@ from .strategies import (
 START = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-def _straightforward(
-    store: LedgerStore, run: StatementRun, at: datetime
-) -> tuple[LedgerEntry, ...]:
+def _straightforward(store: LedgerStore, run: StatementRun, at: datetime) -> Sequence[LedgerEntry]:
     """The entries of posting ``run`` by comparing every line with every posted sum."""
     found, _ = differences(run, store.posted_totals())
     status = store.payout_status()

@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,7 +83,7 @@ class TestEvents:
 
 
 def _write_at_version(
-    path: Path, version: int, runs: list[tuple[PostingRun, tuple[LedgerEntry, ...]]]
+    path: Path, version: int, runs: list[tuple[PostingRun, Sequence[LedgerEntry]]]
 ) -> None:
     """A database at an older schema ``version``, holding ``runs`` as that version stored them."""
     with SqliteLedgerStore(path, target_version=version) as old:

@@ -18,12 +18,17 @@ adding up line by line.
 
 from __future__ import annotations
 
+import bisect
 import enum
+import functools
+import itertools
+import operator
+import sys
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import repeat
-from typing import NamedTuple
+from typing import NamedTuple, SupportsIndex, overload
 
 import attrs
 
@@ -40,7 +45,14 @@ from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.statements.lines import LineKind
 
-__all__ = ["EntryStatus", "EntryType", "LedgerEntry", "LedgerKey"]
+__all__ = [
+    "EntryStatus",
+    "EntryType",
+    "FreshEntries",
+    "LedgerEntry",
+    "LedgerKey",
+    "PostedEntries",
+]
 
 
 class LedgerKey(NamedTuple):
@@ -283,3 +295,219 @@ _new = object.__new__
 _SLOT_SETTERS: tuple[Callable[[LedgerEntry, object], None], ...] = tuple(
     vars(LedgerEntry)[field.name].__set__ for field in attrs.fields(LedgerEntry)
 )
+
+
+_FIRST_POSTED = "earned: {} first posted".format
+_LEDGER_KEY = functools.partial(tuple.__new__, LedgerKey)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class FreshEntries:
+    """The first postings of one partner-period, column by column.
+
+    A partner-period with nothing posted posts each of its lines whole, as one
+    ``earned`` entry numbered in key order; every field of those entries but the
+    line's own is shared or follows from the others (the id from the sequence,
+    the status from the lock instant, the reason from the line key, the
+    statement period from the period). The columns are kept as they are:
+    :class:`PostedEntries` builds an entry only when it is read, and the SQLite
+    store writes its rows straight from the columns.
+
+    Built by :func:`hybridroi.ledger.posting.plan_entries` from lines it has
+    checked; the columns are not checked again.
+
+    Attributes:
+        run_id: The posting run.
+        first_sequence: The number of the first entry in the run.
+        partner_id: The partner.
+        period_label: The label of the statement period.
+        posted_at: The posting instant.
+        line_keys: The lines' keys, in key order.
+        line_kinds: What each line pays for.
+        amounts: Each line's amount (Money, in the line's currency, not zero).
+        currencies: Each amount's currency.
+        units: Each amount in minor units of its currency.
+        lock_ats: The instant each entry locks.
+        earned_ats: When each line's amount was earned.
+        rule_ids: The rule that fired for each line.
+        explanations: Each line's explanation.
+        source_ids: Each line's source ids.
+    """
+
+    run_id: str
+    first_sequence: int
+    partner_id: str
+    period_label: str
+    posted_at: datetime
+    line_keys: Sequence[str]
+    line_kinds: Sequence[LineKind]
+    amounts: Sequence[Money]
+    currencies: Sequence[str]
+    units: Sequence[int]
+    lock_ats: Sequence[datetime]
+    earned_ats: Sequence[datetime]
+    rule_ids: Sequence[str]
+    explanations: Sequence[str]
+    source_ids: Sequence[tuple[str, ...]]
+
+    def __len__(self) -> int:
+        return len(self.line_keys)
+
+    def statuses(self) -> Iterator[EntryStatus]:
+        """Each entry's status when posted: pending until it locks, then locked."""
+        return map(
+            (EntryStatus.LOCKED, EntryStatus.PENDING).__getitem__,
+            map(self.posted_at.__lt__, self.lock_ats),
+        )
+
+    def build(self) -> list[LedgerEntry]:
+        """The entries, built column by column (see :meth:`LedgerEntry._trusted_many`)."""
+        count = len(self.line_keys)
+        sequence = self.first_sequence
+        return LedgerEntry._trusted_many(
+            count,
+            (
+                map(
+                    operator.add,
+                    repeat(f"{self.run_id}:"),
+                    map(str, range(sequence, sequence + count)),
+                ),
+                repeat(self.run_id),
+                map(
+                    _LEDGER_KEY,
+                    zip(
+                        repeat(self.partner_id),
+                        repeat(self.period_label),
+                        self.line_keys,
+                        self.currencies,
+                    ),
+                ),
+                self.line_kinds,
+                repeat(EntryType.EARNED),
+                self.amounts,
+                self.statuses(),
+                self.lock_ats,
+                self.earned_ats,
+                repeat(self.posted_at),
+                self.rule_ids,
+                self.explanations,
+                self.source_ids,
+                map(_FIRST_POSTED, self.line_keys),
+                repeat(self.period_label),
+            ),
+        )
+
+
+class PostedEntries(Sequence[LedgerEntry]):
+    """The entries of a posting run, in order, built when they are read.
+
+    A run posts partner-periods with nothing posted in bulk (:class:`FreshEntries`)
+    and the others entry by entry; this tuple holds both kinds of parts in order.
+    Its length is known at once; an entry is built the first time its part is
+    read, and the same object is returned afterwards.
+
+    It is a sequence of the entries that compares equal to (and hashes, adds,
+    pickles and is written like) the plain tuple of the same entries, so that a
+    million first postings need no million objects until they are read.
+
+    Args:
+        parts: The run's entries, part by part, in posting order.
+    """
+
+    __slots__ = ("_built", "_ends", "_parts")
+
+    def __init__(self, parts: Iterable[Sequence[LedgerEntry] | FreshEntries] = ()) -> None:
+        self._parts: tuple[Sequence[LedgerEntry] | FreshEntries, ...] = tuple(
+            part for part in parts if len(part)
+        )
+        self._ends: list[int] = list(itertools.accumulate(map(len, self._parts)))
+        self._built: dict[int, Sequence[LedgerEntry]] = {}
+
+    @property
+    def parts(self) -> tuple[Sequence[LedgerEntry] | FreshEntries, ...]:
+        """The parts, in posting order: entries already built, or first postings as columns."""
+        return self._parts
+
+    def _part(self, index: int) -> Sequence[LedgerEntry]:
+        found = self._built.get(index)
+        if found is None:
+            part = self._parts[index]
+            found = part.build() if isinstance(part, FreshEntries) else part
+            self._built[index] = found
+        return found
+
+    def _entries(self) -> tuple[LedgerEntry, ...]:
+        """Every entry, as a plain tuple."""
+        return tuple(itertools.chain.from_iterable(map(self._part, range(len(self._parts)))))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __bool__(self) -> bool:
+        return bool(self._ends)
+
+    @overload
+    def __getitem__(self, index: SupportsIndex, /) -> LedgerEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice, /) -> tuple[LedgerEntry, ...]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice, /) -> LedgerEntry | tuple[LedgerEntry, ...]:
+        if isinstance(index, slice):
+            return self._entries()[index]
+        length = len(self)
+        position = operator.index(index)
+        if position < 0:
+            position += length
+        if not 0 <= position < length:
+            raise IndexError("tuple index out of range")
+        part = bisect.bisect_right(self._ends, position)
+        start = self._ends[part - 1] if part else 0
+        return self._part(part)[position - start]
+
+    def __iter__(self) -> Iterator[LedgerEntry]:
+        for index in range(len(self._parts)):
+            yield from self._part(index)
+
+    def __reversed__(self) -> Iterator[LedgerEntry]:
+        return reversed(self._entries())
+
+    def __contains__(self, value: object) -> bool:
+        return any(value == entry for entry in self)
+
+    def count(self, value: object) -> int:
+        """How many entries equal ``value``."""
+        return self._entries().count(value)
+
+    def index(
+        self, value: object, start: SupportsIndex = 0, stop: SupportsIndex = sys.maxsize
+    ) -> int:
+        """The position of the first entry equal to ``value``.
+
+        Raises:
+            ValueError: If no entry between ``start`` and ``stop`` equals it.
+        """
+        return self._entries().index(value, start, stop)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PostedEntries):
+            return len(self) == len(other) and self._entries() == other._entries()
+        if isinstance(other, tuple):
+            return len(self) == len(other) and self._entries() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._entries())
+
+    def __add__(self, other: Sequence[LedgerEntry]) -> tuple[LedgerEntry, ...]:
+        return self._entries() + tuple(other)
+
+    def __radd__(self, other: Sequence[LedgerEntry]) -> tuple[LedgerEntry, ...]:
+        return tuple(other) + self._entries()
+
+    def __reduce__(self) -> tuple[type[PostedEntries], tuple[tuple[tuple[LedgerEntry, ...]]]]:
+        return (PostedEntries, ((self._entries(),),))
+
+    def __repr__(self) -> str:
+        # Written as the tuple it equals.
+        return repr(self._entries())

@@ -31,23 +31,32 @@ result in one transaction (see :meth:`hybridroi.ledger.store.Ledger.post`).
 
 from __future__ import annotations
 
+import decimal
 import functools
 import hashlib
 import itertools
 import operator
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
+from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter
 from typing import NamedTuple, cast
 
 from hybridroi.core.errors import InvalidValueError
-from hybridroi.core.money import Money, minor_unit, scaled
+from hybridroi.core.money import MAX_DIGITS, Money, minor_unit, scaled
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import require_aware
-from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
+from hybridroi.ledger.entries import (
+    EntryStatus,
+    EntryType,
+    FreshEntries,
+    LedgerEntry,
+    LedgerKey,
+    PostedEntries,
+)
 from hybridroi.ledger.lifecycle import LockRule
 from hybridroi.ledger.periods import statement_period_label
 from hybridroi.ledger.policy import LedgerPolicies, LedgerPolicy
@@ -57,9 +66,12 @@ __all__ = [
     "EMPTY_DIGEST",
     "Difference",
     "Group",
+    "LineColumns",
     "changed_groups",
     "differences",
+    "fresh_columns",
     "fresh_lines",
+    "group_columns",
     "group_digests",
     "held_differences",
     "plan_entries",
@@ -216,12 +228,12 @@ _ledger_key = functools.partial(tuple.__new__, LedgerKey)
 _FIRST_POSTED = "earned: {} first posted".format
 
 
-def _plain_ids(values: list[object]) -> bool:
+def _plain_ids(values: Sequence[object]) -> bool:
     """Whether every value is non-empty text without spaces around (as ``_line_problem`` wants)."""
     return (
         set(map(type, values)) <= {str}
         and all(values)
-        and values == list(map(str.strip, cast("list[str]", values)))
+        and all(map(operator.eq, values, map(str.strip, cast("Sequence[str]", values))))
     )
 
 
@@ -244,80 +256,382 @@ def fresh_lines(lines: Iterable[StatementLine]) -> list[StatementLine] | None:
         The lines to post (network fee lines left out), in key order; None when
         one of them is not fit to post in bulk.
     """
-    network_fee = LineKind.NETWORK_FEE
-    found = list(lines)
-    if network_fee in map(_KIND, found):
-        found = [line for line in found if line.kind is not network_fee]
-    moneys = list(map(_AMOUNT, found))
-    if not _fit_in_bulk(found, moneys):
+    found = [line for line in lines if line.kind is not _NETWORK_FEE]
+    columns = LineColumns(found)
+    order = _bulk_order(columns)
+    if order is None:
         return None
-    pairs = list(zip(map(_KEY, found), map(_CURRENCY, moneys), strict=True))
+    return found if order is _IN_ORDER else list(map(found.__getitem__, order))
+
+
+def fresh_columns(columns: LineColumns) -> LineColumns | None:
+    """:func:`fresh_lines` on columns: the columns in key order, or None.
+
+    Args:
+        columns: A partner-period's columns (see :func:`group_columns`).
+
+    Returns:
+        The same columns when their lines are in key order already, otherwise
+        columns whose ``order`` lists the lines' positions in key order; None
+        when a line is not fit to post in bulk.
+    """
+    order = _bulk_order(columns)
+    if order is None:
+        return None
+    if order is _IN_ORDER:
+        return columns
+    # The columns are not copied in key order here: the writer takes each one in that
+    # order once, leaving out the zero amounts at the same time.
+    ordered = object.__new__(LineColumns)
+    ordered._lines = columns._lines
+    ordered._digest = None
+    ordered._details = columns.details()
+    ordered.kinds = columns.kinds
+    ordered.keys = columns.keys
+    ordered.amounts = columns.amounts
+    ordered.plain = columns.plain
+    ordered.currencies = columns.currencies
+    ordered.decimals = columns.decimals
+    ordered.order = order
+    return ordered
+
+
+_IN_ORDER: list[int] = []
+
+
+def _bulk_order(columns: LineColumns) -> list[int] | None:
+    """The key order of fit columns (``_IN_ORDER`` when they are in it), or None if unfit."""
+    if not _fit_in_bulk(columns):
+        return None
+    keys = cast("Sequence[str]", columns.keys)
+    if len(set(columns.currencies)) <= 1:
+        # One currency: the keys alone order the lines, and compare faster than pairs.
+        pairs: Sequence[str] | Sequence[tuple[str, str]] = keys
+    else:
+        pairs = list(zip(keys, columns.currencies, strict=True))
     if len(set(pairs)) != len(pairs):
         return None
-    if any(map(operator.gt, pairs, pairs[1:])):
-        order = sorted(range(len(pairs)), key=pairs.__getitem__)
-        found = list(map(found.__getitem__, order))
-    return found
+    ordered = cast("Sequence[str]", pairs)  # str or (str, str): compared alike
+    if any(map(operator.gt, ordered, ordered[1:])):
+        return sorted(range(len(ordered)), key=ordered.__getitem__)
+    return _IN_ORDER
 
 
-def _fit_in_bulk(lines: list[StatementLine], moneys: list[Money]) -> bool:
+def _fit_in_bulk(columns: LineColumns) -> bool:
     """Whether every line passes what ``_line_problem`` checks, and is plain Money."""
-    if moneys and set(map(type, moneys)) != {Money}:
+    if not columns.plain:
         return False
-    keys: list[object] = list(map(_KEY, lines))
-    if not _plain_ids(keys) or not _plain_ids(list(map(_RULE_ID, lines))):
+    keys = columns.keys
+    rule_ids, explanations, earned, _ = columns.details()
+    if not _plain_ids(keys) or not _plain_ids(rule_ids):
         return False
-    joined = "".join(map(str, keys))
-    explanations: list[object] = list(map(_EXPLANATION, lines))
-    earned: list[object] = list(map(_EARNED_AT, lines))
+    joined = "".join(cast("Sequence[str]", keys))
     return (
         _UNIT not in joined
         and _RECORD not in joined
         and set(map(type, explanations)) <= {str}
-        and all(map(str.strip, map(str, explanations)))
+        and all(map(str.strip, cast("list[str]", explanations)))
         and all(map(isinstance, earned, repeat(datetime)))
         and None not in map(datetime.utcoffset, cast("list[datetime]", earned))
     )
 
 
-def _digest(lines: Sequence[StatementLine]) -> str | None:
-    """The digest of the posted lines of one partner-period, or None when it cannot be trusted.
+class LineColumns:
+    """The posted lines of one partner-period, column by column.
 
-    It covers, in the lines' order, each line's key, currency and exact amount
-    (network fee lines are not posted and are left out): two equal digests mean
-    equal ``(key, currency, minor units)`` sequences. The work is done by C-level
-    ``map``, ``join`` and ``hashlib`` calls, because a repost of unchanged
-    statements spends most of its time here.
+    Posting reads a run's lines as columns: the digest of a partner-period, the
+    checks of a first posting and the rows a store writes all come from these
+    lists, each read once from the lines. Network fee lines are not posted and
+    are left out. The columns a digest needs are read at once; the others when a
+    first posting asks for them (:meth:`details`), so that reposting unchanged
+    statements reads no more than it compares.
+
+    :func:`group_columns` builds them from a run's :class:`StatementLine`
+    objects; a statement that holds its lines as columns can build them
+    directly with :meth:`from_columns`.
+
+    Args:
+        lines: The partner-period's lines, in the run's order.
+
+    Attributes:
+        kinds: What each line pays for.
+        keys: The lines' keys.
+        amounts: The lines' amounts.
+        plain: Whether every amount is plain Money (not a subclass, nor another
+            type): only then are ``currencies`` and ``decimals`` read, and only
+            then can the partner-period be digested or posted in bulk.
+        currencies: Each amount's currency (empty unless ``plain``).
+        decimals: Each amount's ``Decimal`` (empty unless ``plain``).
+        order: The positions of the lines in key order, when
+            :func:`fresh_columns` found them in another order; None otherwise.
     """
-    network_fee = LineKind.NETWORK_FEE
-    if network_fee in map(_KIND, lines):
-        lines = [line for line in lines if line.kind is not network_fee]
-    moneys = list(map(_AMOUNT, lines))
-    if moneys and set(map(type, moneys)) != {Money}:
-        return None
-    try:
-        keys = _UNIT.join(map(_KEY, lines))
-    except TypeError:
-        return None
-    # Keys holding a separator would make the text ambiguous; such lines are held anyway.
-    if keys.count(_UNIT) != max(len(lines) - 1, 0) or _RECORD in keys:
-        return None
-    text = _RECORD.join(
-        (
-            str(len(lines)),
-            keys,
-            _UNIT.join(map(_CURRENCY, moneys)),
-            _UNIT.join(map(str, map(_DECIMAL, moneys))),
-        )
+
+    __slots__ = (
+        "_currencies",
+        "_decimals",
+        "_details",
+        "_digest",
+        "_keys",
+        "_kinds",
+        "_lines",
+        "amounts",
+        "order",
+        "plain",
     )
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+    def __init__(self, lines: Iterable[StatementLine]) -> None:
+        # A list or tuple is read as it is (a statement's lines are a tuple): not copied.
+        found = lines if isinstance(lines, list | tuple) else list(lines)
+        if _NETWORK_FEE in map(_KIND, found):
+            found = [line for line in found if line.kind is not _NETWORK_FEE]
+        self._lines: Sequence[StatementLine] | None = found
+        self._details: tuple[list[object], ...] | None = None
+        self._digest: tuple[str | None] | None = None
+        self._keys: Sequence[object] | None = None
+        self._kinds: Sequence[object] | None = None
+        self._currencies: Sequence[str] | None = None
+        self._decimals: Sequence[object] | None = None
+        self.order: list[int] | None = None
+        self.amounts: Sequence[object] = list(map(_AMOUNT, found))
+        # Only plain Money is known to hold its amount at exactly its minor-unit places.
+        self.plain = not self.amounts or set(map(type, self.amounts)) == {Money}
+
+    # The other columns are read when first asked for: a digest reads them as a stream
+    # (see digest), so that reposting unchanged statements builds no list per column.
+
+    def read(self) -> None:
+        """Read the keys, currencies and decimals now, for a digest and a first posting.
+
+        A partner-period with nothing posted is posted in bulk from these lists:
+        reading them before its digest saves reading the lines twice.
+        """
+        _ = self.keys, self.currencies, self.decimals
+
+    @property
+    def keys(self) -> Sequence[object]:
+        """The lines' keys."""
+        if self._keys is None:
+            self._keys = list(map(_KEY, self._lines or ()))
+        return self._keys
+
+    @keys.setter
+    def keys(self, value: Sequence[object]) -> None:
+        self._keys = value
+
+    @property
+    def kinds(self) -> Sequence[object]:
+        """What each line pays for."""
+        if self._kinds is None:
+            self._kinds = list(map(_KIND, self._lines or ()))
+        return self._kinds
+
+    @kinds.setter
+    def kinds(self, value: Sequence[object]) -> None:
+        self._kinds = value
+
+    @property
+    def currencies(self) -> Sequence[str]:
+        """Each amount's currency (empty unless ``plain``)."""
+        if self._currencies is None:
+            amounts = cast("Sequence[Money]", self.amounts)
+            self._currencies = list(map(_CURRENCY, amounts)) if self.plain else ()
+        return self._currencies
+
+    @currencies.setter
+    def currencies(self, value: Sequence[str]) -> None:
+        self._currencies = value
+
+    @property
+    def decimals(self) -> Sequence[object]:
+        """Each amount's ``Decimal`` (empty unless ``plain``)."""
+        if self._decimals is None:
+            amounts = cast("Sequence[Money]", self.amounts)
+            self._decimals = list(map(_DECIMAL, amounts)) if self.plain else ()
+        return self._decimals
+
+    @decimals.setter
+    def decimals(self, value: Sequence[object]) -> None:
+        self._decimals = value
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        keys: list[str],
+        kinds: list[LineKind],
+        amounts: list[Money],
+        rule_ids: list[str],
+        explanations: list[str],
+        earned_ats: list[datetime],
+        source_ids: list[tuple[str, ...]],
+    ) -> LineColumns:
+        """The columns of posted lines given as columns (no network fee line among them).
+
+        Args:
+            keys: The lines' keys.
+            kinds: What each line pays for.
+            amounts: Each line's amount.
+            rule_ids: The rule of each line.
+            explanations: Each line's explanation.
+            earned_ats: When each line was earned.
+            source_ids: Each line's source ids.
+
+        Returns:
+            The columns, checked by posting as lines read from objects are.
+
+        Raises:
+            InvalidValueError: If the columns are not all of one length, or a
+                network fee line is among them.
+        """
+        columns: tuple[list[object], ...] = (
+            cast("list[object]", keys),
+            cast("list[object]", kinds),
+            cast("list[object]", amounts),
+            cast("list[object]", rule_ids),
+            cast("list[object]", explanations),
+            cast("list[object]", earned_ats),
+            cast("list[object]", source_ids),
+        )
+        if len(set(map(len, columns))) > 1:
+            raise InvalidValueError("LineColumns", len(keys), "columns of one length")
+        if _NETWORK_FEE in kinds:
+            raise InvalidValueError("LineColumns.kinds", _NETWORK_FEE, "posted lines only")
+        found = object.__new__(cls)
+        found._lines = None
+        found._digest = None
+        found.order = None
+        found._details = columns[3:]
+        found.kinds = columns[1]
+        found.keys = columns[0]
+        found.amounts = columns[2]
+        found.plain = not amounts or set(map(type, amounts)) == {Money}
+        found.currencies = list(map(_CURRENCY, amounts)) if found.plain else []
+        found.decimals = list(map(_DECIMAL, amounts)) if found.plain else []
+        return found
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def details(self) -> tuple[list[object], list[object], list[object], list[object]]:
+        """The rule ids, explanations, ``earned_at`` instants and source ids, read once."""
+        if self._details is None:
+            lines = self._lines or []
+            self._details = (
+                list(map(_RULE_ID, lines)),
+                list(map(_EXPLANATION, lines)),
+                list(map(_EARNED_AT, lines)),
+                list(map(_SOURCE_IDS, lines)),
+            )
+        rule_ids, explanations, earned, sources = self._details
+        return rule_ids, explanations, earned, sources
+
+    def digest(self) -> str | None:
+        """The digest of these lines, or None when it cannot be trusted (see :func:`group_digests`).
+
+        It covers, in the lines' order, each line's key, currency and exact amount:
+        two equal digests mean equal ``(key, currency, minor units)`` sequences (a
+        plain Money amount holds exactly its currency's minor-unit places, so its
+        decimal text is its minor units). The text is hashed from the decimal text
+        of the amounts, not from integers: reading minor units out of a million
+        ``Decimal`` objects costs more than writing their text, and the digests
+        stay those that ledgers already store.
+        """
+        if self._digest is None:
+            self._digest = (self._digested(),)
+        return self._digest[0]
+
+    def _digested(self) -> str | None:
+        if not self.plain:
+            return None
+        amounts = cast("Sequence[Money]", self.amounts)
+        count = len(amounts)
+        try:
+            keys = _UNIT.join(cast("Iterable[str]", self._keys or map(_KEY, self._lines or ())))
+        except TypeError:
+            return None
+        # Keys holding a separator would make the text ambiguous; such lines are held anyway.
+        if keys.count(_UNIT) != max(count - 1, 0) or _RECORD in keys:
+            return None
+        text = _RECORD.join(
+            (
+                str(count),
+                keys,
+                _UNIT.join(self._currencies or map(_CURRENCY, amounts)),
+                _UNIT.join(map(str, self._decimals or map(_DECIMAL, amounts))),
+            )
+        )
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+_NETWORK_FEE = LineKind.NETWORK_FEE
+# Scaling a Money amount to minor units is exact; anything else is a bug to surface.
+_EXACT = decimal.Context(
+    prec=MAX_DIGITS, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow]
+)
+
+
+def _minor_units(currencies: Sequence[str], decimals: Sequence[Decimal]) -> list[int]:
+    """Each plain Money amount (its ``Decimal`` and currency) in minor units, exactly."""
+    kinds = set(currencies)
+    if len(kinds) == 1:
+        exponent = minor_unit(kinds.pop())
+        return list(map(int, map(Decimal.scaleb, decimals, repeat(exponent), repeat(_EXACT))))
+    exponents = {currency: minor_unit(currency) for currency in kinds}
+    return [
+        int(amount.scaleb(exponents[currency], _EXACT))
+        for amount, currency in zip(decimals, currencies, strict=True)
+    ]
+
+
+def _digest(lines: Sequence[StatementLine]) -> str | None:
+    """The digest of the posted lines of one partner-period (see :meth:`LineColumns.digest`)."""
+    return LineColumns(list(lines)).digest()
 
 
 EMPTY_DIGEST: str = _digest(()) or ""
 """The digest of a partner-period without lines (see :func:`group_digests`)."""
 
 
-def group_digests(run: StatementRun) -> dict[Group, str | None]:
+def group_columns(
+    run: StatementRun, *, posted: Collection[Group] | None = None
+) -> dict[Group, LineColumns]:
+    """Each partner-period's posted lines, column by column, in the run's order.
+
+    The one place where posting reads a run's :class:`StatementLine` objects in
+    bulk: everything a posting run computes for whole partner-periods (digests,
+    first postings) comes from these columns. Each partner-period's digest is
+    computed as its columns are read, while its lines are still in the
+    processor's cache: reading all lines once for the columns and again for the
+    digests costs a third more.
+
+    Args:
+        run: The statement run.
+        posted: The partner-periods with entries, when known: the others are
+            read in full at once (keys, currencies, amounts), since a first
+            posting writes them.
+
+    Returns:
+        Partner-period to its columns (two statements of one partner-period are
+        read as one, in order).
+    """
+    parts: dict[Group, list[Sequence[StatementLine]]] = {}
+    for statement in run.statements:
+        parts.setdefault((statement.partner_id, statement.period.label), []).append(statement.lines)
+    found: dict[Group, LineColumns] = {}
+    for group, lines in parts.items():
+        columns = LineColumns(
+            lines[0] if len(lines) == 1 else list(itertools.chain.from_iterable(lines))
+        )
+        if posted is not None and group not in posted:
+            columns.read()
+        columns.digest()
+        found[group] = columns
+    return found
+
+
+def group_digests(
+    run: StatementRun, columns: Mapping[Group, LineColumns] | None = None
+) -> dict[Group, str | None]:
     """A digest of each partner-period's lines, to tell an unchanged statement at once.
 
     A store keeps, beside each partner-period it holds entries for, the digest
@@ -331,18 +645,14 @@ def group_digests(run: StatementRun) -> dict[Group, str | None]:
 
     Args:
         run: The statement run.
+        columns: The run's :func:`group_columns`, when already read.
 
     Returns:
         Partner-period to digest; None when a line is not Money or its key is
         not text without separators, so that the partner-period is always compared.
     """
-    parts: dict[Group, list[Sequence[StatementLine]]] = {}
-    for statement in run.statements:
-        parts.setdefault((statement.partner_id, statement.period.label), []).append(statement.lines)
-    return {
-        group: _digest(found[0] if len(found) == 1 else list(itertools.chain.from_iterable(found)))
-        for group, found in parts.items()
-    }
+    found = group_columns(run) if columns is None else columns
+    return {group: part.digest() for group, part in found.items()}
 
 
 def changed_groups(run: StatementRun, posted: Mapping[Group, str]) -> set[Group]:
@@ -505,6 +815,7 @@ class _Writer:
         self.timezone = timezone
         self.sequence = first_sequence
         self.entries: list[LedgerEntry] = []
+        self.parts: list[tuple[LedgerEntry, ...] | FreshEntries] = []
         # Keyed by the rule's identity: hashing a rule's fields for every line is slow.
         self._locks: dict[int, dict[datetime, datetime]] = {}
         self._statement_kinds = statement_kinds
@@ -526,60 +837,72 @@ class _Writer:
             found = locks[earned_at] = rule.lock_at(earned_at, self.timezone)
         return found
 
-    def fresh(self, group: Group, lines: Sequence[StatementLine], rule: LockRule) -> None:
+    def flush(self) -> None:
+        """Close the part of entries built one by one, so that a bulk part can follow it."""
+        if self.entries:
+            self.parts.append(tuple(self.entries))
+            self.entries = []
+
+    def fresh(self, group: Group, columns: LineColumns, rule: LockRule) -> None:
         """Post the lines of a partner-period with nothing posted, column by column.
 
         The entries are those :meth:`first_posting` would post for each line
-        whose amount is not zero (see :func:`fresh_lines`), in the same order.
+        whose amount is not zero (see :func:`fresh_columns`), in the same order;
+        they are kept as columns (:class:`~hybridroi.ledger.entries.FreshEntries`)
+        and built only when read.
         """
-        lines = list(itertools.compress(lines, map(_DECIMAL, map(_AMOUNT, lines))))
-        count = len(lines)
+        rule_ids, explanations, earned, sources = columns.details()
+        decimals = columns.decimals
+        order = columns.order
+        picks: list[int] | None
+        if all(decimals):
+            picks = order
+        else:
+            ordered = range(len(decimals)) if order is None else order
+            picks = list(itertools.compress(ordered, map(decimals.__getitem__, ordered)))
+        count = len(decimals) if picks is None else len(picks)
         if not count:
             return
-        partner_id, label = group
-        earned = list(map(_EARNED_AT, lines))
+
+        # Each column in key order, without the zero amounts: one C-level gather per column
+        # (an itemgetter of many indices builds its tuple without a call per value).
+        gather = operator.itemgetter(*picks) if picks is not None and count > 1 else None
+
+        def kept(values: Sequence[object]) -> Sequence[object]:
+            if picks is None:
+                return values
+            if gather is None:
+                return [values[picks[0]]]
+            return cast("tuple[object, ...]", gather(values))
+
+        instants = cast("list[datetime]", kept(earned))
+        currencies = cast("Sequence[str]", kept(columns.currencies))
         locks = self._locks.setdefault(id(rule), {})
         timezone = self.timezone
-        for instant in set(earned).difference(locks):
+        for instant in set(instants).difference(locks):
             locks[instant] = rule.lock_at(instant, timezone)
-        lock_ats = list(map(locks.__getitem__, earned))
-        posted_at = self.posted_at
-        statuses = map(
-            (EntryStatus.LOCKED, EntryStatus.PENDING).__getitem__, map(posted_at.__lt__, lock_ats)
-        )
-        moneys = list(map(_AMOUNT, lines))
-        line_keys = list(map(_KEY, lines))
-        keys = map(
-            _ledger_key,
-            zip(repeat(partner_id), repeat(label), line_keys, map(_CURRENCY, moneys)),
-        )
-        sequence = self.sequence
-        self.sequence = sequence + count
-        ids = map(
-            operator.add, repeat(f"{self.run_id}:"), map(str, range(sequence, sequence + count))
-        )
-        self.entries.extend(
-            LedgerEntry._trusted_many(
-                count,
-                (
-                    ids,
-                    repeat(self.run_id),
-                    keys,
-                    map(_KIND, lines),
-                    repeat(EntryType.EARNED),
-                    moneys,
-                    statuses,
-                    lock_ats,
-                    earned,
-                    repeat(posted_at),
-                    map(_RULE_ID, lines),
-                    map(_EXPLANATION, lines),
-                    map(_SOURCE_IDS, lines),
-                    map(_FIRST_POSTED, line_keys),
-                    repeat(label),
-                ),
+        partner_id, label = group
+        self.flush()
+        self.parts.append(
+            FreshEntries(
+                run_id=self.run_id,
+                first_sequence=self.sequence,
+                partner_id=partner_id,
+                period_label=label,
+                posted_at=self.posted_at,
+                line_keys=cast("Sequence[str]", kept(columns.keys)),
+                line_kinds=cast("list[LineKind]", kept(columns.kinds)),
+                amounts=cast("list[Money]", kept(columns.amounts)),
+                currencies=currencies,
+                units=_minor_units(currencies, cast("list[Decimal]", kept(columns.decimals))),
+                lock_ats=list(map(locks.__getitem__, instants)),
+                earned_ats=instants,
+                rule_ids=cast("Sequence[str]", kept(rule_ids)),
+                explanations=cast("Sequence[str]", kept(explanations)),
+                source_ids=cast("list[tuple[str, ...]]", kept(sources)),
             )
         )
+        self.sequence += count
 
     def first_posting(self, line: StatementLine, key: LedgerKey, rule: LockRule) -> None:
         """Post a line's whole amount, nothing being posted for its key yet.
@@ -824,8 +1147,8 @@ def plan_entries(
     posted_at: datetime,
     first_sequence: int = 1,
     statement_kinds: Mapping[str, PeriodKind] | None = None,
-    fresh: Mapping[Group, Sequence[StatementLine]] | None = None,
-) -> tuple[LedgerEntry, ...]:
+    fresh: Mapping[Group, Sequence[StatementLine] | LineColumns] | None = None,
+) -> PostedEntries:
     """The entries that post the differences.
 
     Args:
@@ -845,12 +1168,14 @@ def plan_entries(
             the period that contains ``posted_at``; every other entry on its
             line's own period.
         fresh: Partner-periods with nothing posted, to their lines as
-            :func:`fresh_lines` gives them: each line is posted in bulk as the
-            difference between the line and nothing. None of their keys may be
-            in ``found``.
+            :func:`fresh_lines` gives them, or to their columns as
+            :func:`fresh_columns` gives them: each line is posted in bulk as
+            the difference between the line and nothing. None of their keys may
+            be in ``found``.
 
     Returns:
-        The new entries, in key order.
+        The new entries, in key order; those posted in bulk are built when read
+        (see :class:`~hybridroi.ledger.entries.PostedEntries`).
 
     Raises:
         NaiveDatetimeError: If ``posted_at`` is naive.
@@ -868,7 +1193,9 @@ def plan_entries(
     )
     # The partner-periods in key order, each posted in bulk or difference by difference:
     # entries are numbered in key order.
-    chunks: list[tuple[Group, Sequence[StatementLine] | None, Iterable[Difference]]] = [
+    chunks: list[
+        tuple[Group, Sequence[StatementLine] | LineColumns | None, Iterable[Difference]]
+    ] = [
         (group, None, list(part))
         for group, part in itertools.groupby(found, key=lambda d: _GROUP(d.key))
     ]
@@ -876,11 +1203,13 @@ def plan_entries(
     chunks.sort(key=operator.itemgetter(0))
     for group, lines, part in chunks:
         if lines is not None:
-            writer.fresh(group, lines, policies.for_partner(group[0]).lock)
+            columns = lines if isinstance(lines, LineColumns) else LineColumns(list(lines))
+            writer.fresh(group, columns, policies.for_partner(group[0]).lock)
             continue
         for difference in part:
             _plan(writer, difference, history, paid_entry_ids, policies)
-    return tuple(writer.entries)
+    writer.flush()
+    return PostedEntries(writer.parts)
 
 
 def _plan(

@@ -20,7 +20,6 @@ posted.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -38,7 +37,13 @@ from hybridroi.events.records import Event
 from hybridroi.ledger.adjustments import ADJUSTMENT_PREFIX, Adjustment
 from hybridroi.ledger.audit import AuditAction, AuditRecord
 from hybridroi.ledger.decisions import Decision, DecisionIndex, DecisionKind, decided_lock
-from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
+from hybridroi.ledger.entries import (
+    EntryStatus,
+    EntryType,
+    LedgerEntry,
+    LedgerKey,
+    PostedEntries,
+)
 from hybridroi.ledger.errors import PolicyMismatchError, StaleRunError
 from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.lifecycle import Balance, balances
@@ -49,13 +54,15 @@ from hybridroi.ledger.policy import LedgerPolicies
 from hybridroi.ledger.posting import (
     EMPTY_DIGEST,
     Group,
+    LineColumns,
     changed_groups,
-    fresh_lines,
+    fresh_columns,
+    group_columns,
     group_digests,
     held_differences,
     plan_entries,
 )
-from hybridroi.statements.lines import StatementLine, StatementRun
+from hybridroi.statements.lines import StatementRun
 
 __all__ = ["Ledger", "LedgerStore", "PostingResult", "PostingRun"]
 
@@ -85,12 +92,14 @@ class PostingResult:
 
     Attributes:
         run: The run record.
-        entries: The entries added, in key order.
+        entries: The entries added, in key order (a
+            :class:`~hybridroi.ledger.entries.PostedEntries`: a sequence equal to the
+            tuple of its entries, each built when it is read).
         problems: Lines that could not be posted, and why.
     """
 
     run: PostingRun
-    entries: tuple[LedgerEntry, ...]
+    entries: Sequence[LedgerEntry]
     problems: tuple[Problem, ...]
 
 
@@ -492,8 +501,11 @@ class Ledger(LedgerOperations):
         # very lines and has nothing to post. The others are compared as whole
         # partner-periods, from one bulk read of posted sums; only those that changed are
         # compared line by line.
-        digests = group_digests(run)
         stored = self.store.posted_digests()
+        # A partner-period with nothing posted is posted in bulk from its columns, if fit:
+        # they are read in full at once.
+        columns = group_columns(run, posted=stored)
+        digests = group_digests(run, columns)
         candidates = {
             g for g, digest in digests.items() if digest is None or stored.get(g) != digest
         }
@@ -512,7 +524,7 @@ class Ledger(LedgerOperations):
         totals = self.store.posted_totals(changed) if changed else {}
         # A partner-period with nothing posted whose lines are all fit to post is posted
         # in bulk, column by column; the others are compared key by key.
-        fresh = self._fresh(run, changed.difference(key[:2] for key in totals))
+        fresh = self._fresh(columns, changed.difference(key[:2] for key in totals))
         found, problems, unposted = held_differences(
             attrs.evolve(
                 run,
@@ -547,7 +559,7 @@ class Ledger(LedgerOperations):
             fresh=fresh,
         )
         if any(d.kind is DecisionKind.EXTEND for d in decisions.decisions):
-            entries = _extended(entries, history, posted_at)
+            entries = PostedEntries((_extended(entries, history, posted_at),))
         record = PostingRun(
             id=run_id,
             number=number,
@@ -585,19 +597,11 @@ class Ledger(LedgerOperations):
         return {key: tuple(map(decided, entries)) for key, entries in history.items()}
 
     @staticmethod
-    def _fresh(run: StatementRun, groups: set[Group]) -> dict[Group, list[StatementLine]]:
-        """The partner-periods of ``groups`` (nothing posted) to post in bulk, with their lines."""
-        if not groups:
-            return {}
-        lines: dict[Group, list[Sequence[StatementLine]]] = {}
-        for statement in run.statements:
-            group = (statement.partner_id, statement.period.label)
-            if group in groups:
-                lines.setdefault(group, []).append(statement.lines)
-        found = {
-            group: fresh_lines(itertools.chain.from_iterable(parts))
-            for group, parts in lines.items()
-        }
+    def _fresh(
+        columns: Mapping[Group, LineColumns], groups: set[Group]
+    ) -> dict[Group, LineColumns]:
+        """The partner-periods of ``groups`` (nothing posted) to post in bulk, as columns."""
+        found = {group: fresh_columns(columns[group]) for group in groups if group in columns}
         return {group: ready for group, ready in found.items() if ready is not None}
 
     def balances(self, at: datetime, partner_id: str | None = None) -> tuple[Balance, ...]:

@@ -43,7 +43,13 @@ from hybridroi.events.records import Event
 from hybridroi.ledger.adjustments import Adjustment
 from hybridroi.ledger.audit import AuditRecord
 from hybridroi.ledger.decisions import Decision
-from hybridroi.ledger.entries import EntryStatus, LedgerEntry, LedgerKey
+from hybridroi.ledger.entries import (
+    EntryStatus,
+    FreshEntries,
+    LedgerEntry,
+    LedgerKey,
+    PostedEntries,
+)
 from hybridroi.ledger.errors import LedgerBusyError, LedgerFileError, UnknownBatchError
 from hybridroi.ledger.intake import EventIntake
 from hybridroi.ledger.payouts import PayoutBatch, PayoutRun
@@ -548,9 +554,7 @@ class SqliteLedgerStore:
             )
             self._insert_entries(run, entries)
             given = digests or {}
-            unnamed = {
-                (entry.key.partner_id, entry.key.period_label) for entry in entries
-            }.difference(given)
+            unnamed = _groups(entries).difference(given)
             self._connection.executemany(
                 "INSERT OR REPLACE INTO posted_groups VALUES (?, ?, ?)",
                 [
@@ -994,6 +998,19 @@ class SqliteLedgerStore:
         """Every stored event, by kind then id."""
         rows = self._connection.execute("SELECT kind, content FROM events ORDER BY kind, id")
         return tuple(event_from_text(kind, content) for kind, content in rows)
+
+
+def _groups(entries: Sequence[LedgerEntry]) -> set[Group]:
+    """The partner-periods of ``entries``; first postings kept as columns are not built."""
+    if not isinstance(entries, PostedEntries):
+        return {(entry.key.partner_id, entry.key.period_label) for entry in entries}
+    found: set[Group] = set()
+    for part in entries.parts:
+        if isinstance(part, FreshEntries):
+            found.add((part.partner_id, part.period_label))
+        else:
+            found.update((entry.key.partner_id, entry.key.period_label) for entry in part)
+    return found
 
 
 class _Transaction:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import decimal
 import functools
+import itertools
 import json
 import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from itertools import repeat
@@ -25,7 +26,14 @@ from operator import attrgetter, itemgetter
 
 from hybridroi.core.money import MAX_DIGITS, Money, minor_unit, scaled
 from hybridroi.core.timezones import UTC
-from hybridroi.ledger.entries import EntryStatus, EntryType, LedgerEntry, LedgerKey
+from hybridroi.ledger.entries import (
+    EntryStatus,
+    EntryType,
+    FreshEntries,
+    LedgerEntry,
+    LedgerKey,
+    PostedEntries,
+)
 from hybridroi.ledger.store import PostingRun
 from hybridroi.statements.lines import LineKind
 
@@ -203,22 +211,13 @@ def _statuses(
     return found
 
 
-def entry_rows(
+_OPTIONAL = ("reason", "statement_period", "status", "posted_at", "run_id")
+
+
+def _built_columns(
     run: PostingRun, entries: Sequence[LedgerEntry]
-) -> tuple[tuple[str, ...], Iterator[tuple[object, ...]]]:
-    """The columns of ``entries`` (schema version 6) and the rows that store ``entries``.
-
-    Built column by column. A column whose every value is the one the row
-    implies (see :data:`ENTRY_SELECT`) is left out, to be NULL; otherwise every
-    row holds its value.
-
-    Args:
-        run: The posting run that writes the entries.
-        entries: Its entries.
-
-    Returns:
-        The column names, and the rows in the same order, one per entry.
-    """
+) -> tuple[dict[str, Iterable[object]], dict[str, Callable[[], Iterable[object]]]]:
+    """The columns of built entries, and how to give each column left out its values."""
     columns: dict[str, Iterable[object]] = {}
     parts = list(map(str.rpartition, map(_ID, entries), repeat(":")))
     run_ids = list(map(_RUN_ID_OF, parts))
@@ -255,7 +254,102 @@ def entry_rows(
         columns["posted_at"] = map(instant_text, posted_ats)
     if set(run_ids) - {run.id}:
         columns["run_id"] = run_ids
-    return tuple(columns), zip(*columns.values(), strict=False)
+    given: dict[str, Callable[[], Iterable[object]]] = {
+        "reason": lambda: reasons,
+        "statement_period": lambda: statement_periods,
+        "status": lambda: _values(statuses),
+        "posted_at": lambda: map(instant_text, posted_ats),
+        "run_id": lambda: run_ids,
+    }
+    return columns, given
+
+
+def _texts(instants: Sequence[datetime]) -> Iterable[str]:
+    """Each instant as :func:`instant_text` writes it, formatting each distinct one once."""
+    # A run's lines share few instants (a sale's minute, a lock day): a dictionary of the
+    # distinct ones costs less than a cache lookup per line.
+    text_of = {instant: instant_text(instant) for instant in set(instants)}
+    return map(text_of.__getitem__, instants)
+
+
+def _fresh_columns(
+    run: PostingRun, part: FreshEntries
+) -> tuple[dict[str, Iterable[object]], dict[str, Callable[[], Iterable[object]]]]:
+    """The columns of first postings, straight from their columns (see :class:`FreshEntries`).
+
+    Every value an entry implies (its run's id and instant, its status, the
+    reason and statement period of a first posting) is left out, to be NULL,
+    as :func:`_built_columns` leaves it out for built entries.
+    """
+    count = len(part)
+    first = part.first_sequence
+    columns: dict[str, Iterable[object]] = {
+        "run": repeat(run.number, count),
+        "seq": range(first, first + count),
+        "partner_id": repeat(part.partner_id, count),
+        "period_label": repeat(part.period_label, count),
+        "line_key": part.line_keys,
+        "currency": part.currencies,
+        "amount_minor": part.units,
+        "line_kind": _values(part.line_kinds),
+        "entry_type": repeat(_VALUES[EntryType.EARNED], count),
+        "lock_at": _texts(part.lock_ats),
+        "earned_at": _texts(part.earned_ats),
+        "rule_id": part.rule_ids,
+        "explanation": part.explanations,
+        "source_ids": _source_texts(list(part.source_ids)),
+    }
+    # Written by another run than the one storing them (never by Ledger.post): kept as given.
+    if part.run_id != run.id:
+        columns["run_id"] = repeat(part.run_id, count)
+    if instant_text(part.posted_at) != instant_text(run.posted_at):
+        columns["posted_at"] = repeat(instant_text(part.posted_at), count)
+    given: dict[str, Callable[[], Iterable[object]]] = {
+        "reason": lambda: map(_FIRST_POSTED, part.line_keys),
+        "statement_period": lambda: repeat(part.period_label, count),
+        "status": lambda: _values(part.statuses()),
+        "posted_at": lambda: repeat(instant_text(part.posted_at), count),
+        "run_id": lambda: repeat(part.run_id, count),
+    }
+    return columns, given
+
+
+def entry_rows(
+    run: PostingRun, entries: Sequence[LedgerEntry]
+) -> tuple[tuple[str, ...], Iterator[tuple[object, ...]]]:
+    """The columns of ``entries`` (schema version 6) and the rows that store ``entries``.
+
+    Built column by column. A column whose every value is the one the row
+    implies (see :data:`ENTRY_SELECT`) is left out, to be NULL; otherwise every
+    row holds its value. First postings kept as columns (the
+    :class:`~hybridroi.ledger.entries.FreshEntries` parts of a
+    :class:`~hybridroi.ledger.entries.PostedEntries`) are written from their
+    columns, without building an entry.
+
+    Args:
+        run: The posting run that writes the entries.
+        entries: Its entries.
+
+    Returns:
+        The column names, and the rows in the same order, one per entry.
+    """
+    parts = entries.parts if isinstance(entries, PostedEntries) else (entries,)
+    found = [
+        _fresh_columns(run, part) if isinstance(part, FreshEntries) else _built_columns(run, part)
+        for part in parts
+    ]
+    if not found:
+        found = [_built_columns(run, ())]
+    names = [name for name in found[0][0] if name not in _OPTIONAL]
+    names += [name for name in _OPTIONAL if any(name in columns for columns, _ in found)]
+    rows = itertools.chain.from_iterable(
+        zip(
+            *(columns[name] if name in columns else given[name]() for name in names),
+            strict=False,
+        )
+        for columns, given in found
+    )
+    return tuple(names), rows
 
 
 def _source_ids(text: str) -> tuple[str, ...]:
