@@ -22,7 +22,7 @@ touches. They are int64 when the largest key fits, and exact Python integers
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.columns import TouchColumns
+from hybridroi.events.columns import instant_micros, touch_columns
 from hybridroi.events.records import Conversion, Touch
 
 __all__ = [
@@ -52,9 +52,7 @@ KIND_CODE = {TouchKind.VIEW: 0, TouchKind.CLICK: 1, TouchKind.PROMO_CODE: 2}
 # The same codes by the members' identities: an enum member hashes in Python, an int in C,
 # and millions of touches are looked up.
 _CODE_BY_ID = {id(kind): code for kind, code in KIND_CODE.items()}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_EXACT_FLOAT_MICROSECONDS = 2.0**51 - 1
 """Instants closer than this to the epoch, in microseconds, convert exactly through floats."""
 _INT64_KEYS = 2**63
 """Search keys below this bound are int64; the others are exact Python integers."""
@@ -77,28 +75,8 @@ def microseconds(length: timedelta) -> int:
 
 
 def _instants(events: Sequence[Touch] | Sequence[Conversion]) -> Ints:
-    """The events' instants in microseconds since the epoch, exactly.
-
-    ``datetime.timestamp`` is the exact microsecond count ``m`` divided by 10**6 and
-    correctly rounded (an integer true division). While ``|m| < 2**51`` (1898 to 2041),
-    that quotient is within ``10**6 * 2**-22`` of ``m / 10**6`` and its product by
-    10**6 is rounded by at most ``2**-3``: less than a half in all, so rounding to the
-    nearest integer restores ``m``. Beyond that bound the count is computed in
-    integers, event by event.
-    """
-    count = len(events)
-    seconds = np.fromiter(
-        map(datetime.timestamp, map(_INSTANT, events)), dtype=np.float64, count=count
-    )
-    scaled = seconds * 1e6
-    if not count or float(np.abs(scaled).max()) < _EXACT_FLOAT_MICROSECONDS:
-        return np.rint(scaled).astype(np.int64)
-    epoch, unit = _EPOCH, _MICROSECOND
-    return np.fromiter(
-        [(instant - epoch) // unit for instant in map(_INSTANT, events)],
-        dtype=np.int64,
-        count=count,
-    )
+    """The events' instants in microseconds since the epoch, exactly."""
+    return instant_micros(list(map(_INSTANT, events)))
 
 
 def _encoded(values: Sequence[str | None]) -> tuple[Ints, tuple[str, ...]]:
@@ -169,7 +147,7 @@ def columns_of(touches: Sequence[Touch], conversions: Sequence[Conversion]) -> E
         The columns; row ``i`` of the touch columns is ``touches[i]``, and so on.
     """
     n = len(touches)
-    fields = _TouchFields(touches)
+    fields = touch_columns(touches)
     keys: list[str | None] = [*fields.keys, *map(_CUSTOMER_KEY, conversions)]
     customers, _ = _encoded(keys)
     partner, partners = _encoded(fields.partners)
@@ -208,30 +186,6 @@ def columns_of(touches: Sequence[Touch], conversions: Sequence[Conversion]) -> E
         codes=tuple(folded),
         time_ordered=_time_ordered(instants, fields.ids),
     )
-
-
-class _TouchFields:
-    """The fields of touches the columns are built from, field by field, by row."""
-
-    __slots__ = ("channels", "ids", "instants", "keys", "kinds", "links", "partners")
-
-    def __init__(self, touches: Sequence[Touch]) -> None:
-        if isinstance(touches, TouchColumns):
-            self.ids: Sequence[str] = touches.ids
-            self.keys: Sequence[str | None] = touches.keys
-            self.kinds: Sequence[TouchKind] = touches.kinds
-            self.partners: list[str | None] = touches.partners
-            self.channels: list[str | None] = touches.channels
-            self.links: Sequence[str | None] = touches.links
-            self.instants: Ints = touches.instants
-            return
-        self.ids = [touch.id for touch in touches]
-        self.keys = list(map(_CUSTOMER_KEY, touches))
-        self.kinds = list(map(_KIND, touches))
-        self.partners = list(map(_PARTNER_ID, touches))
-        self.channels = list(map(_CHANNEL, touches))
-        self.links = list(map(_LINK_ID, touches))
-        self.instants = _instants(touches)
 
 
 def _time_ordered(instants: Ints, ids: Sequence[str]) -> bool:

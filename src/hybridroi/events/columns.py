@@ -26,9 +26,11 @@ import numpy.typing as npt
 from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import Touch
 
-__all__ = ["TouchColumns"]
+__all__ = ["TouchColumns", "instant_micros", "touch_columns"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_EXACT_FLOAT_MICROSECONDS = 2.0**51 - 1
 _NAMES = ("ids", "kinds", "instants", "keys", "partners", "channels", "contents", "links")
 # Touch is a frozen slotted attrs class without validators on the trusted path: each
 # field's member descriptor writes its slot (as the event tables' row builder does).
@@ -172,6 +174,56 @@ def _touch(  # noqa: PLR0917 - one argument per field, mapped over the columns
     s_content(touch, content)
     s_link(touch, link)
     return touch
+
+
+def instant_micros(instants: Sequence[datetime]) -> npt.NDArray[np.int64]:
+    """Aware instants as 64-bit microseconds since the Unix epoch (UTC), exactly.
+
+    ``datetime.timestamp`` is the exact microsecond count ``m`` divided by 10**6 and
+    correctly rounded (an integer true division). While ``|m| < 2**51`` (1898 to 2041),
+    that quotient is within ``10**6 * 2**-22`` of ``m / 10**6`` and its product by
+    10**6 is rounded by at most ``2**-3``: less than a half in all, so rounding to the
+    nearest integer restores ``m``. Beyond that bound the count is computed in
+    integers, instant by instant.
+
+    >>> instant_micros([datetime(1970, 1, 1, 0, 0, 1, 5, tzinfo=UTC)]).tolist()
+    [1000005]
+    """
+    count = len(instants)
+    seconds = np.fromiter(map(datetime.timestamp, instants), dtype=np.float64, count=count)
+    scaled = seconds * 1e6
+    if not count or float(np.abs(scaled).max()) < _EXACT_FLOAT_MICROSECONDS:
+        return np.rint(scaled).astype(np.int64)
+    epoch, unit = _EPOCH, _MICROSECOND
+    return np.fromiter(
+        [(instant - epoch) // unit for instant in instants], dtype=np.int64, count=count
+    )
+
+
+def touch_columns(touches: Sequence[Touch]) -> TouchColumns:
+    """Touches as columns: their own when they are kept so, else built once from the records.
+
+    Args:
+        touches: Touches, as records or in columns.
+
+    Returns:
+        The columns; row ``i`` is ``touches[i]``.
+    """
+    if isinstance(touches, TouchColumns):
+        return touches
+    records = tuple(touches)
+    columns = TouchColumns(
+        ids=[touch.id for touch in records],
+        kinds=[touch.kind for touch in records],
+        instants=instant_micros([touch.instant for touch in records]),
+        keys=[touch.customer_key for touch in records],
+        partners=[touch.partner_id for touch in records],
+        channels=[touch.channel for touch in records],
+        contents=[touch.content_id for touch in records],
+        links=[touch.link_id for touch in records],
+    )
+    columns._records = records  # the records asked for are these very ones
+    return columns
 
 
 def _taken(values: list[Any], rows: npt.NDArray[np.intp]) -> list[Any]:

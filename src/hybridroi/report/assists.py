@@ -15,7 +15,8 @@ import numpy.typing as npt
 from hybridroi.attribution.credits import CreditRole
 from hybridroi.core.money import Money
 from hybridroi.domain.partners import Influencer
-from hybridroi.report.columns import distinct, group_of, micros, micros_of, ranges
+from hybridroi.events.columns import touch_columns
+from hybridroi.report.columns import distinct, group_of, micros_of, ranges
 from hybridroi.report.records import AssistedSale
 from hybridroi.report.tally import Tally
 
@@ -108,21 +109,22 @@ def _touched(
         The influencer ids of each sale (by batch position) that has some.
     """
     sales = tally.sales
-    touches = tally.batch.touches
+    touches = touch_columns(tally.batch.touches)
     names = sorted(influencer_ids)
-    index = {name: code for code, name in enumerate(names)}
+    index: dict[str | None, int] = {name: code for code, name in enumerate(names)}
     # The influencer of each touch (-1: a touch of no influencer), in one pass.
-    partners = np.fromiter(map(index.get, map(_PARTNER_ID, touches), repeat(-1)), np.int64)
+    partners = np.fromiter(map(index.get, touches.partners, repeat(-1)), np.int64)
     by_influencer = np.flatnonzero(partners >= 0)
-    chosen = list(map(touches.__getitem__, by_influencer.tolist()))
-    touch_customers = sales.customer_codes.lookup(map(_CUSTOMER, chosen))
+    chosen = by_influencer.tolist()
+    keys = touches.keys
+    touch_customers = sales.customer_codes.lookup([keys[row] for row in chosen])
     # Only the touches of the candidates' customers are read further.
     wanted = np.zeros(len(sales.customer_codes) + 1, dtype=np.bool_)
     wanted[sales.customers[candidates]] = True
     mine = np.flatnonzero(wanted[touch_customers])  # -1, no customer of a sale, is never wanted
     order = mine[np.argsort(touch_customers[mine], kind="stable")]
     sorted_customers = touch_customers[order]
-    instants = micros(map(_INSTANT, map(chosen.__getitem__, order.tolist())))
+    instants = touches.instants[by_influencer[order]]
     customers = sales.customers[candidates]
     low = np.searchsorted(sorted_customers, customers, side="left")
     high = np.searchsorted(sorted_customers, customers, side="right")

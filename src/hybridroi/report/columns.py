@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Container, Hashable, Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
-from operator import floordiv, is_, sub
+from operator import is_
 from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+
+from hybridroi.events.columns import instant_micros
 
 __all__ = [
     "INT64_BOUND",
@@ -75,9 +77,7 @@ def micros(instants: Iterable[datetime]) -> npt.NDArray[np.int64]:
     >>> micros([datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)]).tolist()
     [1000000]
     """
-    return np.fromiter(
-        map(floordiv, map(sub, instants, repeat(_EPOCH)), repeat(_MICROSECOND)), dtype=np.int64
-    )
+    return instant_micros(list(instants))
 
 
 def integers(values: Iterable[int]) -> Integers:

@@ -33,7 +33,7 @@ from hybridroi.report.columns import (
 )
 from hybridroi.report.records import NO_CONTENT, Leg
 from hybridroi.report.tally import Tally, minor_units_of
-from hybridroi.statements.lines import LineKind, StatementLine
+from hybridroi.statements.lines import LineKind, _LineFacts
 
 __all__ = ["add_costs"]
 
@@ -105,38 +105,44 @@ class _Costs:
     def add_line_costs(self, *, from_ledger: bool) -> None:
         """The statement lines' costs (only network fees when partner pay comes from the ledger)."""
         tally = self.tally
-        lines: list[StatementLine] = []
+        facts = _LineFacts()
         partners: list[str] = []
         lasts: list[int] = []
         for statement in tally.run.statements:
-            found = statement.lines
-            if from_ledger:
-                # Partner pay comes from the ledger entries.
-                found = tuple(line for line in found if line.kind is LineKind.NETWORK_FEE)
-            lines.extend(found)
-            partners.extend(repeat(statement.partner_id, len(found)))
-            lasts.extend(repeat(micros_of(statement.period.end - _TICK), len(found)))
+            if statement.currency != tally.currency or from_ledger:
+                # Converted line by line (in key order, as the problems list them), or
+                # only network fees when partner pay comes from the ledger entries.
+                found = statement.lines
+                if from_ledger:
+                    found = tuple(line for line in found if line.kind is LineKind.NETWORK_FEE)
+                own = _LineFacts()
+                own.add_lines(found)
+            else:
+                # Lines kept in columns give their figures without being built.
+                own = statement._line_facts()
+            facts.add(own)
+            partners.extend(repeat(statement.partner_id, len(own.kinds)))
+            lasts.extend(repeat(micros_of(statement.period.end - _TICK), len(own.kinds)))
         # Every line counts in its statement's period. The engine dates lines inside it,
         # except a sale or content dated after a campaign-long statement's end, which the
         # clamp brings back into that statement's period.
-        earned = micros(map(_EARNED_AT, lines))
+        earned = micros(facts.earned_at)
         instants = np.minimum(earned, np.array(lasts, dtype=np.int64))
         keep = tally.inside_micros(instants, as_of_bound=False)
         chosen = np.flatnonzero(keep).tolist()
-        picked = list(map(lines.__getitem__, chosen))
-        given: list[Money] = list(map(_AMOUNT, picked))
+        given: list[Money] = list(map(facts.amounts.__getitem__, chosen))
         amounts: list[Money | None] = list(given)
         foreign = ~flags(map(eq, map(_CURRENCY, given), repeat(tally.currency)), True)
         for index in np.flatnonzero(foreign).tolist():
-            line, partner_id = picked[index], partners[chosen[index]]
-            subject = f"line:{partner_id}:{line.key}"
-            amounts[index] = tally.convert(given[index], line.earned_at, subject)
+            row = chosen[index]
+            subject = f"line:{partners[row]}:{facts.keys[row]}"
+            amounts[index] = tally.convert(given[index], facts.earned_at[row], subject)
         self.add_line_table(
             [partners[i] for i in chosen],
-            list(map(_KIND, picked)),
+            list(map(facts.kinds.__getitem__, chosen)),
             amounts,
             instants[chosen],
-            list(map(_SOURCES, picked)),
+            list(map(facts.source_ids.__getitem__, chosen)),
         )
 
     def add_line_table(

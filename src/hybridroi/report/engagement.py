@@ -7,16 +7,19 @@ counts what the content gained inside it.
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from operator import attrgetter
+
+import numpy as np
 
 from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import ProblemKind
 from hybridroi.domain.partners import Content
 from hybridroi.domain.policy import TouchKind
+from hybridroi.events.columns import touch_columns
 from hybridroi.events.stats import ContentStats, check_stats
+from hybridroi.report.columns import instant_of, micros_of
 from hybridroi.report.tally import Tally
 
 __all__ = ["add_clicks", "add_contents"]
@@ -31,29 +34,37 @@ def add_clicks(tally: Tally) -> None:
         tally: The report's running totals; its batch holds the touches.
     """
     # The batch's touches are sorted by instant: the clicks by as_of in the window are
-    # one slice of them, and each period's clicks a slice of that, found by bisection.
-    touches = tally.batch.touches
-    low, high = 0, bisect.bisect_right(touches, tally.run.as_of, key=_INSTANT)
+    # one slice of them, and each period's clicks a slice of that, found by a search.
+    touches = touch_columns(tally.batch.touches)
+    instants = touches.instants
+    low = 0
+    high = int(np.searchsorted(instants, micros_of(tally.run.as_of), "right"))
     if tally.bounds is not None:
         start, end = tally.bounds
-        low = bisect.bisect_left(touches, start, hi=high, key=_INSTANT)
-        high = max(low, bisect.bisect_left(touches, end, lo=low, hi=high, key=_INSTANT))
+        low = int(np.searchsorted(instants[:high], micros_of(start), "left"))
+        high = max(low, int(np.searchsorted(instants[:high], micros_of(end), "left")))
     click = TouchKind.CLICK
+    kinds, partners, contents = touches.kinds, touches.partners, touches.contents
     while low < high:
-        first = touches[low].instant
+        first = instant_of(int(instants[low]))
         if tally.period_kind is PeriodKind.CAMPAIGN:
             label, stop = tally.period_label(first), high
         else:
             period = tally.period_at(first)
             label = period.label
-            stop = bisect.bisect_left(touches, period.end, lo=low, hi=high, key=_INSTANT)
+            edge = micros_of(period.end)
+            stop = low + int(np.searchsorted(instants[low:high], edge, "left"))
         counts = Counter(
-            (touch.partner_id, touch.content_id)
-            for touch in touches[low:stop]
-            if touch.kind is click and touch.partner_id is not None
+            pair
+            for pair, kind in zip(
+                zip(partners[low:stop], contents[low:stop], strict=True),
+                kinds[low:stop],
+                strict=True,
+            )
+            if kind is click and pair[0] is not None
         )
         for (partner_id, content_id), count in counts.items():
-            tally.cell(partner_id, content_id, label, tally.leg(partner_id)).clicks += count
+            tally.cell(partner_id, content_id, label, tally.leg(partner_id)).clicks += count  # type: ignore[arg-type]
         low = stop
 
 

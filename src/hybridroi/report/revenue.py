@@ -31,6 +31,7 @@ from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, sc
 from hybridroi.core.problems import ProblemKind
 from hybridroi.core.rounding import round_minor
 from hybridroi.domain.policy import TouchKind
+from hybridroi.events.columns import touch_columns
 from hybridroi.events.records import Conversion
 from hybridroi.report.columns import (
     Codes,
@@ -243,9 +244,9 @@ class _Revenue:
         )
 
     def _click_ids(self) -> set[str]:
-        touches = self.tally.batch.touches
+        touches = touch_columns(self.tally.batch.touches)
         click = TouchKind.CLICK
-        return set(compress(map(_ID, touches), map(is_, map(_KIND, touches), repeat(click))))
+        return set(compress(touches.ids, map(is_, touches.kinds, repeat(click))))
 
     def _gross(self, conversions: list[Conversion], amounts: list[Money]) -> _Values | None:
         """The exact gross profit on each amount of its conversion; None without a margin."""

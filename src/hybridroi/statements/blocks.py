@@ -21,7 +21,7 @@ import numpy as np
 from hybridroi.core.periods import Period
 from hybridroi.statements.compiled import _Compiled
 from hybridroi.statements.drafts import _COMMISSION, _exact_text, _Sale
-from hybridroi.statements.lines import StatementLine
+from hybridroi.statements.lines import StatementLine, _LineFacts
 from hybridroi.statements.tiers import band_index
 from hybridroi.statements.wording import _Wording
 
@@ -69,6 +69,18 @@ class _Block(abc.ABC):
     @abc.abstractmethod
     def bodies(self, low: int, high: int) -> list[str]:
         """The body of each explanation of sales ``[low, high)``, before its amount."""
+
+    def facts(self, low: int, high: int) -> _LineFacts:
+        """The figures and sources of the lines of sales ``[low, high)``, no words."""
+        facts = _LineFacts()
+        sales = self.sales[low:high]
+        rule_id = self.compiled.rule_id
+        facts.keys = [f"commission:{sale.id}:{rule_id}" for sale in sales]
+        facts.kinds = [_COMMISSION] * len(sales)
+        facts.amounts = list(map(self.wording.money, self.units[low:high]))
+        facts.earned_at = [sale.instant for sale in sales]
+        facts.source_ids = [sale.source_ids for sale in sales]
+        return facts
 
     def lines(self, low: int, high: int) -> list[StatementLine]:
         """The statement lines of sales ``[low, high)``."""
@@ -191,6 +203,15 @@ class _BlockSlice:
     def count(self) -> int:
         """How many lines the slice holds."""
         return self.high - self.low
+
+    def facts(self) -> _LineFacts:
+        """The slice's lines' figures and sources, without building a line."""
+        built = self._built
+        if built is not None:
+            facts = _LineFacts()
+            facts.add_lines(built)
+            return facts
+        return self.block.facts(self.low, self.high)
 
     def lines(self) -> list[StatementLine]:
         """The slice's statement lines, built on the first call and kept."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -137,6 +137,43 @@ class _Deferred(Protocol):
     def lines(self) -> list[StatementLine]:
         """The lines, built now."""
 
+    def facts(self) -> _LineFacts:
+        """The lines' figures (no explanation), without building a line."""
+
+
+class _LineFacts:
+    """What lines say besides their words, field by field: their figures and sources.
+
+    For readers that sum lines (the report): a statement that keeps lines in columns
+    gives these without building a line or writing an explanation.
+    """
+
+    __slots__ = ("amounts", "earned_at", "keys", "kinds", "source_ids")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.kinds: list[LineKind] = []
+        self.amounts: list[Money] = []
+        self.earned_at: list[datetime] = []
+        self.source_ids: list[tuple[str, ...]] = []
+
+    def add_lines(self, lines: Iterable[StatementLine]) -> None:
+        """Add the facts of built lines."""
+        for line in lines:
+            self.keys.append(line.key)
+            self.kinds.append(line.kind)
+            self.amounts.append(line.amount)
+            self.earned_at.append(line.earned_at)
+            self.source_ids.append(line.source_ids)
+
+    def add(self, other: _LineFacts) -> None:
+        """Add another's facts after these."""
+        self.keys += other.keys
+        self.kinds += other.kinds
+        self.amounts += other.amounts
+        self.earned_at += other.earned_at
+        self.source_ids += other.source_ids
+
 
 class _Pending:
     """The slot where a statement keeps its lines still in columns (unset otherwise).
@@ -199,6 +236,22 @@ class Statement(_Pending):
             if name != "lines":
                 raise AttributeError(name)
             return _materialized(self)
+
+    def _line_facts(self) -> _LineFacts:
+        """Every line's figures and sources, built lines first, then those in columns.
+
+        Lines kept in columns give theirs without being built; the order is the
+        lines' own only once they are built (sorted by key).
+        """
+        facts = _LineFacts()
+        pending = _pending_of(self)
+        if pending is None:
+            facts.add_lines(self.lines)
+            return facts
+        facts.add_lines(pending[0])
+        for deferred in pending[1]:
+            facts.add(deferred.facts())
+        return facts
 
     def total_of(self, *kinds: LineKind) -> Money:
         """Sum of the lines of the given kinds (all lines when none are given)."""

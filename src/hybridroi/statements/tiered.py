@@ -27,11 +27,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from hybridroi.core.periods import Period, PeriodKind, local_midnight
 from hybridroi.core.rounding import round_ratio, round_ratios
 from hybridroi.domain.rules import Precedence, TieredRate
+from hybridroi.events.columns import instant_micros
 from hybridroi.statements.blocks import _TierBlock
 from hybridroi.statements.compiled import _Compiled
 from hybridroi.statements.drafts import Exact, _Draft, _exact_text, _last_instant, _Periods, _Sale
@@ -206,8 +206,12 @@ class _TierPricer:
         periods: Sequence[Period | None]
         if compiled.rolling:
             days = rule.rolling_days or 1
-            horizons = _micros([self._window_start(state, sale.instant, days) for sale in sales])
-            first = np.searchsorted(_micros([sale.instant for sale in sales]), horizons, "left")
+            horizons = instant_micros(
+                [self._window_start(state, sale.instant, days) for sale in sales]
+            )
+            first = np.searchsorted(
+                instant_micros([sale.instant for sale in sales]), horizons, "left"
+            )
             begin = prefix[first]
             periods = [None] * len(sales)
         else:
@@ -403,15 +407,6 @@ def _volume_of(sale: _Sale, compiled: _Compiled) -> Exact:
     if compiled.revenue_basis:
         return sale.base * sale.share
     return 0 if sale.fully_refunded else sale.share
-
-
-def _micros(instants: list[datetime]) -> npt.NDArray[np.int64]:
-    """Aware instants as 64-bit integer microseconds since the Unix epoch."""
-    return np.fromiter(
-        ((instant - _EPOCH) // _MICROSECOND for instant in instants),
-        dtype=np.int64,
-        count=len(instants),
-    )
 
 
 def _columns_fit(compiled: _Compiled, volumes: list[Exact], bases: list[Exact] | None) -> bool:
