@@ -275,7 +275,7 @@ def price_recurring(pricer: _DealPricer, repeats: list[tuple[_Sale, _Referral]])
             share = referral.share
             units = round_ratio(sale.base * numerator * share, denominator, pricer.rounding)
             body = (
-                f"recurring {format_rate(rule.rate)} of {pricer.base_text(sale)} "
+                f"recurring {format_rate(rule.rate)} of {pricer.wording.base_text(sale)} "
                 f"(repeat purchase of a customer referred on {local:%Y-%m-%d}, {within}"
             )
             if share == 1:
@@ -291,7 +291,7 @@ def price_recurring(pricer: _DealPricer, repeats: list[tuple[_Sale, _Referral]])
                     LineKind.COMMISSION,
                     units,
                     rule.id,
-                    f"{body} = {pricer.amount_text(units)}",
+                    f"{body} = {pricer.wording.amount_text(units)}",
                     sale.instant,
                     pricer.statement_periods_of(sale.instant),
                     sale.source_ids,

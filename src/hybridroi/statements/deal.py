@@ -368,7 +368,7 @@ class _DealPricer:
         if kind == "percent":
             rate_numerator, rate_denominator = compiled.rate
             numerator: Exact = sale.base * rate_numerator * share
-            text = f"{compiled.price_text} of {self.base_text(sale)}"
+            text = f"{compiled.price_text} of {self.wording.base_text(sale)}"
             return numerator, rate_denominator, text
         if kind == "custom":
             outcome = compiled.rule.price(sale.context)
@@ -393,26 +393,6 @@ class _DealPricer:
         if sale.remaining != 1 and kind != "lead":
             text += f" x {sale.remaining} of the sale not refunded"
         return _to_exact(Fraction(numerator)), 1, text
-
-    def amount_text(self, units: int) -> str:
-        """An amount in minor units, written as lines write it (remembered per run)."""
-        return self.wording.amount_text(units)
-
-    def base_text(self, sale: _Sale) -> str:
-        """A sale's commissionable base in words, with its scope and refunds."""
-        return self.wording.base_text(sale)
-
-    def describe(
-        self,
-        sale: _Sale,
-        compiled: _Compiled,
-        body: str,
-        units: int,
-        *,
-        share_inside: bool = False,
-    ) -> str:
-        """A sale line's explanation: its body, share, amount, refunds and notes."""
-        return self.wording.describe(sale, compiled, body, units, share_inside=share_inside)
 
     def sale_draft(
         self,
@@ -446,7 +426,9 @@ class _DealPricer:
         numerator, denominator, body = self._simple_amount(sale, compiled)
         units = round_ratio(numerator, denominator, self.rounding)
         self.drafts.append(
-            self.sale_draft(sale, compiled, units, self.describe(sale, compiled, body, units))
+            self.sale_draft(
+                sale, compiled, units, self.wording.describe(sale, compiled, body, units)
+            )
         )
 
     def _close_percent(self) -> None:

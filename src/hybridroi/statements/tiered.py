@@ -240,7 +240,7 @@ class _TierPricer:
         texts = block.bodies(0, len(sales))
         drafts = pricer.drafts
         draft = pricer.sale_draft
-        describe = pricer.describe
+        describe = pricer.wording.describe
         revenue_basis = compiled.revenue_basis
         for sale, slot, amount, body, period in zip(
             sales, slots, units, texts, periods, strict=True
@@ -345,10 +345,10 @@ class _TierPricer:
         reached = _exact_text(total, self.currency) if compiled.revenue_basis else f"{total} sales"
         body = (
             f"{compiled.rate_text[index]} ({compiled.band_text[index]}, "
-            f"volume {reached} reached) of {self.pricer.base_text(sale)}"
+            f"volume {reached} reached) of {self.pricer.wording.base_text(sale)}"
         )
         return self.pricer.sale_draft(
-            sale, compiled, units, self.pricer.describe(sale, compiled, body, units)
+            sale, compiled, units, self.pricer.wording.describe(sale, compiled, body, units)
         )
 
     def bonuses(self) -> None:
