@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from hybridroi.domain.policy import TouchKind
@@ -79,17 +80,26 @@ def _instants(events: Sequence[Touch] | Sequence[Conversion]) -> Ints:
     return instant_micros(list(map(_INSTANT, events)))
 
 
+_ARROW_FROM = 100_000
+"""From this many values on, Arrow encodes them (in C); below, a dict does."""
+
+
 def _encoded(values: Sequence[str | None]) -> tuple[Ints, tuple[str, ...]]:
     """Dictionary codes of ``values`` (-1 for None) and the dictionary, in first-seen order.
 
-    A dict gives each distinct value its code: the codes serve equality only, and a
-    dict of interned keys is faster than an Arrow array built from Python strings.
+    Both ways give the same codes. A dict is faster on few values; on millions, Arrow's
+    encoding is (it costs, once per process, pyarrow's import of pandas when pandas is
+    installed).
     """
+    if len(values) >= _ARROW_FROM:
+        encoded = pa.array(values, pa.string()).dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, tuple(encoded.dictionary.to_pylist())
     index: dict[str | None, int] = {None: -1}
     code = index.setdefault
-    codes = np.array([code(value, len(index) - 1) for value in values], dtype=np.int64)
+    found = np.array([code(value, len(index) - 1) for value in values], dtype=np.int64)
     del index[None]
-    return codes, tuple(index)  # type: ignore[arg-type]  # None was the one non-str key
+    return found, tuple(index)  # type: ignore[arg-type]  # None was the one non-str key
 
 
 @attrs.frozen(kw_only=True, eq=False)
