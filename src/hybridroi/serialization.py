@@ -67,6 +67,8 @@ from hybridroi.domain.policy import (
     is_custom_model,
 )
 from hybridroi.domain.rules import RULE_TYPES
+from hybridroi.events.columns import TouchColumns
+from hybridroi.events.records import Touch
 
 __all__ = ["DocumentError", "converter", "structure", "unstructure"]
 
@@ -540,6 +542,11 @@ def _make_converter(*, cells: bool = False, detailed: bool = True) -> cattrs.Con
         _cell_enum_hook if cells else _enum_hook,
     )
     conv.register_unstructure_hook(Fraction, str)
+    # Touches kept in columns are written as the records they stand for.
+    conv.register_unstructure_hook(
+        TouchColumns,
+        lambda touches: conv.unstructure(touches.records(), unstructure_as=tuple[Touch, ...]),
+    )
     conv.register_structure_hook(Rounding, _rounding)
     conv.register_unstructure_hook(Rounding, lambda r: r.name.lower())
     # Windows read as a table ({"click": "30 days"}) or as pairs; the policy parses them.

@@ -24,3 +24,11 @@ def test_both_encodings_give_the_same_codes_in_first_seen_order(values: list[str
     dictionary = by_dict[1]
     assert [None if code < 0 else dictionary[code] for code in by_dict[0].tolist()] == values
     assert list(dictionary) == list(dict.fromkeys(v for v in values if v is not None))
+
+
+def test_text_arrow_cannot_hold_is_encoded_by_the_dict() -> None:
+    values = ["cust-\ud800", None, "cust-1", "cust-\ud800"]
+    with patch.object(columns, "_ARROW_FROM", 0):
+        codes, dictionary = columns._encoded(values)
+    assert codes.tolist() == [0, -1, 1, 0]
+    assert dictionary == ("cust-\ud800", "cust-1")

@@ -92,9 +92,13 @@ def _encoded(values: Sequence[str | None]) -> tuple[Ints, tuple[str, ...]]:
     installed).
     """
     if len(values) >= _ARROW_FROM:
-        encoded = pa.array(values, pa.string()).dictionary_encode()
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, tuple(encoded.dictionary.to_pylist())
+        try:
+            encoded = pa.array(values, pa.string()).dictionary_encode()
+        except (UnicodeEncodeError, pa.ArrowException):
+            pass  # text Arrow cannot hold (a lone surrogate): the dict encodes any string
+        else:
+            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            return codes.astype(np.int64), tuple(encoded.dictionary.to_pylist())
     index: dict[str | None, int] = {None: -1}
     code = index.setdefault
     found = np.array([code(value, len(index) - 1) for value in values], dtype=np.int64)

@@ -15,7 +15,7 @@ channel is set, instants are microseconds since the Unix epoch in UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Sized
 from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
@@ -23,6 +23,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import Touch
 
@@ -66,6 +67,89 @@ class TouchColumns(Sequence[Touch]):
         contents: list[str | None],
         links: list[str | None],
     ) -> None:
+        """Touches from columns of equal length, each row checked as ``Touch`` checks it.
+
+        The columns are kept as given: they must not be changed afterwards.
+
+        Raises:
+            InvalidValueError: If the columns differ in length, or the instants are not
+                integers, naming the column.
+            InvalidTypeError: If a row is not a valid touch (from the ``Touch``
+                constructor, naming the row's field).
+        """
+        columns: tuple[Sized, ...] = (ids, kinds, instants, keys, partners, channels, contents)
+        count = len(ids)
+        for name, column in zip(_NAMES, (*columns, links), strict=True):
+            if len(column) != count:
+                raise InvalidValueError(f"TouchColumns.{name}", len(column), f"{count} values")
+        given = np.asarray(instants)
+        if given.dtype.kind not in "iu" and given.size:
+            raise InvalidValueError(
+                "TouchColumns.instants", given.dtype, "integer microseconds since the epoch"
+            )
+        micros = given.astype(np.int64)
+        epoch, step = _EPOCH, timedelta
+        records = tuple(
+            Touch(
+                id=ident,
+                kind=kind,
+                instant=epoch + step(microseconds=value),
+                customer_key=key,
+                partner_id=partner,
+                channel=channel,
+                content_id=content,
+                link_id=link,
+            )
+            for ident, kind, value, key, partner, channel, content, link in zip(
+                ids, kinds, micros.tolist(), keys, partners, channels, contents, links, strict=True
+            )
+        )
+        self._set(
+            ids,
+            [touch.kind for touch in records],
+            micros,
+            keys,
+            partners,
+            channels,
+            contents,
+            links,
+        )
+        self._records: tuple[Touch, ...] | None = records
+
+    @classmethod
+    def _trusted(
+        cls,
+        *,
+        ids: list[str],
+        kinds: list[TouchKind],
+        instants: npt.NDArray[np.int64],
+        keys: list[str],
+        partners: list[str | None],
+        channels: list[str | None],
+        contents: list[str | None],
+        links: list[str | None],
+    ) -> TouchColumns:
+        """Touches from columns the library checked itself, without checking them again.
+
+        For the event tables and the engine: every row must be a valid touch, and the
+        instants 64-bit integer microseconds.
+        """
+        columns: TouchColumns = object.__new__(cls)
+        columns._set(ids, kinds, instants, keys, partners, channels, contents, links)
+        columns._records = None
+        return columns
+
+    def _set(  # noqa: PLR0917 - one column per field of a touch
+        self,
+        ids: list[str],
+        kinds: list[TouchKind],
+        instants: npt.NDArray[np.int64],
+        keys: list[str],
+        partners: list[str | None],
+        channels: list[str | None],
+        contents: list[str | None],
+        links: list[str | None],
+    ) -> None:
         self.ids = ids
         self.kinds = kinds
         self.instants = instants
@@ -74,7 +158,6 @@ class TouchColumns(Sequence[Touch]):
         self.channels = channels
         self.contents = contents
         self.links = links
-        self._records: tuple[Touch, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -137,7 +220,7 @@ class TouchColumns(Sequence[Touch]):
     def take(self, rows: npt.NDArray[np.intp]) -> TouchColumns:
         """The touches at ``rows``, in that order, still in columns."""
         picked = {name: _taken(getattr(self, name), rows) for name in _NAMES if name != "instants"}
-        return TouchColumns(instants=self.instants[rows], **picked)
+        return TouchColumns._trusted(instants=self.instants[rows], **picked)
 
     def _build(self, row: int) -> Touch:
         return _touch(
@@ -212,7 +295,7 @@ def touch_columns(touches: Sequence[Touch]) -> TouchColumns:
     if isinstance(touches, TouchColumns):
         return touches
     records = tuple(touches)
-    columns = TouchColumns(
+    columns = TouchColumns._trusted(
         ids=[touch.id for touch in records],
         kinds=[touch.kind for touch in records],
         instants=instant_micros([touch.instant for touch in records]),

@@ -158,6 +158,16 @@ class EventParts(Sequence[Event]):
     def __hash__(self) -> int:
         return hash(tuple(self))
 
+    def __add__(self, other: tuple[Event, ...]) -> tuple[Event, ...]:
+        if not isinstance(other, EventParts | tuple):
+            return NotImplemented
+        return (*self, *other)
+
+    def __radd__(self, other: tuple[Event, ...]) -> tuple[Event, ...]:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return (*other, *self)
+
     def __repr__(self) -> str:
         return (
             f"EventParts({len(self.touches)} touches, {len(self.conversions)} conversions, "

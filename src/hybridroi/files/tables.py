@@ -600,7 +600,7 @@ def _touches(columns: _Columns) -> Build:
         def kept(values: list[Any]) -> list[Any]:
             return values if whole else list(compress(values, keep))
 
-        return TouchColumns(
+        return TouchColumns._trusted(
             ids=kept(ids),
             kinds=kept(kinds),
             instants=micros if whole else micros[clean],

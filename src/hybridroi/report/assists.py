@@ -15,7 +15,6 @@ import numpy.typing as npt
 from hybridroi.attribution.credits import CreditRole
 from hybridroi.core.money import Money
 from hybridroi.domain.partners import Influencer
-from hybridroi.events.columns import touch_columns
 from hybridroi.report.columns import distinct, group_of, micros_of, ranges
 from hybridroi.report.records import AssistedSale
 from hybridroi.report.tally import Tally
@@ -109,7 +108,7 @@ def _touched(
         The influencer ids of each sale (by batch position) that has some.
     """
     sales = tally.sales
-    touches = touch_columns(tally.batch.touches)
+    touches = tally.touches
     names = sorted(influencer_ids)
     index: dict[str | None, int] = {name: code for code, name in enumerate(names)}
     # The influencer of each touch (-1: a touch of no influencer), in one pass.

@@ -17,7 +17,6 @@ from hybridroi.core.periods import PeriodKind
 from hybridroi.core.problems import ProblemKind
 from hybridroi.domain.partners import Content
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.columns import touch_columns
 from hybridroi.events.stats import ContentStats, check_stats
 from hybridroi.report.columns import instant_of, micros_of
 from hybridroi.report.tally import Tally
@@ -35,7 +34,7 @@ def add_clicks(tally: Tally) -> None:
     """
     # The batch's touches are sorted by instant: the clicks by as_of in the window are
     # one slice of them, and each period's clicks a slice of that, found by a search.
-    touches = touch_columns(tally.batch.touches)
+    touches = tally.touches
     instants = touches.instants
     low = 0
     high = int(np.searchsorted(instants, micros_of(tally.run.as_of), "right"))

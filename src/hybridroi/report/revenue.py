@@ -31,7 +31,6 @@ from hybridroi.core.money import Money, Rounding, UnroundedMoney, minor_unit, sc
 from hybridroi.core.problems import ProblemKind
 from hybridroi.core.rounding import round_minor
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.columns import touch_columns
 from hybridroi.events.records import Conversion
 from hybridroi.report.columns import (
     Codes,
@@ -244,7 +243,7 @@ class _Revenue:
         )
 
     def _click_ids(self) -> set[str]:
-        touches = touch_columns(self.tally.batch.touches)
+        touches = self.tally.touches
         click = TouchKind.CLICK
         return set(compress(touches.ids, map(is_, touches.kinds, repeat(click))))
 

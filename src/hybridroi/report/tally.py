@@ -44,6 +44,7 @@ from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import is_utc_zone
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.partners import Content, Partner
+from hybridroi.events.columns import TouchColumns, touch_columns
 from hybridroi.events.intake import EventBatch
 from hybridroi.events.records import ConversionKind
 from hybridroi.ledger.entries import LedgerEntry
@@ -310,6 +311,11 @@ class Tally:
         if as_of_bound and instant > self.run.as_of:
             return False
         return self.bounds is None or self.bounds[0] <= instant < self.bounds[1]
+
+    @functools.cached_property
+    def touches(self) -> TouchColumns:
+        """The batch's touches as columns (their own, or built once from the records)."""
+        return touch_columns(self.batch.touches)
 
     @functools.cached_property
     def sales(self) -> SaleColumns:
