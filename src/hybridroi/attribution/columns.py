@@ -226,7 +226,8 @@ def touch_order(columns: EventColumns, ids: Sequence[str], ranks: Mapping[int, i
     if columns.time_ordered:
         by_instant: Ints = np.arange(len(instant), dtype=np.int64)
     else:
-        by_instant = np.lexsort((np.array(list(ids), dtype=str), instant)).astype(np.int64)
+        # Object, not fixed-width text: numpy text drops trailing NULs, which ids may hold.
+        by_instant = np.lexsort((np.array(list(ids), dtype=object), instant)).astype(np.int64)
     rank = np.array([ranks[code] for code in range(len(KIND_CODE))], dtype=np.int64)
     if not rank.any():
         return by_instant
