@@ -21,6 +21,7 @@ import attrs
 
 from hybridroi.attribution.credits import AttributionResult
 from hybridroi.core.checks import enum_member
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import Money
 from hybridroi.core.periods import Period
@@ -340,7 +341,9 @@ def _pending_of(statement: Statement) -> _Parts | None:
 
 def _materialized(statement: Statement) -> tuple[StatementLine, ...]:
     """The lines of a statement that keeps some in columns: built now, once, and kept."""
-    with _BUILDING:
+    # A statement may build a million lines and no reference cycle: the collector's full
+    # passes over them would cost more than building them.
+    with _BUILDING, collector_paused():
         try:
             built: tuple[StatementLine, ...] = _LINES_SLOT.__get__(statement)
         except AttributeError:
