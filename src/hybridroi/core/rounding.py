@@ -18,10 +18,14 @@ import numpy.typing as npt
 
 from hybridroi.core.errors import InvalidValueError
 
-__all__ = ["Rounding", "round_minor", "round_ratio", "round_ratios"]
+__all__ = ["COLUMN_BOUND", "Rounding", "round_minor", "round_ratio", "round_ratios"]
 
-_BOUND = 1 << 62
-"""The bound of the columnar rule's denominator: twice a remainder stays in 64 bits."""
+COLUMN_BOUND = 1 << 62
+"""The largest magnitude 64-bit integer columns hold exactly in the engine's arithmetic.
+
+Twice a value below it still fits in 64 bits (a remainder doubled, a sum of two); the
+engine keeps exact Python numbers for anything beyond it.
+"""
 
 
 class Rounding(enum.Enum):
@@ -121,7 +125,7 @@ def round_ratios(
     >>> round_ratios(np.array([5, -5, 3, 7]), 2, Rounding.HALF_EVEN).tolist()
     [2, -2, 2, 4]
     """
-    if not 0 < denominator < _BOUND:
+    if not 0 < denominator < COLUMN_BOUND:
         raise InvalidValueError("denominator", denominator, "an integer in [1, 2**62)")
     floor: npt.NDArray[np.int64]
     remainder: npt.NDArray[np.int64]

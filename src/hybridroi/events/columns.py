@@ -55,6 +55,16 @@ class TouchColumns(Sequence[Touch]):
 
     __slots__ = (*_NAMES, "_records")
 
+    ids: list[str]
+    kinds: list[TouchKind]
+    instants: npt.NDArray[np.int64]
+    keys: list[str]
+    partners: list[str | None]
+    channels: list[str | None]
+    contents: list[str | None]
+    links: list[str | None]
+    _records: tuple[Touch, ...] | None
+
     def __init__(
         self,
         *,
@@ -114,7 +124,7 @@ class TouchColumns(Sequence[Touch]):
             contents,
             links,
         )
-        self._records: tuple[Touch, ...] | None = records
+        self._records = records
 
     @classmethod
     def _trusted(
@@ -139,25 +149,10 @@ class TouchColumns(Sequence[Touch]):
         columns._records = None
         return columns
 
-    def _set(  # noqa: PLR0917 - one column per field of a touch
-        self,
-        ids: list[str],
-        kinds: list[TouchKind],
-        instants: npt.NDArray[np.int64],
-        keys: list[str],
-        partners: list[str | None],
-        channels: list[str | None],
-        contents: list[str | None],
-        links: list[str | None],
-    ) -> None:
-        self.ids = ids
-        self.kinds = kinds
-        self.instants = instants
-        self.keys = keys
-        self.partners = partners
-        self.channels = channels
-        self.contents = contents
-        self.links = links
+    def _set(self, *columns: Any) -> None:
+        """Keep the columns, given in field order."""
+        for name, column in zip(_NAMES, columns, strict=True):
+            setattr(self, name, column)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -400,20 +400,31 @@ def _unique(items: list[E], problems: list[Problem]) -> tuple[list[E], set[str]]
     return kept, rejected
 
 
+def _known_pairs(
+    campaign: Campaign, partners: Iterable[str | None], contents: Iterable[str | None]
+) -> bool:
+    """Whether every touch's partner and content are the campaign's, each content its partner's.
+
+    Checked once per distinct (partner, content) pair; zip reuses its pair when the set
+    already holds an equal one, so no tuple is kept per touch.
+    """
+    known = {partner.id for partner in campaign.partners}
+    owners = {content.id: content.partner_id for content in campaign.contents}
+    return all(
+        (partner is None or partner in known)
+        and (content is None or (content in owners and partner in (None, owners[content])))
+        for partner, content in set(zip(partners, contents, strict=True))
+    )
+
+
 def _check_touches(
     campaign: Campaign, touches: list[Touch], problems: list[Problem]
 ) -> list[Touch]:
+    # Few distinct (partner, content) pairs hold millions of touches: check those first.
+    if _known_pairs(campaign, map(_PARTNER, touches), map(_CONTENT, touches)):
+        return touches
     partners = {partner.id for partner in campaign.partners}
     owners = {content.id: content.partner_id for content in campaign.contents}
-    # Few distinct (partner, content) pairs hold millions of touches: check those first.
-    # (zip reuses its pair when the set already holds an equal one: no tuple per touch.)
-    pairs = set(zip(map(_PARTNER, touches), map(_CONTENT, touches), strict=True))
-    if all(
-        (partner is None or partner in partners)
-        and (content is None or (content in owners and partner in (None, owners[content])))
-        for partner, content in pairs
-    ):
-        return touches
     kept = []
     for touch in touches:
         subject = f"touch:{touch.id}"
@@ -611,15 +622,8 @@ def _checked_columns(campaign: Campaign, touches: TouchColumns) -> TouchColumns 
     """
     if len(set(touches.ids)) != len(touches):
         return None
-    partners = {partner.id for partner in campaign.partners}
-    owners = {content.id: content.partner_id for content in campaign.contents}
-    for partner, content in set(zip(touches.partners, touches.contents, strict=True)):
-        if partner is not None and partner not in partners:
-            return None
-        if content is not None and (
-            content not in owners or partner not in (None, owners[content])
-        ):
-            return None
+    if not _known_pairs(campaign, touches.partners, touches.contents):
+        return None
     instants = touches.instants
     order = np.argsort(instants, kind="stable")
     ordered = instants[order]

@@ -19,7 +19,7 @@ import numpy as np
 from hybridroi.core.money import Money, UnroundedMoney, minor_unit
 from hybridroi.core.periods import Period
 from hybridroi.core.problems import Problem, ProblemKind
-from hybridroi.core.rounding import round_ratio, round_ratios
+from hybridroi.core.rounding import COLUMN_BOUND, round_ratio, round_ratios
 from hybridroi.domain.campaign import Campaign
 from hybridroi.domain.deals import AffiliateDeal
 from hybridroi.domain.partners import Content
@@ -43,8 +43,6 @@ from hybridroi.statements.tiered import _TierPricer
 from hybridroi.statements.wording import _Wording
 
 _SALE_SLOTS = _Sale.__slots__
-_BOUND = 1 << 62
-"""The largest product the 64-bit columns may hold; exact Python numbers beyond it."""
 
 
 def _revenue_of(items: tuple[LineItem, ...], lines: list[int]) -> Fraction:
@@ -442,8 +440,8 @@ class _DealPricer:
             largest = max((abs(base) for base in bases), default=0)
             if (
                 len(bases) == len(sales)
-                and denominator < _BOUND
-                and (largest + 1) * (abs(numerator) + 1) < _BOUND
+                and denominator < COLUMN_BOUND
+                and (largest + 1) * (abs(numerator) + 1) < COLUMN_BOUND
             ):
                 products = np.array(bases, dtype=np.int64) * np.int64(numerator)
                 units: list[int] = round_ratios(products, denominator, self.rounding).tolist()

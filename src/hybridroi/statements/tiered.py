@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hybridroi.core.periods import Period, PeriodKind, local_midnight
-from hybridroi.core.rounding import round_ratio, round_ratios
+from hybridroi.core.rounding import COLUMN_BOUND, round_ratio, round_ratios
 from hybridroi.domain.rules import Precedence, TieredRate
 from hybridroi.events.columns import instant_micros
 from hybridroi.statements.blocks import _TierBlock
@@ -51,7 +51,6 @@ class _TierState:
     """
 
     __slots__ = (
-        "buckets",
         "day",
         "gross",
         "horizon",
@@ -70,7 +69,6 @@ class _TierState:
         self.net: dict[str, Exact] = {}
         self.gross: dict[str, Exact] = {}
         self.labels: dict[str, Period] = {}
-        self.buckets: dict[str, list[_Sale]] = {}
         self.window: collections.deque[tuple[datetime, Exact]] = collections.deque()
         self.window_total: Exact = 0
         self.reached_at: dict[tuple[str, int], datetime] = {}
@@ -398,8 +396,6 @@ _PENDING: _Draft = object.__new__(_Draft)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_BOUND = 1 << 62
-"""The largest magnitude the 64-bit columns may reach; exact Python numbers beyond it."""
 
 
 def _volume_of(sale: _Sale, compiled: _Compiled) -> Exact:
@@ -416,12 +412,12 @@ def _columns_fit(compiled: _Compiled, volumes: list[Exact], bases: list[Exact] |
     product the pricing forms (the rule's whole volume times the largest rate
     numerator, times the largest base for a count of sales) must stay below 2**62.
     """
-    if compiled.common >= _BOUND:
+    if compiled.common >= COLUMN_BOUND:
         return False
     whole = [value for value in volumes if type(value) is int]
     if len(whole) != len(volumes):
         return False
-    if not all(type(start) is int and start < _BOUND for start in compiled.starts):
+    if not all(type(start) is int and start < COLUMN_BOUND for start in compiled.starts):
         return False
     scale = 1
     if bases is not None:
@@ -430,7 +426,7 @@ def _columns_fit(compiled: _Compiled, volumes: list[Exact], bases: list[Exact] |
             return False
         scale = max((abs(base) for base in counts), default=0) + 1
     largest = max(compiled.numerators, default=0) + 1
-    return (sum(whole) + 1) * largest * scale < _BOUND
+    return (sum(whole) + 1) * largest * scale < COLUMN_BOUND
 
 
 def _graduated(compiled: _Compiled, carried: Any, after: Any, dtype: Any) -> tuple[Any, list[Any]]:
