@@ -620,25 +620,32 @@ def _money_column(
     codes: list[str | None],
     places: npt.NDArray[np.int64],
 ) -> list[Money | None]:
-    """Money of each row from minor units, one object per distinct (units, currency)."""
+    """Money of each row from minor units, one object per distinct (units, currency).
+
+    Each currency's distinct amounts are found by one sort (``np.unique``), their
+    ``Money`` built once, and the rows gathered from them; a row without an amount or a
+    currency is None.
+    """
     if not valid.any():
         return _constant(None, len(valid))
-    made: dict[tuple[int, str | None], Money] = {}
+    distinct = list(dict.fromkeys(codes))
+    number = {code: position for position, code in enumerate(distinct)}
+    code_of = np.fromiter(map(number.__getitem__, codes), dtype=np.int64, count=len(codes))
+    result = np.full(len(valid), None, dtype=object)
     trusted = Money._trusted
-    result: list[Money | None] = []
-    add = result.append
-    for amount, present, code, place in zip(
-        units.tolist(), valid.tolist(), codes, places.tolist(), strict=True
-    ):
-        if not present or code is None:
-            add(None)
+    for position, code in enumerate(distinct):
+        if code is None:
             continue
-        key = (amount, code)
-        money = made.get(key)
-        if money is None:
-            money = made[key] = trusted(scaled(amount, -place), code)
-        add(money)
-    return result
+        rows = valid & (code_of == position)
+        if not rows.any():
+            continue
+        place = int(places[np.argmax(rows)])
+        amounts, inverse = np.unique(units[rows], return_inverse=True)
+        made = np.empty(len(amounts), dtype=object)
+        made[:] = [trusted(scaled(amount, -place), code) for amount in amounts.tolist()]
+        result[rows] = made[inverse]
+    values: list[Money | None] = result.tolist()
+    return values
 
 
 def _conversions(columns: _Columns) -> Build:
