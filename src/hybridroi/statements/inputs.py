@@ -118,7 +118,7 @@ def _by_customer_of(conversions: Mapping[str, Conversion]) -> dict[str, list[Con
     return result
 
 
-def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sale
+def _prepare_sales(  # noqa: PLR0912, PLR0915 - one pass that prepares every credited sale
     pricer: _DealPricer,
     credits: Sequence[Credit],
     inputs: _Inputs,
@@ -135,6 +135,7 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
     lead_kind = ConversionKind.LEAD
     needs_quantity = pricer.needs_quantity
     units = pricer.units
+    whole: Fraction | None = None
     sales: list[_Sale] = []
     for credit in credits:
         conversion = conversions.get(credit.conversion_id)
@@ -169,8 +170,15 @@ def _prepare_sales(  # noqa: PLR0915 - one pass that prepares every credited sal
         sale.lead = conversion.kind is lead_kind
         share = credit.share
         # A share of one is an int: the products of a whole credit stay ints. (A share is
-        # one exactly when its reduced numerator equals its denominator.)
-        sale.share = 1 if share.numerator == share.denominator else share
+        # one exactly when its reduced numerator equals its denominator.) Whole credits
+        # usually share one Fraction object: once one is seen, the others are known by it.
+        if share is whole:
+            sale.share = 1
+        elif share.numerator == share.denominator:
+            whole = share
+            sale.share = 1
+        else:
+            sale.share = share
         sale.refunded = refunded
         sale.fully_refunded = refunded > 0 and refunded >= revenue
         if refunded:
