@@ -307,17 +307,31 @@ def latest_eligible(  # noqa: PLR0917 - one join, its columns passed as they are
     if not size or not len(asking) or not usable.any():
         return best
     wanted = _packed(conversion_group[asking], conversion_last[asking], size)
-    for window in np.unique(touch_window[usable]).tolist():
-        rows = np.flatnonzero(usable & (touch_window == window))
-        keys = _packed(touch_group[rows], position[rows], size)
+    # Searched in ascending order, each search starts near the last one in memory;
+    # random needles miss the cache on most steps (three times slower at a million).
+    ascending = np.argsort(wanted)
+    needles = wanted[ascending]
+    found = np.empty(len(wanted), dtype=np.int64)
+    group_asking = conversion_group[asking]
+    instant_asking = conversion_instant[asking]
+    lengths = touch_window[usable]
+    low, high = int(lengths.min()), int(lengths.max())
+    windows = [low] if low == high else np.unique(lengths).tolist()
+    for window in windows:
+        if len(windows) == 1 and usable.all():
+            keys = _packed(touch_group, position, size)
+        else:
+            rows = np.flatnonzero(usable & (touch_window == window))
+            keys = _packed(touch_group[rows], position[rows], size)
         keys.sort()
-        found = np.searchsorted(keys, wanted, side="right") - 1
+        found[ascending] = np.searchsorted(keys, needles, side="right") - 1
         hit = found >= 0
         key = keys[np.maximum(found, 0)]
         # The key found may belong to an earlier group: then the group has no touch in time.
-        hit &= (key // size) == conversion_group[asking]
+        hit &= (key // size) == group_asking
         latest = (key % size).astype(np.int64)
-        hit &= conversion_instant[asking] - sorted_instant[latest] <= window
-        hit &= latest > best[asking]
+        hit &= instant_asking - sorted_instant[latest] <= window
+        if len(windows) > 1:
+            hit &= latest > best[asking]
         best[asking[hit]] = latest[hit]
     return best
