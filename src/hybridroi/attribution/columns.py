@@ -29,10 +29,11 @@ from typing import Any
 import attrs
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.columns import instant_micros, touch_columns
+from hybridroi.events.columns import TouchColumns, instant_micros, python_texts, touch_columns
 from hybridroi.events.records import Conversion, Touch
 
 __all__ = [
@@ -106,6 +107,42 @@ def _encoded(values: Sequence[str | None]) -> tuple[Ints, tuple[str, ...]]:
     return found, tuple(index)  # type: ignore[arg-type]  # None was the one non-str key
 
 
+def _codes(fields: TouchColumns, name: str) -> tuple[Ints, tuple[str, ...]]:
+    """The codes of a touch text column and its dictionary: Arrow's, when it holds one."""
+    held = fields.dictionary(name)
+    if held is None:
+        return _encoded(getattr(fields, name))
+    codes, dictionary = held
+    return codes, tuple(dictionary.to_pylist())
+
+
+def _customers(fields: TouchColumns, keys: list[str]) -> Ints:
+    """Codes of the touches' customer keys, then of ``keys``: equal keys, equal codes.
+
+    Touches whose keys Arrow holds dictionary-encoded keep those codes; the other keys
+    are looked up in that dictionary, and those it lacks get the next codes.
+    """
+    held = fields.dictionary("keys")
+    if held is None:
+        customers, _ = _encoded([*fields.keys, *keys])
+        return customers
+    codes, dictionary = held
+    try:
+        given = pa.array(keys, pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        # A key Arrow cannot hold (a lone surrogate): the dict encodes any string.
+        customers, _ = _encoded([*python_texts(dictionary), *keys])
+        return np.concatenate([customers[codes], customers[len(dictionary) :]])
+    found = pc.index_in(given, value_set=dictionary)
+    missing = found.is_null().to_numpy(zero_copy_only=False)
+    theirs = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if missing.any():
+        absent = [key for key, lacking in zip(keys, missing.tolist(), strict=True) if lacking]
+        other, _ = _encoded(absent)
+        theirs[missing] = other + len(dictionary)
+    return np.concatenate([codes, theirs])
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class EventColumns:
     """Touches and conversions as columns, row ``i`` being the ``i``-th of each sequence.
@@ -162,18 +199,16 @@ def columns_of(touches: Sequence[Touch], conversions: Sequence[Conversion]) -> E
     """
     n = len(touches)
     fields = touch_columns(touches)
-    keys: list[str | None] = [*fields.keys, *map(_CUSTOMER_KEY, conversions)]
-    customers, _ = _encoded(keys)
-    partner, partners = _encoded(fields.partners)
-    channel, channels = _encoded(fields.channels)
+    customers = _customers(fields, list(map(_CUSTOMER_KEY, conversions)))
+    partner, partners = _codes(fields, "partners")
+    channel, channels = _codes(fields, "channels")
     kind = np.fromiter(map(_CODE_BY_ID.__getitem__, map(id, fields.kinds)), dtype=np.int64, count=n)
     # Only partner promo-code touches carry a code that counts: fold theirs alone.
     folded: dict[str, int] = {}
     touch_code = np.full(n, -1, dtype=np.int64)
     coded = np.flatnonzero((kind == KIND_CODE[TouchKind.PROMO_CODE]) & (partner >= 0))
-    links = fields.links
-    for row in coded.tolist():
-        link = links[row]
+    rows = coded.tolist()
+    for row, link in zip(rows, fields.values_at("links", rows), strict=True):
         if link is not None:
             touch_code[row] = folded.setdefault(link.casefold(), len(folded))
     conversion_code = np.fromiter(

@@ -398,8 +398,11 @@ def _winning_fields(
 ) -> tuple[list[str | None], list[str], list[str | None]]:
     """The partner, id and content of the touches at ``rows``: what their credits name."""
     if isinstance(touches, TouchColumns):
-        partners, ids, contents = touches.partners, touches.ids, touches.contents
-        return [partners[r] for r in rows], [ids[r] for r in rows], [contents[r] for r in rows]
+        return (
+            touches.values_at("partners", rows),
+            touches.values_at("ids", rows),
+            touches.values_at("contents", rows),
+        )
     won = [touches[row] for row in rows]
     return list(map(_PARTNER_ID, won)), list(map(_ID, won)), list(map(_CONTENT_ID, won))
 

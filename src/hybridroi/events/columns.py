@@ -11,10 +11,15 @@ columnar readers skip the records altogether.
 The columns hold checked values only (the event tables build it from the rows that
 passed every column check): ids and keys are identifiers, exactly one of partner and
 channel is set, instants are microseconds since the Unix epoch in UTC.
+
+Touches read from tables keep their text columns as the Arrow arrays they were read
+from (customer keys, partners and channels dictionary-encoded): attribution takes
+their codes as they are, and a Python list of a column is built only when it is read.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence, Sized
 from datetime import UTC, datetime, timedelta
 from typing import Any, overload
@@ -22,17 +27,19 @@ from typing import Any, overload
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.domain.policy import TouchKind
 from hybridroi.events.records import Touch
 
-__all__ = ["TouchColumns", "instant_micros", "touch_columns"]
+__all__ = ["TouchColumns", "instant_micros", "python_texts", "touch_columns"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _EXACT_FLOAT_MICROSECONDS = 2.0**51 - 1
 _NAMES = ("ids", "kinds", "instants", "keys", "partners", "channels", "contents", "links")
+_TEXTS = ("ids", "keys", "partners", "channels", "contents", "links")
 # Touch is a frozen slotted attrs class without validators on the trusted path: each
 # field's member descriptor writes its slot (as the event tables' row builder does).
 _SETTERS = tuple(vars(Touch)[field.name].__set__ for field in attrs.fields(Touch))
@@ -53,16 +60,12 @@ class TouchColumns(Sequence[Touch]):
         links: Each touch's tracking link, or None.
     """
 
-    __slots__ = (*_NAMES, "_records")
+    __slots__ = ("_arrow", "_lists", "_records", "instants", "kinds")
 
-    ids: list[str]
     kinds: list[TouchKind]
     instants: npt.NDArray[np.int64]
-    keys: list[str]
-    partners: list[str | None]
-    channels: list[str | None]
-    contents: list[str | None]
-    links: list[str | None]
+    _lists: dict[str, list[Any]]
+    _arrow: dict[str, Any]
     _records: tuple[Touch, ...] | None
 
     def __init__(
@@ -114,16 +117,12 @@ class TouchColumns(Sequence[Touch]):
                 ids, kinds, micros.tolist(), keys, partners, channels, contents, links, strict=True
             )
         )
-        self._set(
-            ids,
-            [touch.kind for touch in records],
-            micros,
-            keys,
-            partners,
-            channels,
-            contents,
-            links,
+        self.kinds = [touch.kind for touch in records]
+        self.instants = micros
+        self._lists = dict(
+            zip(_TEXTS, (ids, keys, partners, channels, contents, links), strict=True)
         )
+        self._arrow = {}
         self._records = records
 
     @classmethod
@@ -144,18 +143,112 @@ class TouchColumns(Sequence[Touch]):
         For the event tables and the engine: every row must be a valid touch, and the
         instants 64-bit integer microseconds.
         """
+        given: tuple[list[Any], ...] = (ids, keys, partners, channels, contents, links)
+        return cls._made(kinds, instants, dict(zip(_TEXTS, given, strict=True)), {})
+
+    @classmethod
+    def _from_arrow(
+        cls,
+        *,
+        kinds: list[TouchKind],
+        instants: npt.NDArray[np.int64],
+        texts: dict[str, Any],
+    ) -> TouchColumns:
+        """Touches whose text columns are Arrow arrays the library checked itself.
+
+        ``texts`` holds one array per text column (``ids``, ``keys``, ``partners``,
+        ``channels``, ``contents``, ``links``), each of ``string`` values or a
+        dictionary of them, nulls where a touch has no value.
+        """
+        return cls._made(kinds, instants, {}, dict(texts))
+
+    @classmethod
+    def _made(
+        cls,
+        kinds: list[TouchKind],
+        instants: npt.NDArray[np.int64],
+        lists: dict[str, list[Any]],
+        arrow: dict[str, Any],
+    ) -> TouchColumns:
         columns: TouchColumns = object.__new__(cls)
-        columns._set(ids, kinds, instants, keys, partners, channels, contents, links)
+        columns.kinds = kinds
+        columns.instants = instants
+        columns._lists = lists
+        columns._arrow = arrow
         columns._records = None
         return columns
 
-    def _set(self, *columns: Any) -> None:
-        """Keep the columns, given in field order."""
-        for name, column in zip(_NAMES, columns, strict=True):
-            setattr(self, name, column)
+    def _text(self, name: str) -> list[Any]:
+        """A text column as a Python list, built from its Arrow array on first use."""
+        found = self._lists.get(name)
+        if found is None:
+            found = self._lists[name] = python_texts(self._arrow[name])
+        return found
+
+    @property
+    def ids(self) -> list[str]:
+        """Each touch's id."""
+        return self._text("ids")
+
+    @property
+    def keys(self) -> list[str]:
+        """Each touch's customer key."""
+        return self._text("keys")
+
+    @property
+    def partners(self) -> list[str | None]:
+        """Each touch's partner id, or None for an outside channel."""
+        return self._text("partners")
+
+    @property
+    def channels(self) -> list[str | None]:
+        """Each touch's outside channel, or None for a partner touch."""
+        return self._text("channels")
+
+    @property
+    def contents(self) -> list[str | None]:
+        """Each touch's content id, or None."""
+        return self._text("contents")
+
+    @property
+    def links(self) -> list[str | None]:
+        """Each touch's tracking link, or None."""
+        return self._text("links")
+
+    def dictionary(self, name: str) -> tuple[npt.NDArray[np.int64], Any] | None:
+        """The codes of a dictionary-encoded text column and its Arrow dictionary, if held so.
+
+        Args:
+            name: ``keys``, ``partners`` or ``channels``.
+
+        Returns:
+            Each touch's code (-1 for no value), an index into the dictionary (which may
+            hold values no touch has), or None when the column is not held as an Arrow
+            dictionary (then read its list).
+        """
+        data = self._arrow.get(name)
+        if data is None or not pa.types.is_dictionary(data.type):
+            return None
+        codes = data.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return codes.astype(np.int64), data.dictionary
+
+    def values_at(self, name: str, rows: list[int]) -> list[Any]:
+        """The values of a text column at ``rows``, in that order."""
+        found = self._lists.get(name)
+        if found is not None:
+            return [found[row] for row in rows]
+        return python_texts(self._arrow[name].take(pa.array(rows, pa.int64())))
+
+    def distinct_pairs(self, first: str, second: str) -> set[tuple[Any, Any]]:
+        """The distinct (``first``, ``second``) pairs of two text columns' values."""
+        if first in self._arrow and second in self._arrow and first not in self._lists:
+            table = pa.table({"first": self._arrow[first], "second": self._arrow[second]})
+            rows = table.group_by(["first", "second"]).aggregate([]).to_pylist()
+            return {(row["first"], row["second"]) for row in rows}
+        return set(zip(self._text(first), self._text(second), strict=True))
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.instants)
 
     @overload
     def __getitem__(self, index: int) -> Touch: ...
@@ -214,20 +307,54 @@ class TouchColumns(Sequence[Touch]):
 
     def take(self, rows: npt.NDArray[np.intp]) -> TouchColumns:
         """The touches at ``rows``, in that order, still in columns."""
-        picked = {name: _taken(getattr(self, name), rows) for name in _NAMES if name != "instants"}
-        return TouchColumns._trusted(instants=self.instants[rows], **picked)
+        lists = {name: _taken(values, rows) for name, values in self._lists.items()}
+        picks = pa.array(rows, pa.int64()) if self._arrow else None
+        arrow = {name: data.take(picks) for name, data in self._arrow.items() if name not in lists}
+        return TouchColumns._made(_taken(self.kinds, rows), self.instants[rows], lists, arrow)
+
+    def _value(self, name: str, row: int) -> Any:
+        """One touch's value of a text column, without building the column's list."""
+        found = self._lists.get(name)
+        if found is not None:
+            return found[row]
+        return self._arrow[name][row].as_py()
 
     def _build(self, row: int) -> Touch:
+        value = self._value
         return _touch(
-            self.ids[row],
+            value("ids", row),
             self.kinds[row],
             _EPOCH + timedelta(microseconds=int(self.instants[row])),
-            self.keys[row],
-            self.partners[row],
-            self.channels[row],
-            self.contents[row],
-            self.links[row],
+            value("keys", row),
+            value("partners", row),
+            value("channels", row),
+            value("contents", row),
+            value("links", row),
         )
+
+
+def python_texts(data: Any) -> list[Any]:
+    """The values of an Arrow text array as a list; a dictionary's values shared.
+
+    The rows of a dictionary array that hold one value share one interned string
+    (a million rows of two hundred partners hold two hundred strings); a null is None.
+
+    Args:
+        data: An Arrow array of ``string`` values, or a dictionary of them.
+
+    Returns:
+        The values, in row order.
+    """
+    if not pa.types.is_dictionary(data.type):
+        values: list[Any] = data.to_pylist()
+        return values
+    distinct: list[str | None] = [sys.intern(text) for text in data.dictionary.to_pylist()]
+    distinct.append(None)
+    indices = data.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
+    strings = np.empty(len(distinct), dtype=object)
+    strings[:] = distinct
+    shared: list[Any] = strings[indices].tolist()
+    return shared
 
 
 def _touch(  # noqa: PLR0917 - one argument per field, mapped over the columns

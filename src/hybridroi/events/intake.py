@@ -400,20 +400,17 @@ def _unique(items: list[E], problems: list[Problem]) -> tuple[list[E], set[str]]
     return kept, rejected
 
 
-def _known_pairs(
-    campaign: Campaign, partners: Iterable[str | None], contents: Iterable[str | None]
-) -> bool:
+def _known_pairs(campaign: Campaign, pairs: set[tuple[str | None, str | None]]) -> bool:
     """Whether every touch's partner and content are the campaign's, each content its partner's.
 
-    Checked once per distinct (partner, content) pair; zip reuses its pair when the set
-    already holds an equal one, so no tuple is kept per touch.
+    Checked once per distinct (partner, content) pair of the touches (``pairs``).
     """
     known = {partner.id for partner in campaign.partners}
     owners = {content.id: content.partner_id for content in campaign.contents}
     return all(
         (partner is None or partner in known)
         and (content is None or (content in owners and partner in (None, owners[content])))
-        for partner, content in set(zip(partners, contents, strict=True))
+        for partner, content in pairs
     )
 
 
@@ -421,7 +418,9 @@ def _check_touches(
     campaign: Campaign, touches: list[Touch], problems: list[Problem]
 ) -> list[Touch]:
     # Few distinct (partner, content) pairs hold millions of touches: check those first.
-    if _known_pairs(campaign, map(_PARTNER, touches), map(_CONTENT, touches)):
+    # zip reuses its pair when the set already holds an equal one: no tuple kept per touch.
+    pairs = set(zip(map(_PARTNER, touches), map(_CONTENT, touches), strict=True))
+    if _known_pairs(campaign, pairs):
         return touches
     partners = {partner.id for partner in campaign.partners}
     owners = {content.id: content.partner_id for content in campaign.contents}
@@ -622,7 +621,7 @@ def _checked_columns(campaign: Campaign, touches: TouchColumns) -> TouchColumns 
     """
     if len(set(touches.ids)) != len(touches):
         return None
-    if not _known_pairs(campaign, touches.partners, touches.contents):
+    if not _known_pairs(campaign, touches.distinct_pairs("partners", "contents")):
         return None
     instants = touches.instants
     order = np.argsort(instants, kind="stable")

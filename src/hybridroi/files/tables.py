@@ -41,7 +41,6 @@ conversions:2: invalid sale:S-2 [revenue]: expected Money >= 0, got Money('-1.00
 from __future__ import annotations
 
 import os
-import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -62,7 +61,7 @@ from hybridroi.core.money import Money, is_currency, minor_unit, scaled
 from hybridroi.core.problems import Problem, ProblemKind
 from hybridroi.core.timezones import EARLIEST, LATEST, UTC
 from hybridroi.domain.policy import TouchKind
-from hybridroi.events.columns import TouchColumns
+from hybridroi.events.columns import TouchColumns, python_texts
 from hybridroi.events.records import (
     Conversion,
     ConversionKind,
@@ -331,11 +330,22 @@ class _Columns:
         keys, partner ids, currencies): attribution compares them by identity, and a
         million rows of two hundred partners hold two hundred strings.
         """
+        data = self.text_array(field, required=required, shared=shared)
+        if data is None:
+            return [None] * self.rows
+        return python_texts(data)
+
+    def text_array(self, field: str, *, required: bool, shared: bool = False) -> Any:
+        """A text column as an Arrow ``string`` array (None when the table lacks it).
+
+        Rows with text that is not clean leave the fast path, as with :meth:`text`.
+        With ``shared``, the array is dictionary-encoded.
+        """
         data = self.column(field)
         if data is None:
             if required:
                 self.clean[:] = False
-            return [None] * self.rows
+            return None
         if pa.types.is_integer(data.type):
             data = pc.cast(data, pa.string())
         if not pa.types.is_string(data.type):
@@ -348,10 +358,7 @@ class _Columns:
             self.keep(good)
         else:
             self.keep(pc.or_kleene(pc.is_null(data), good))
-        if shared:
-            return _shared_texts(data)
-        values: list[str | None] = data.to_pylist()
-        return values
+        return pc.dictionary_encode(data) if shared else data
 
     def choice(self, field: str, allowed: dict[str, Any], default: Any) -> list[Any]:
         """A column of enumerated values (a kind): exact values only on the fast path."""
@@ -526,18 +533,6 @@ def _is_text(kind: Any) -> bool:
     )
 
 
-def _shared_texts(data: Any) -> list[str | None]:
-    """The values of a text array, one interned string per distinct value."""
-    encoded = pc.dictionary_encode(data)
-    distinct: list[str | None] = [sys.intern(text) for text in encoded.dictionary.to_pylist()]
-    distinct.append(None)
-    indices = pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
-    strings = np.empty(len(distinct), dtype=object)
-    strings[:] = distinct
-    shared: list[str | None] = strings[indices].tolist()
-    return shared
-
-
 def _mask(values: Any) -> Mask:
     """An Arrow boolean array as a numpy mask, a null counting as false."""
     filled = pc.fill_null(values, False)
@@ -575,9 +570,16 @@ def _constant(value: object, rows: int) -> list[Any]:
     return [value] * rows
 
 
+# The touch columns read dictionary-encoded (see TouchColumns.dictionary).
+_SHARED = frozenset({"keys", "partners", "channels"})
+_SHARED_TEXT = pa.dictionary(pa.int32(), pa.string())
+
+
 def _touches(columns: _Columns) -> Build:
-    ids = columns.text("id", required=True)
-    keys = columns.text("customer_key", required=True, shared=True)
+    texts = {
+        "ids": columns.text_array("id", required=True),
+        "keys": columns.text_array("customer_key", required=True, shared=True),
+    }
     if columns.kind == "clicks":
         # A clicks table holds clicks only: a kind column, if any, says so on each row.
         kinds = columns.choice("kind", {"click": TouchKind.CLICK}, TouchKind.CLICK)
@@ -585,30 +587,30 @@ def _touches(columns: _Columns) -> Build:
         kinds = columns.choice("kind", _TOUCH_KINDS, None)
     columns.choice("type", {"touch": "touch"}, "touch")
     micros = columns.instants("instant")
-    partners = columns.text("partner_id", required=False, shared=True)
-    channels = columns.text("channel", required=False, shared=True)
-    contents = columns.text("content_id", required=False)
-    links = columns.text("link_id", required=False)
+    texts["partners"] = columns.text_array("partner_id", required=False, shared=True)
+    texts["channels"] = columns.text_array("channel", required=False, shared=True)
+    texts["contents"] = columns.text_array("content_id", required=False)
+    texts["links"] = columns.text_array("link_id", required=False)
     columns.clean &= columns.given("partner_id") != columns.given("channel")
 
     def build(clean: Mask) -> TouchColumns:
-        # The touches stay in columns: attribution reads them so, and a record is built
-        # only for a reader that asks for one.
-        keep = clean.tolist()
+        # The touches stay in columns, their texts in Arrow: attribution reads them so,
+        # and a list or a record is built only for a reader that asks for one.
         whole = bool(clean.all())
-
-        def kept(values: list[Any]) -> list[Any]:
-            return values if whole else list(compress(values, keep))
-
-        return TouchColumns._trusted(
-            ids=kept(ids),
-            kinds=kept(kinds),
+        kept = pa.array(clean) if not whole else None
+        count = int(clean.sum())
+        arrays = {
+            name: pa.nulls(count, _SHARED_TEXT if name in _SHARED else pa.string())
+            if data is None
+            else data
+            if kept is None
+            else data.filter(kept)
+            for name, data in texts.items()
+        }
+        return TouchColumns._from_arrow(
+            kinds=kinds if whole else list(compress(kinds, clean.tolist())),
             instants=micros if whole else micros[clean],
-            keys=kept(keys),
-            partners=kept(partners),
-            channels=kept(channels),
-            contents=kept(contents),
-            links=kept(links),
+            texts=arrays,
         )
 
     return build
