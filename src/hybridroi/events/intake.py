@@ -608,7 +608,16 @@ def _parts(
     Touches kept in columns are left out (an empty list): the columns are checked apart.
     """
     touches: list[Touch] = [] if isinstance(parts.touches, TouchColumns) else list(parts.touches)
-    return _by_type((*touches, *parts.conversions, *parts.refunds), problems)
+    conversions, refunds = list(parts.conversions), list(parts.refunds)
+    # Each part of its own type only (what the event readers give): no event to sort,
+    # the types found in C.
+    if (
+        set(map(type, touches)) <= {Touch}
+        and set(map(type, conversions)) <= {Conversion}
+        and set(map(type, refunds)) <= {Refund}
+    ):
+        return _in_utc(touches), _in_utc(conversions), _in_utc(refunds)
+    return _by_type((*touches, *conversions, *refunds), problems)
 
 
 def _checked_columns(campaign: Campaign, touches: TouchColumns) -> TouchColumns | None:

@@ -50,6 +50,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -650,6 +651,12 @@ def _money_column(
     return values
 
 
+# Conversion and Refund are frozen slotted attrs classes without validators on the
+# trusted path: each field's member descriptor writes its slot, in field order.
+_CONVERSION_SETTERS = tuple(vars(Conversion)[f.name].__set__ for f in attrs.fields(Conversion))
+_REFUND_SETTERS = tuple(vars(Refund)[f.name].__set__ for f in attrs.fields(Refund))
+
+
 def _conversions(columns: _Columns) -> Build:
     ids = columns.text("id", required=True)
     keys = columns.text("customer_key", required=True, shared=True)
@@ -669,7 +676,23 @@ def _conversions(columns: _Columns) -> Build:
     clicks = columns.text("click_id", required=False)
     countries = _countries(columns)
     news = _flags(columns, "new_customer")
-    new, put = object.__new__, object.__setattr__
+    new = object.__new__
+    (
+        s_id,
+        s_instant,
+        s_key,
+        s_revenue,
+        s_new,
+        s_kind,
+        s_gross,
+        s_tax,
+        s_shipping,
+        s_discount,
+        s_items,
+        s_promo,
+        s_click,
+        s_country,
+    ) = _CONVERSION_SETTERS
 
     def make(  # noqa: PLR0917 - one argument per field, mapped over the columns
         ident: str,
@@ -687,20 +710,20 @@ def _conversions(columns: _Columns) -> Build:
         country: str | None,
     ) -> Conversion:
         conversion: Conversion = new(Conversion)
-        put(conversion, "id", ident)
-        put(conversion, "instant", instant)
-        put(conversion, "customer_key", key)
-        put(conversion, "revenue", revenue)
-        put(conversion, "new_customer", new_customer)
-        put(conversion, "kind", kind)
-        put(conversion, "gross", gross)
-        put(conversion, "tax", tax)
-        put(conversion, "shipping", shipping)
-        put(conversion, "discount", discount)
-        put(conversion, "items", ())
-        put(conversion, "promo_code", promo)
-        put(conversion, "click_id", click)
-        put(conversion, "country", country)
+        s_id(conversion, ident)
+        s_instant(conversion, instant)
+        s_key(conversion, key)
+        s_revenue(conversion, revenue)
+        s_new(conversion, new_customer)
+        s_kind(conversion, kind)
+        s_gross(conversion, gross)
+        s_tax(conversion, tax)
+        s_shipping(conversion, shipping)
+        s_discount(conversion, discount)
+        s_items(conversion, ())
+        s_promo(conversion, promo)
+        s_click(conversion, click)
+        s_country(conversion, country)
         return conversion
 
     def build(clean: Mask) -> list[Any]:
@@ -740,7 +763,8 @@ def _refunds(columns: _Columns) -> Build:
     codes, places = columns.currencies("currency")
     units, valid = columns.money("amount", places, required=True)
     columns.clean &= units > 0
-    new, put = object.__new__, object.__setattr__
+    new = object.__new__
+    s_id, s_sale, s_instant, s_amount, s_kind = _REFUND_SETTERS
 
     # Fed the rows that passed every check only: their ids are present.
     def make(
@@ -751,11 +775,11 @@ def _refunds(columns: _Columns) -> Build:
         kind: RefundKind,
     ) -> Refund:
         refund: Refund = new(Refund)
-        put(refund, "id", ident)
-        put(refund, "conversion_id", sale)
-        put(refund, "instant", instant)
-        put(refund, "amount", amount)
-        put(refund, "kind", kind)
+        s_id(refund, ident)
+        s_sale(refund, sale)
+        s_instant(refund, instant)
+        s_amount(refund, amount)
+        s_kind(refund, kind)
         return refund
 
     def build(clean: Mask) -> list[Any]:

@@ -7,19 +7,23 @@ cent); a :class:`_Draft` holds one statement line while caps may still reduce it
 
 from __future__ import annotations
 
-import decimal
 import operator
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
 
 from hybridroi.attribution.credits import Credit
 from hybridroi.core.fx import FxConversion
 from hybridroi.core.money import MAX_DIGITS, Money, scaled
 from hybridroi.core.periods import Period, PeriodKind, period_of, periods_between
-from hybridroi.core.rounding import round_minor
+from hybridroi.core.rounding import Rounding, round_minor, round_ratio
 from hybridroi.core.timezones import is_utc_zone
 from hybridroi.domain.campaign import Campaign
+from hybridroi.events.columns import instant_micros
 from hybridroi.events.records import Conversion
 from hybridroi.statements.context import SaleContext
 from hybridroi.statements.explain import format_minor
@@ -29,6 +33,7 @@ Exact = int | Fraction
 """An exact amount in minor units of the deal's currency (or a volume)."""
 
 _TICK = timedelta(microseconds=1)
+Ints = npt.NDArray[np.int64]
 """The smallest step between two instants."""
 _COMMISSION = LineKind.COMMISSION
 _BY_ID = operator.attrgetter("id")
@@ -91,16 +96,25 @@ def _rate_pair(rate: Decimal) -> tuple[int, int]:
     return numerator, denominator
 
 
-_SHARES = decimal.Context(prec=MAX_DIGITS, rounding=decimal.ROUND_HALF_EVEN)
-
-
 def _as_decimal(value: Exact, places: int) -> Decimal:
+    """Exact minor units as a decimal amount in major units, within exact money's digits.
+
+    A share of a sale (a third) has no exact decimal: conditions and custom rules see it
+    rounded once, half to even, to the digits exact money holds (:data:`MAX_DIGITS` in
+    all, the zeros after the point of an amount under one included), as documented on
+    :class:`~hybridroi.statements.context.SaleContext`.
+    """
     if isinstance(value, int):
         return scaled(value, -places)
-    # A share of a sale (a third) has no exact decimal: custom rules see it to the
-    # precision of exact money, which is documented on SaleContext.
-    exact = _SHARES.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return scaled(exact, -places)
+    denominator = value.denominator * 10**places
+    whole = abs(value.numerator) // denominator
+    decimals = max(MAX_DIGITS - (len(str(whole)) if whole else 0), 0)
+    units = round_ratio(value.numerator * 10**decimals, denominator, Rounding.HALF_EVEN)
+    if decimals and len(str(abs(units))) > MAX_DIGITS:
+        # Rounded up to a power of ten (9.99... to 10): one more digit before the point.
+        decimals -= 1
+        units = round_ratio(value.numerator * 10**decimals, denominator, Rounding.HALF_EVEN)
+    return scaled(units, -decimals)
 
 
 class _Sale:
@@ -238,6 +252,46 @@ class _Periods:
         else:
             self._zone = None
         return current
+
+    def of_sorted(self, instants: Sequence[datetime]) -> tuple[list[Period], Ints]:
+        """The periods of instants in increasing order, found by one search.
+
+        Args:
+            instants: Aware instants, each at or after the one before.
+
+        Returns:
+            The periods from the first instant's to the last one's, in order, and the
+            index in that list of each instant's period. Each period is the one
+            :meth:`of` gives.
+        """
+        count = len(instants)
+        if not count:
+            return [], np.zeros(0, dtype=np.int64)
+        if self._kind is PeriodKind.CAMPAIGN:
+            return [self.of(instants[0])], np.zeros(count, dtype=np.int64)
+        # Whole calendar periods from the first to the last: never more than the instants
+        # need (a sparse span of many periods is looked up instant by instant instead).
+        found: list[Period] = []
+        for period in periods_between(
+            instants[0], instants[-1] + _TICK, self._kind, self._timezone
+        ):
+            found.append(period)
+            if len(found) > count:
+                return self._each(instants)
+        bounds = instant_micros([period.start for period in found[1:]])
+        index = np.searchsorted(bounds, instant_micros(instants), side="right").astype(np.int64)
+        return found, index
+
+    def _each(self, instants: Sequence[datetime]) -> tuple[list[Period], Ints]:
+        """:meth:`of_sorted`, looking each instant up."""
+        found: list[Period] = []
+        index: list[int] = []
+        for instant in instants:
+            period = self.of(instant)
+            if not found or period.label != found[-1].label:
+                found.append(period)
+            index.append(len(found) - 1)
+        return found, np.array(index, dtype=np.int64)
 
 
 def _statement_periods(campaign: Campaign, kind: PeriodKind, as_of: datetime) -> list[Period]:

@@ -264,16 +264,11 @@ class _TierPricer:
         state's totals (and, for bonus bands, the gross volumes and when each band was
         entered) that the tier bonuses read.
         """
-        finder = state.periods.of
-        periods: list[Period] = []
-        starts = []
-        previous: Period | None = None
-        for index, sale in enumerate(sales):
-            period = finder(sale.instant)
-            if previous is None or (period is not previous and period.label != previous.label):
-                starts.append(index)
-                previous = period
-            periods.append(previous)
+        table, of_sale = state.periods.of_sorted([sale.instant for sale in sales])
+        found = np.empty(len(table), dtype=object)
+        found[:] = table
+        periods: list[Period] = found[of_sale].tolist()
+        starts: list[int] = np.flatnonzero(np.diff(of_sale, prepend=-1)).tolist()
         runs = np.repeat(starts, np.diff([*starts, len(sales)]))
         begin = prefix[runs]
         bounds = [*starts, len(sales)]
