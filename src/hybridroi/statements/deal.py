@@ -114,6 +114,15 @@ class _DealPricer:
         self.percent_won: dict[str, list[_Sale]] = {}
         self.tiers = _TierPricer(self)
 
+    def release(self) -> None:
+        """Break the pricer's reference cycle with its tier pricer, its lines being filed.
+
+        The tier pricer refers back to the deal's pricer; without the cycle, reference
+        counting frees the deal's sales and state as soon as the run lets go of them,
+        without waiting for a pass of the cyclic collector.
+        """
+        del self.tiers
+
     def usable(self, rule: Any) -> bool:
         amounts = [getattr(rule, "amount", None)] + [
             band.bonus for band in getattr(rule, "bands", ())

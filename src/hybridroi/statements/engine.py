@@ -249,6 +249,7 @@ class _Run:
         apply_caps(pricer)
         price_periods(pricer, sales)
         _add_lines(pricer, self.groups)
+        pricer.release()
 
     def add_overrides(self) -> None:
         """File the sub-affiliate overrides of parents, once every deal's lines are final."""
