@@ -41,6 +41,7 @@ from hybridroi.core.checks import (
     text,
     tuple_of,
 )
+from hybridroi.core.collector import collector_paused
 from hybridroi.core.errors import InvalidValueError
 from hybridroi.core.money import Money
 from hybridroi.statements.lines import LineKind
@@ -360,8 +361,13 @@ class FreshEntries:
             map(self.posted_at.__lt__, self.lock_ats),
         )
 
+    @collector_paused()
     def build(self) -> list[LedgerEntry]:
-        """The entries, built column by column (see :meth:`LedgerEntry._trusted_many`)."""
+        """The entries, built column by column (see :meth:`LedgerEntry._trusted_many`).
+
+        A part may build a million entries and no reference cycle: the cyclic collector
+        is paused meanwhile, as when a statement builds its lines.
+        """
         count = len(self.line_keys)
         sequence = self.first_sequence
         return LedgerEntry._trusted_many(
