@@ -9,22 +9,17 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.bench_scripts import load_bench
 
 for needed in ("polars", "pyarrow", "numpy"):
     pytest.importorskip(needed, reason=f"the journeys benchmark needs {needed} (the bench extra)")
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "journeys.py"
 JOURNEYS = 2_000
 SEED = 20260401
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_journeys", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("journeys")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ that agreeing with each other means agreeing with the definition.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from collections import defaultdict
 from fractions import Fraction
@@ -16,22 +15,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from tests.bench_scripts import load_bench
 
 for needed in ("duckdb", "polars", "pyarrow", "numpy"):
     pytest.importorskip(needed, reason=f"the kernels benchmark needs {needed} (the bench extra)")
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "kernels.py"
 SALES = 2_000
 SEED = 20260301
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_kernels", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("kernels")
 
 
 @pytest.fixture(scope="module")

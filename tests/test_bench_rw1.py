@@ -19,22 +19,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.bench_scripts import load_bench
 
 for needed in ("duckdb", "polars", "pyarrow", "numpy"):
     pytest.importorskip(needed, reason=f"the RW1 benchmark needs {needed} (the bench extra)")
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "rw1.py"
 SALES = 2_000
 SEED = 20260301
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_rw1", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("rw1")
 
 
 @pytest.fixture(scope="module")
