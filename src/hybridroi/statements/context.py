@@ -35,8 +35,9 @@ class SaleContext:
             currency, before refunds.
         base: The commissionable base (as the deal declares it) after refunds,
             in the deal's currency, for the whole sale (not the share). Both amounts
-            are exact; one with no finite decimal is rounded half to even to the 60 digits
-            exact money holds (the zeros after the point of an amount under one included).
+            are exact, with the places they need; one with no finite decimal is rounded
+            half to even to the 60 digits exact money holds (the zeros after the point of an
+            amount under one included).
         refunded: Net revenue refunded so far, in the sale's currency.
         fx: The conversion applied when the sale is in another currency.
         new_customer: Whether the sale is a new customer's: the flag given with the

@@ -99,21 +99,38 @@ def _rate_pair(rate: Decimal) -> tuple[int, int]:
 def _as_decimal(value: Exact, places: int) -> Decimal:
     """Exact minor units as a decimal amount in major units, within exact money's digits.
 
-    A share of a sale (a third) has no exact decimal: conditions and custom rules see it
-    rounded once, half to even, to the digits exact money holds (:data:`MAX_DIGITS` in
-    all, the zeros after the point of an amount under one included), as documented on
+    An amount with a finite decimal (a base converted at a rate of four decimals) is
+    given exactly, with no more places than it needs. A share of a sale (a third) has
+    no finite decimal: conditions and custom rules see it rounded once, half to even,
+    to the digits exact money holds (:data:`MAX_DIGITS` in all, the zeros after the
+    point of an amount under one included), as documented on
     :class:`~hybridroi.statements.context.SaleContext`.
     """
     if isinstance(value, int):
         return scaled(value, -places)
-    denominator = value.denominator * 10**places
-    whole = abs(value.numerator) // denominator
+    denominator = value.denominator
+    twos = fives = 0
+    rest = denominator
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest == 1:
+        # A finite decimal: ``needed`` places make it whole, exactly.
+        needed = max(twos, fives)
+        exact = scaled(value.numerator * 10**needed // denominator, -(needed + places))
+        if len(exact.as_tuple().digits) + max(-exact.adjusted() - 1, 0) <= MAX_DIGITS:
+            return exact
+    whole = abs(value.numerator) // (denominator * 10**places)
     decimals = max(MAX_DIGITS - (len(str(whole)) if whole else 0), 0)
-    units = round_ratio(value.numerator * 10**decimals, denominator, Rounding.HALF_EVEN)
+    scale = denominator * 10**places
+    units = round_ratio(value.numerator * 10**decimals, scale, Rounding.HALF_EVEN)
     if decimals and len(str(abs(units))) > MAX_DIGITS:
         # Rounded up to a power of ten (9.99... to 10): one more digit before the point.
         decimals -= 1
-        units = round_ratio(value.numerator * 10**decimals, denominator, Rounding.HALF_EVEN)
+        units = round_ratio(value.numerator * 10**decimals, scale, Rounding.HALF_EVEN)
     return scaled(units, -decimals)
 
 
