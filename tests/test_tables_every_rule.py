@@ -29,22 +29,13 @@ from tests.campaign_strategies import (
     kinds_of,
     scenarios,
 )
+from tests.test_tables_pipeline import _shuffled_in_chunks
 
 from hybridroi.core.problems import Problem
 from hybridroi.files.tables import event_tables, read_event_tables
 from hybridroi.pipeline import RunResult, run
 
 TABLES = ("touches", "conversions", "refunds")
-
-
-def _shuffled_in_chunks(table: pa.Table, order: random.Random, chunks: int) -> pa.Table:
-    """The rows of ``table`` in a random order, as ``chunks`` record batches at most."""
-    rows = list(range(table.num_rows))
-    order.shuffle(rows)
-    table = table.take(rows)
-    step = max(1, -(-table.num_rows // chunks))
-    parts = [table.slice(start, step) for start in range(0, table.num_rows, step)]
-    return pa.concat_tables(parts) if parts else table
 
 
 def _tables(scenario: Scenario, order: random.Random, chunks: int) -> dict[str, pa.Table]:

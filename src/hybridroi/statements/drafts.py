@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from hybridroi.attribution.credits import Credit
 from hybridroi.core.fx import FxConversion
-from hybridroi.core.money import MAX_DIGITS, Money, scaled
+from hybridroi.core.money import MAX_DIGITS, Money, finite_decimal, scaled
 from hybridroi.core.periods import Period, PeriodKind, period_of, periods_between
 from hybridroi.core.rounding import Rounding, round_minor, round_ratio
 from hybridroi.core.timezones import is_utc_zone
@@ -96,6 +96,11 @@ def _rate_pair(rate: Decimal) -> tuple[int, int]:
     return numerator, denominator
 
 
+def _digits(amount: Decimal) -> int:
+    """The digits an amount holds, the zeros after the point of an amount under one included."""
+    return len(amount.as_tuple().digits) + max(-amount.adjusted() - 1, 0)
+
+
 def _as_decimal(value: Exact, places: int) -> Decimal:
     """Exact minor units as a decimal amount in major units, within exact money's digits.
 
@@ -108,24 +113,12 @@ def _as_decimal(value: Exact, places: int) -> Decimal:
     """
     if isinstance(value, int):
         return scaled(value, -places)
-    denominator = value.denominator
-    twos = fives = 0
-    rest = denominator
-    while rest % 2 == 0:
-        rest //= 2
-        twos += 1
-    while rest % 5 == 0:
-        rest //= 5
-        fives += 1
-    if rest == 1:
-        # A finite decimal: ``needed`` places make it whole, exactly.
-        needed = max(twos, fives)
-        exact = scaled(value.numerator * 10**needed // denominator, -(needed + places))
-        if len(exact.as_tuple().digits) + max(-exact.adjusted() - 1, 0) <= MAX_DIGITS:
-            return exact
-    whole = abs(value.numerator) // (denominator * 10**places)
+    exact = finite_decimal(value / 10**places)
+    if exact is not None and _digits(exact) <= MAX_DIGITS:
+        return exact
+    scale = value.denominator * 10**places
+    whole = abs(value.numerator) // scale
     decimals = max(MAX_DIGITS - (len(str(whole)) if whole else 0), 0)
-    scale = denominator * 10**places
     units = round_ratio(value.numerator * 10**decimals, scale, Rounding.HALF_EVEN)
     if decimals and len(str(abs(units))) > MAX_DIGITS:
         # Rounded up to a power of ten (9.99... to 10): one more digit before the point.
